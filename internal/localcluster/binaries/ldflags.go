@@ -1,0 +1,31 @@
+package binaries
+
+import (
+	"fmt"
+	"strings"
+)
+
+// kubeVersionPackages both carry version variables; setting only one leaves
+// `v0.0.0-master+$Format:%H$` in some version outputs.
+var kubeVersionPackages = []string{"k8s.io/component-base/version", "k8s.io/client-go/pkg/version"}
+
+// KubeLDFlags renders the -ldflags value for a Kubernetes binary of version
+// (without leading v) stamped with buildDate (RFC 3339).
+func KubeLDFlags(version, buildDate string) string {
+	major, minor := "", ""
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) >= 2 {
+		major, minor = parts[0], parts[1]
+	}
+	f := []string{"-s", "-w"}
+	for _, p := range kubeVersionPackages {
+		f = append(f,
+			fmt.Sprintf("-X %s.gitVersion=v%s", p, version),
+			fmt.Sprintf("-X %s.gitMajor=%s", p, major),
+			fmt.Sprintf("-X %s.gitMinor=%s", p, minor),
+			fmt.Sprintf("-X %s.gitTreeState=clean", p),
+			fmt.Sprintf("-X %s.buildDate=%s", p, buildDate),
+		)
+	}
+	return strings.Join(f, " ")
+}
