@@ -1,0 +1,115 @@
+package dev.weir.audiences;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Computes traits and audience membership per user in event-time order.
+ *
+ * <p>Events are buffered per user and applied when the watermark passes the end of their
+ * event-time bucket, sorted by (ts, seq). This makes the enter/exit history a deterministic
+ * function of the input (the audit recomputes it exactly) while costing one list append and one
+ * de-duplicated timer per event, instead of a window operator per trait. After each bucket the
+ * user's trait snapshot is emitted; the final snapshot carries count and fingerprint, which prove
+ * that each event was counted exactly once.
+ */
+public class TraitsFunction extends KeyedProcessFunction<String, Event, String> {
+    private static final long serialVersionUID = 1L;
+    private static final Comparator<Event> EVENT_TIME_ORDER =
+            Comparator.<Event>comparingLong(e -> e.ts).thenComparingLong(e -> e.seq);
+
+    private final Rules rules;
+    private final long bucketMs;
+
+    private transient ValueState<UserTraits> traitsState;
+    private transient ListState<Event> pendingState;
+
+    public TraitsFunction(Rules rules, long bucketMs) {
+        if (bucketMs <= 0) throw new IllegalArgumentException("bucket-ms must be > 0, got " + bucketMs);
+        this.rules = rules;
+        this.bucketMs = bucketMs;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        traitsState = getRuntimeContext().getState(
+                new ValueStateDescriptor<>("traits", TypeInformation.of(UserTraits.class)));
+        pendingState = getRuntimeContext().getListState(
+                new ListStateDescriptor<>("pending", TypeInformation.of(Event.class)));
+    }
+
+    private long bucketEnd(long ts) {
+        return Math.floorDiv(ts, bucketMs) * bucketMs + bucketMs - 1;
+    }
+
+    @Override
+    public void processElement(Event e, Context ctx, Collector<String> out) throws Exception {
+        if (e.ts <= ctx.timerService().currentWatermark()) {
+            // Behind the watermark (only after rescaling restores): count it now, never drop it.
+            UserTraits t = traits();
+            t.late++;
+            applyAndEvaluate(t, e, ctx.getCurrentKey(), out);
+            traitsState.update(t);
+            ctx.timerService().registerEventTimeTimer(ctx.timerService().currentWatermark() + 1);
+            return;
+        }
+        pendingState.add(e);
+        ctx.timerService().registerEventTimeTimer(bucketEnd(e.ts));
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<String> out) throws Exception {
+        List<Event> ready = new ArrayList<>();
+        List<Event> later = new ArrayList<>();
+        Iterable<Event> pending = pendingState.get();
+        if (pending != null) {
+            for (Event e : pending) {
+                (e.ts <= timestamp ? ready : later).add(e);
+            }
+        }
+        UserTraits t = traits();
+        String user = ctx.getCurrentKey();
+        ready.sort(EVENT_TIME_ORDER);
+        for (Event e : ready) applyAndEvaluate(t, e, user, out);
+        if (later.isEmpty()) {
+            pendingState.clear();
+        } else if (!ready.isEmpty()) {
+            pendingState.update(later);
+        }
+        if (t.count > 0 && t.count != t.snapshotCount) {
+            t.snapshotCount = t.count;
+            out.collect(t.snapshotJson(user));
+        }
+        traitsState.update(t);
+    }
+
+    private UserTraits traits() throws Exception {
+        UserTraits t = traitsState.value();
+        return t == null ? new UserTraits() : t;
+    }
+
+    private void applyAndEvaluate(UserTraits t, Event e, String user, Collector<String> out) {
+        t.apply(e);
+        for (Rules.Rule r : rules.rules) {
+            boolean now = r.matches(t);
+            boolean was = t.audiences.contains(r.name);
+            if (now == was) continue;
+            if (now) {
+                t.audiences.add(r.name);
+            } else {
+                t.audiences.remove(r.name);
+            }
+            out.collect(UserTraits.changeJson(user, r.name, now, t.count, e));
+        }
+    }
+}
