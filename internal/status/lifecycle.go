@@ -1,0 +1,66 @@
+package status
+
+import (
+	"strings"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// Messages that mark a deployment as needing a person, as FKO words them.
+const (
+	MsgJobFinishedOrHAGone = "It is possible that the job has finished or terminally failed, or the configmaps have been deleted."
+	MsgHAMetadataMissing   = "HA metadata is not available"
+	MsgManualRestore       = "Manual restore required."
+)
+
+// Facts is what LifecycleState looks at.
+type Facts struct {
+	Current v1beta1.ResourceLifecycleState
+	Common  v1beta1.CommonStatus
+	// LastReconciledSuspended says whether the last reconciled spec has job.state suspended.
+	LastReconciledSuspended bool
+	// JobManager is the JM Deployment status; empty for session jobs.
+	JobManager v1beta1.JobManagerDeploymentStatus
+}
+
+// LifecycleState computes status.lifecycleState the way FKO does.
+func LifecycleState(f Facts) v1beta1.ResourceLifecycleState {
+	if f.Current == v1beta1.LifecycleDeleting || f.Current == v1beta1.LifecycleDeleted {
+		return f.Current
+	}
+	rs := f.Common.ReconciliationStatus
+	if rs.LastReconciledSpec == "" {
+		if f.Common.Error == "" {
+			return v1beta1.LifecycleCreated
+		}
+		return v1beta1.LifecycleFailed
+	}
+	switch rs.State {
+	case v1beta1.ReconciliationUpgrading:
+		return v1beta1.LifecycleUpgrading
+	case v1beta1.ReconciliationRollingBack:
+		return v1beta1.LifecycleRollingBack
+	}
+	if f.LastReconciledSuspended {
+		return v1beta1.LifecycleSuspended
+	}
+	if f.Common.JobStatus.State == "FAILED" {
+		return v1beta1.LifecycleFailed
+	}
+	if (f.JobManager == v1beta1.JMMissing || f.JobManager == v1beta1.JMError) && needsManualRestore(f.Common.Error) {
+		return v1beta1.LifecycleFailed
+	}
+	if rs.State == v1beta1.ReconciliationRolledBack {
+		return v1beta1.LifecycleRolledBack
+	}
+	if rs.LastStableSpec != "" && rs.LastStableSpec == rs.LastReconciledSpec {
+		return v1beta1.LifecycleStable
+	}
+	return v1beta1.LifecycleDeployed
+}
+
+func needsManualRestore(err string) bool {
+	return err != "" && (strings.Contains(err, MsgManualRestore) ||
+		strings.Contains(err, MsgJobFinishedOrHAGone) ||
+		strings.Contains(err, MsgHAMetadataMissing))
+}
