@@ -1,0 +1,2 @@
+// Package flinkdist assembles Flink binary distributions from PyPI and Maven Central into the weir cache.
+package flinkdist

@@ -1,0 +1,2 @@
+// Package flinktest starts real standalone Flink clusters on loopback for integration tests.
+package flinktest
