@@ -41,3 +41,8 @@ func ComponentLabels(name string, mode v1beta1.DeploymentMode, component string)
 func TaskManagerSelector(name string) string {
 	return labels.SelectorFromSet(labels.Set{LabelApp: name, LabelComponent: ComponentTaskManager}).String()
 }
+
+// TaskManagerLabelSelector is TaskManagerSelector as a parsed selector, for listing pods.
+func TaskManagerLabelSelector(name string) (labels.Selector, error) {
+	return labels.Parse(TaskManagerSelector(name))
+}
