@@ -2,17 +2,84 @@ package cli
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
+	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/localcluster/binaries"
 )
 
 // newLocalCmd groups the verbs that manage the single-node local cluster.
 func newLocalCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "local", Short: "Run a real single-node Kubernetes on this machine"}
-	cmd.AddCommand(newBuildBinariesCmd(), newEnvtestAssetsCmd())
+	dataDir := cmd.PersistentFlags().String("data-dir", localcluster.DefaultDataDir(), "cluster state directory (env WEIR_DATA_DIR)")
+	opts := func(c *cobra.Command) localcluster.Options {
+		return localcluster.Options{DataDir: *dataDir, CacheDir: binaries.DefaultCacheDir(), Out: c.OutOrStdout()}
+	}
+	cmd.AddCommand(
+		&cobra.Command{
+			Use:   "up",
+			Short: "Build what is missing and start the cluster (does nothing if it is already up)",
+			Args:  cobra.NoArgs,
+			RunE:  func(c *cobra.Command, _ []string) error { return localcluster.Up(c.Context(), opts(c)) },
+		},
+		newLocalDownCmd(opts),
+		&cobra.Command{
+			Use:   "status",
+			Short: "Show the state of every component",
+			Args:  cobra.NoArgs,
+			RunE:  func(c *cobra.Command, _ []string) error { return localcluster.PrintStatus(c.Context(), opts(c)) },
+		},
+		&cobra.Command{
+			Use:   "kubeconfig",
+			Short: "Print the path of the admin kubeconfig",
+			Args:  cobra.NoArgs,
+			RunE: func(c *cobra.Command, _ []string) error {
+				p := localcluster.Layout{Root: *dataDir}.AdminKubeconfig()
+				if _, err := os.Stat(p); err != nil {
+					return fmt.Errorf("no kubeconfig at %s; run `weir local up` first", p)
+				}
+				fmt.Fprintln(c.OutOrStdout(), p)
+				return nil
+			},
+		},
+		&cobra.Command{
+			Use:   "import-image <tar>...",
+			Short: "Import docker-save or OCI tarballs into the cluster's containerd (k8s.io namespace), skipping present images",
+			Args:  cobra.MinimumNArgs(1),
+			RunE: func(c *cobra.Command, args []string) error {
+				l := localcluster.Layout{Root: *dataDir}
+				for _, t := range args {
+					did, names, err := localcluster.ImportImage(c.Context(), l, t)
+					if err != nil {
+						return err
+					}
+					verb := "already present"
+					if did {
+						verb = "imported"
+					}
+					fmt.Fprintf(c.OutOrStdout(), "%s: %s %v\n", t, verb, names)
+				}
+				return nil
+			},
+		},
+		newBuildBinariesCmd(),
+		newEnvtestAssetsCmd(),
+	)
 	return cmd
+}
+
+func newLocalDownCmd(opts func(*cobra.Command) localcluster.Options) *cobra.Command {
+	var purge bool
+	c := &cobra.Command{
+		Use:   "down",
+		Short: "Stop the cluster and remove its bridge, routes, iptables chains, mounts and cgroups",
+		Args:  cobra.NoArgs,
+		RunE:  func(c *cobra.Command, _ []string) error { return localcluster.Down(c.Context(), opts(c), purge) },
+	}
+	c.Flags().BoolVar(&purge, "purge", false, "also delete the data dir (certificates, etcd data, imported images)")
+	return c
 }
 
 func newBuildBinariesCmd() *cobra.Command {
