@@ -31,7 +31,7 @@ func TestAgainstRealFlink(t *testing.T) {
 // adaptiveConfig turns on the adaptive scheduler (needed for resource-requirements) and
 // removes its rescale delays, under both the 1.20 and the 2.x key names.
 var adaptiveConfig = map[string]string{
-	"jobmanager.scheduler": "adaptive",
+	"jobmanager.scheduler":                                                   "adaptive",
 	"jobmanager.adaptive-scheduler.scaling-interval.min":                     "0 ms",
 	"jobmanager.adaptive-scheduler.resource-stabilization-timeout":           "1 s",
 	"jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling":       "0 ms",
