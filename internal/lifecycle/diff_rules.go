@@ -1,0 +1,52 @@
+package lifecycle
+
+import (
+	"strings"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// Configuration keys the classifier looks at.
+const (
+	keyScheduler            = "jobmanager.scheduler"
+	keySchedulerMode        = "scheduler-mode"
+	keyParallelismOverrides = "pipeline.jobvertex-parallelism-overrides"
+	operatorConfigPrefix    = "kubernetes.operator."
+)
+
+// ignoredPaths change nothing in the running job, or are acted on outside the diff
+// (job.state by suspend/resume, nonces by the snapshot triggers). Matched by prefix.
+var ignoredPaths = []string{
+	"job.state",
+	"job.savepointTriggerNonce",
+	"job.checkpointTriggerNonce",
+	"job.upgradeMode",
+	"job.allowNonRestoredState",
+	"job.initialSavepointPath",
+	"job.autoscalerResetNonce",
+	"ingress", // the Ingress object is updated in place
+	"flinkConfiguration." + operatorConfigPrefix,
+}
+
+// classify maps one changed path to its DiffType. Anything not listed upgrades: an unknown
+// change is never silently ignored.
+func classify(path string, sc ScaleContext) DiffType {
+	for _, p := range ignoredPaths {
+		if path == p || strings.HasPrefix(path, p+".") || (strings.HasSuffix(p, ".") && strings.HasPrefix(path, p)) {
+			return DiffIgnore
+		}
+	}
+	switch {
+	case path == "job.savepointRedeployNonce":
+		return DiffSavepointRedeploy
+	case path == "job.parallelism", path == "flinkConfiguration."+keyParallelismOverrides:
+		if sc.InPlace || sc.Reactive {
+			return DiffScale
+		}
+	case path == "taskManager.replicas":
+		if sc.Mode == v1beta1.ModeStandalone {
+			return DiffScale
+		}
+	}
+	return DiffUpgrade
+}

@@ -1,0 +1,153 @@
+package lifecycle
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func baseSpec() *v1beta1.FlinkDeploymentSpec {
+	return &v1beta1.FlinkDeploymentSpec{
+		Image:        "flink:1.20",
+		FlinkVersion: v1beta1.FlinkVersion1_20,
+		FlinkConfiguration: v1beta1.NewConfigObject(map[string]string{
+			"taskmanager.numberOfTaskSlots": "2",
+		}),
+		Job: &v1beta1.JobSpec{
+			JarURI:      "local:///opt/flink/examples/streaming/StateMachineExample.jar",
+			Parallelism: 2,
+			UpgradeMode: v1beta1.UpgradeModeSavepoint,
+		},
+	}
+}
+
+func withConf(s *v1beta1.FlinkDeploymentSpec, kv ...string) *v1beta1.FlinkDeploymentSpec {
+	m, _ := s.FlinkConfiguration.Flatten()
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	s.FlinkConfiguration = v1beta1.NewConfigObject(m)
+	return s
+}
+
+func TestDiffDeployment(t *testing.T) {
+	cases := []struct {
+		name   string
+		change func(s *v1beta1.FlinkDeploymentSpec)
+		old    func(s *v1beta1.FlinkDeploymentSpec) // optional tweak of both sides' base
+		want   DiffType
+		paths  []string
+	}{
+		{"no change", func(s *v1beta1.FlinkDeploymentSpec) {}, nil, DiffIgnore, []string{}},
+		{"suspend is not a spec upgrade", func(s *v1beta1.FlinkDeploymentSpec) { s.Job.State = v1beta1.JobStateSuspended }, nil, DiffIgnore, []string{"job.state"}},
+		{"savepoint nonce", func(s *v1beta1.FlinkDeploymentSpec) { s.Job.SavepointTriggerNonce = ptr[int64](3) }, nil, DiffIgnore, []string{"job.savepointTriggerNonce"}},
+		{"upgrade mode alone", func(s *v1beta1.FlinkDeploymentSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeLastState }, nil, DiffIgnore, []string{"job.upgradeMode"}},
+		{"operator option", func(s *v1beta1.FlinkDeploymentSpec) {
+			withConf(s, "kubernetes.operator.periodic.savepoint.interval", "1h")
+		}, nil, DiffIgnore, []string{"flinkConfiguration.kubernetes.operator.periodic.savepoint.interval"}},
+		{"ingress", func(s *v1beta1.FlinkDeploymentSpec) { s.Ingress = &v1beta1.IngressSpec{Template: "x/{{name}}"} }, nil, DiffIgnore, []string{"ingress.template"}},
+		{"image", func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" }, nil, DiffUpgrade, []string{"image"}},
+		{"flink config", func(s *v1beta1.FlinkDeploymentSpec) { withConf(s, "taskmanager.numberOfTaskSlots", "4") }, nil, DiffUpgrade, []string{"flinkConfiguration.taskmanager.numberOfTaskSlots"}},
+		{"restart nonce", func(s *v1beta1.FlinkDeploymentSpec) { s.RestartNonce = ptr[int64](1) }, nil, DiffUpgrade, []string{"restartNonce"}},
+		{"pod template leaf", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.PodTemplate = &v1beta1.PodTemplate{}
+			s.PodTemplate.ObjectMeta.Labels = map[string]string{"team": "a"}
+		}, nil, DiffUpgrade, []string{"podTemplate.metadata.labels.team"}},
+		{"parallelism, default scheduler", func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 }, nil, DiffUpgrade, []string{"job.parallelism"}},
+		{"parallelism, native adaptive 1.20 scales in place", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Job.Parallelism = 4
+		}, func(s *v1beta1.FlinkDeploymentSpec) { withConf(s, "jobmanager.scheduler", "adaptive") }, DiffScale, []string{"job.parallelism"}},
+		{"parallelism overrides, native adaptive", func(s *v1beta1.FlinkDeploymentSpec) {
+			withConf(s, "pipeline.jobvertex-parallelism-overrides", "a:2")
+		}, func(s *v1beta1.FlinkDeploymentSpec) { withConf(s, "jobmanager.scheduler", "adaptive") }, DiffScale, []string{"flinkConfiguration.pipeline.jobvertex-parallelism-overrides"}},
+		{"parallelism, adaptive but Flink 1.17", func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 }, func(s *v1beta1.FlinkDeploymentSpec) {
+			withConf(s, "jobmanager.scheduler", "adaptive")
+			s.FlinkVersion = v1beta1.FlinkVersion1_17
+		}, DiffUpgrade, []string{"job.parallelism"}},
+		{"parallelism, standalone reactive", func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 }, func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Mode = v1beta1.ModeStandalone
+			withConf(s, "scheduler-mode", "reactive")
+		}, DiffScale, []string{"job.parallelism"}},
+		{"tm replicas standalone", func(s *v1beta1.FlinkDeploymentSpec) { s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)} },
+			func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = v1beta1.ModeStandalone }, DiffScale, []string{"taskManager.replicas"}},
+		{"tm replicas native", func(s *v1beta1.FlinkDeploymentSpec) { s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)} }, nil, DiffUpgrade, []string{"taskManager.replicas"}},
+		{"scale plus image upgrades", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Job.Parallelism = 4
+			s.Image = "flink:1.20.1"
+		}, func(s *v1beta1.FlinkDeploymentSpec) { withConf(s, "jobmanager.scheduler", "adaptive") }, DiffUpgrade, []string{"image", "job.parallelism"}},
+		{"savepoint redeploy", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Job.SavepointRedeployNonce = ptr[int64](1)
+			s.Job.InitialSavepointPath = "s3://b/sp-1"
+		}, nil, DiffSavepointRedeploy, []string{"job.initialSavepointPath", "job.savepointRedeployNonce"}},
+		{"mode spelled out equals default", func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = v1beta1.ModeNative }, nil, DiffIgnore, []string{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			old := baseSpec()
+			if tc.old != nil {
+				tc.old(old)
+			}
+			new := old.DeepCopy()
+			tc.change(new)
+			d, err := DiffDeployment(old, new)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Type != tc.want {
+				t.Errorf("type %s, want %s (%s)", d.Type, tc.want, d)
+			}
+			if !reflect.DeepEqual(d.Paths(), tc.paths) {
+				t.Errorf("paths %v, want %v", d.Paths(), tc.paths)
+			}
+		})
+	}
+}
+
+func TestDiffTreatsNestedAndFlatConfigAlike(t *testing.T) {
+	old := baseSpec()
+	new := baseSpec()
+	if err := new.FlinkConfiguration.UnmarshalJSON([]byte(`{"taskmanager": {"numberOfTaskSlots": 2}}`)); err != nil {
+		t.Fatal(err)
+	}
+	d, err := DiffDeployment(old, new)
+	if err != nil || !d.IsEmpty() {
+		t.Fatalf("nested spelling reported as change: %v %v", d, err)
+	}
+}
+
+func TestDiffStringRedactsSecrets(t *testing.T) {
+	old := baseSpec()
+	new := withConf(baseSpec(), "s3.secret-key", "hunter2", "s3.endpoint", "http://minio:9000")
+	d, err := DiffDeployment(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.String()
+	if strings.Contains(s, "hunter2") || !strings.Contains(s, "flinkConfiguration.s3.secret-key: (unset) -> ***") {
+		t.Errorf("event text %q", s)
+	}
+	if !strings.HasPrefix(s, "UPGRADE change(s) detected: ") || !strings.Contains(s, "http://minio:9000") {
+		t.Errorf("event text %q", s)
+	}
+}
+
+func TestDiffFromNothingIsAnUpgrade(t *testing.T) {
+	d, err := DiffDeployment(nil, baseSpec())
+	if err != nil || d.Type != DiffUpgrade {
+		t.Fatalf("%v %v", d.Type, err)
+	}
+}
+
+func TestDiffSessionJobParallelismUpgrades(t *testing.T) {
+	old := &v1beta1.FlinkSessionJobSpec{DeploymentName: "s", Job: &v1beta1.JobSpec{JarURI: "https://x/j.jar", Parallelism: 1}}
+	new := old.DeepCopy()
+	new.Job.Parallelism = 2
+	d, err := DiffSessionJob(old, new)
+	if err != nil || d.Type != DiffUpgrade || d.Paths()[0] != "job.parallelism" {
+		t.Fatalf("%v %v", d, err)
+	}
+}
