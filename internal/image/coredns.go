@@ -23,7 +23,7 @@ func BuildCoreDNSImage(cacheRoot, binary, version string) (string, error) {
 	if _, err := os.Stat(out); err == nil {
 		return out, nil
 	}
-	if err := writeStaticBinaryImage(out, CoreDNSImageRef(version), "coredns", data); err != nil {
+	if err := WriteStaticBinaryImage(out, CoreDNSImageRef(version), "coredns", data); err != nil {
 		return "", fmt.Errorf("pack coredns image: %w", err)
 	}
 	return out, nil

@@ -86,7 +86,7 @@ func BuildPauseImage(ctx context.Context, cacheRoot string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := writeStaticBinaryImage(out, PauseImageRef, "pause", data); err != nil {
+	if err := WriteStaticBinaryImage(out, PauseImageRef, "pause", data); err != nil {
 		return "", err
 	}
 	return out, nil
@@ -105,9 +105,9 @@ func goBuildStatic(ctx context.Context, dir, cacheRoot, out string) error {
 	return nil
 }
 
-// writeStaticBinaryImage writes a docker-save tarball tagged ref whose single
+// WriteStaticBinaryImage writes a docker-save tarball tagged ref whose single
 // layer holds /<file> as the entrypoint.
-func writeStaticBinaryImage(out, ref, file string, data []byte) error {
+func WriteStaticBinaryImage(out, ref, file string, data []byte) error {
 	tag, err := name.NewTag(ref)
 	if err != nil {
 		return err
