@@ -15,6 +15,7 @@ func NewRoot() *cobra.Command {
 	root.AddCommand(
 		newLocalCmd(),
 		newImageCmd(),
+		newOperatorCmd(),
 	)
 	return root
 }

@@ -1,0 +1,128 @@
+package install
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"helm.sh/helm/v3/pkg/action"
+	"helm.sh/helm/v3/pkg/chart"
+	"helm.sh/helm/v3/pkg/chart/loader"
+	"helm.sh/helm/v3/pkg/release"
+	"helm.sh/helm/v3/pkg/storage/driver"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"weir.dev/weir/charts"
+)
+
+// OperatorOptions say where and how the operator is installed.
+type OperatorOptions struct {
+	Kubeconfig  string
+	Namespace   string
+	ReleaseName string
+	// Values override the chart's values.yaml (nested maps, as in a values file).
+	Values map[string]any
+	// Wait for the operator Deployment to be ready.
+	Wait    bool
+	Timeout time.Duration
+	// Logf receives Helm's progress lines; nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// Operator installs the weir-operator chart, or upgrades the release when it exists.
+func Operator(ctx context.Context, o OperatorOptions) (*release.Release, error) {
+	ch, err := loadEmbedded(charts.Operator, "weir-operator")
+	if err != nil {
+		return nil, err
+	}
+	if o.ReleaseName == "" {
+		o.ReleaseName = "weir"
+	}
+	if o.Namespace == "" {
+		o.Namespace = "weir-system"
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 3 * time.Minute
+	}
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig = &o.Kubeconfig
+	flags.Namespace = &o.Namespace
+	cfg := new(action.Configuration)
+	if err := cfg.Init(flags, o.Namespace, "secret", action.DebugLog(logf)); err != nil {
+		return nil, fmt.Errorf("while connecting Helm to the cluster: %w", err)
+	}
+
+	hist := action.NewHistory(cfg)
+	hist.Max = 1
+	if _, err := hist.Run(o.ReleaseName); err == driver.ErrReleaseNotFound {
+		in := action.NewInstall(cfg)
+		in.ReleaseName, in.Namespace, in.CreateNamespace = o.ReleaseName, o.Namespace, true
+		in.Wait, in.Timeout = o.Wait, o.Timeout
+		rel, err := in.RunWithContext(ctx, ch, o.Values)
+		if err != nil {
+			return nil, fmt.Errorf("while installing chart %s: %w", ch.Name(), err)
+		}
+		return rel, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("while reading release history: %w", err)
+	}
+	up := action.NewUpgrade(cfg)
+	up.Namespace, up.Wait, up.Timeout = o.Namespace, o.Wait, o.Timeout
+	rel, err := up.RunWithContext(ctx, o.ReleaseName, ch, o.Values)
+	if err != nil {
+		return nil, fmt.Errorf("while upgrading release %s: %w", o.ReleaseName, err)
+	}
+	// Helm never upgrades CRDs from crds/; apply them so that an upgraded operator never
+	// runs against an old schema.
+	if err := applyCRDs(ctx, cfg, ch); err != nil {
+		return nil, err
+	}
+	return rel, nil
+}
+
+// loadEmbedded loads a chart from an embedded file system.
+func loadEmbedded(fsys fs.FS, root string) (*chart.Chart, error) {
+	var files []*loader.BufferedFile
+	err := fs.WalkDir(fsys, root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		files = append(files, &loader.BufferedFile{Name: strings.TrimPrefix(path, root+"/"), Data: data})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("while reading embedded chart %s: %w", root, err)
+	}
+	ch, err := loader.LoadFiles(files)
+	if err != nil {
+		return nil, fmt.Errorf("while loading chart %s: %w", root, err)
+	}
+	return ch, nil
+}
+
+// applyCRDs creates or updates the chart's CRDs.
+func applyCRDs(_ context.Context, cfg *action.Configuration, ch *chart.Chart) error {
+	for _, crd := range ch.CRDObjects() {
+		res, err := cfg.KubeClient.Build(strings.NewReader(string(crd.File.Data)), false)
+		if err != nil {
+			return fmt.Errorf("while reading CRD %s: %w", crd.Name, err)
+		}
+		if _, err := cfg.KubeClient.Update(res, res, true); err != nil {
+			if _, cerr := cfg.KubeClient.Create(res); cerr != nil {
+				return fmt.Errorf("while applying CRD %s: %w", crd.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
