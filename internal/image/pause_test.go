@@ -16,6 +16,9 @@ import (
 // TestPauseImage builds the real pause binary, checks it exits 0 on SIGTERM,
 // and that the tarball carries the tag containerd's sandbox_image expects.
 func TestPauseImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles a Go program; skipped with -short")
+	}
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("needs the go toolchain")
 	}

@@ -49,13 +49,13 @@ func (p *progress) step(name string, fn func() (string, error)) error {
 	t := time.Now()
 	note, err := fn()
 	if err != nil {
-		fmt.Fprintf(p.out, "  %-34s FAILED after %s\n", name, since(t))
+		fmt.Fprintf(p.out, "  %-36s FAILED after %s\n", name, since(t))
 		return err
 	}
 	if note != "" {
 		note = " (" + note + ")"
 	}
-	fmt.Fprintf(p.out, "  %-34s %8s  [total %s]%s\n", name, since(t), since(p.start), note)
+	fmt.Fprintf(p.out, "  %-36s %8s  [total %s]%s\n", name, since(t), since(p.start), note)
 	return nil
 }
 
