@@ -72,9 +72,13 @@ func TestDiffDeployment(t *testing.T) {
 			s.Mode = v1beta1.ModeStandalone
 			withConf(s, "scheduler-mode", "reactive")
 		}, DiffScale, []string{"job.parallelism"}},
-		{"tm replicas standalone", func(s *v1beta1.FlinkDeploymentSpec) { s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)} },
+		{"tm replicas standalone", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)}
+		},
 			func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = v1beta1.ModeStandalone }, DiffScale, []string{"taskManager.replicas"}},
-		{"tm replicas native", func(s *v1beta1.FlinkDeploymentSpec) { s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)} }, nil, DiffUpgrade, []string{"taskManager.replicas"}},
+		{"tm replicas native", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)}
+		}, nil, DiffUpgrade, []string{"taskManager.replicas"}},
 		{"scale plus image upgrades", func(s *v1beta1.FlinkDeploymentSpec) {
 			s.Job.Parallelism = 4
 			s.Image = "flink:1.20.1"

@@ -1,0 +1,63 @@
+package lifecycle
+
+import (
+	"time"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// ActionKind is the one next step the controller takes.
+type ActionKind string
+
+// Actions. Each is a single idempotent step; the controller records status before acting
+// and calls Plan again on the next reconcile.
+const (
+	// ActionNothing: the deployment is where the spec wants it.
+	ActionNothing ActionKind = "nothing"
+	// ActionWait: something is in flight (a savepoint, a starting job); look again later.
+	ActionWait ActionKind = "wait"
+	// ActionDeploy: apply the cluster for the target spec, restoring per UpgradeMode and
+	// RestoreFrom. Safe to repeat: objects are applied and job ids are deterministic.
+	ActionDeploy ActionKind = "deploy"
+	// ActionUpgrade: first half of an upgrade: record the new spec as UPGRADING, then stop
+	// the running job per UpgradeMode (savepoint: stop-with-savepoint; last-state: delete
+	// the JobManager keeping HA data; stateless: cancel). Deploy follows.
+	ActionUpgrade ActionKind = "upgrade"
+	// ActionSuspend: stop the job per UpgradeMode and keep it stopped.
+	ActionSuspend ActionKind = "suspend"
+	// ActionResume: deploy a suspended job again, restoring per UpgradeMode/RestoreFrom.
+	ActionResume ActionKind = "resume"
+	// ActionRollback: stop the unstable deployment and redeploy lastStableSpec.
+	ActionRollback ActionKind = "rollback"
+	// ActionRestartUnhealthy: stop and redeploy the same spec (health check, failed job).
+	ActionRestartUnhealthy ActionKind = "restart-unhealthy"
+	// ActionTriggerSavepoint: trigger a savepoint of the running job (TriggerType says why).
+	// For MANUAL the controller then records the nonce in lastReconciledSpec, as FKO does.
+	ActionTriggerSavepoint ActionKind = "trigger-savepoint"
+	// ActionScale: apply a parallelism/replica change without redeploying.
+	ActionScale ActionKind = "scale"
+	// ActionBlocked: no safe step exists (e.g. stateful job, no savepoint, no HA data);
+	// Reason says what a person must do. Never resolved by starting from empty state.
+	ActionBlocked ActionKind = "blocked"
+)
+
+// Action is the planner's decision.
+type Action struct {
+	Kind ActionKind
+	// UpgradeMode is how state moves for upgrade/suspend/resume/rollback/restart/deploy.
+	// The controller records it as lastReconciledSpec.job.upgradeMode.
+	UpgradeMode v1beta1.UpgradeMode
+	// RestoreFrom is the savepoint a deploy or resume starts from ("" = none, or HA
+	// metadata when UpgradeMode is last-state).
+	RestoreFrom string
+	// Target is the spec to deploy (Deploy, Resume, Rollback); nil for other actions.
+	Target *v1beta1.FlinkDeploymentSpec
+	// TriggerType says why a savepoint is triggered (MANUAL, PERIODIC).
+	TriggerType v1beta1.SnapshotTriggerType
+	// Diff is the classified spec change behind an upgrade or scale.
+	Diff SpecDiff
+	// Reason explains the decision in words fit for an event or status message.
+	Reason string
+	// RequeueAfter suggests when to look again (Wait, and deadlines such as readiness).
+	RequeueAfter time.Duration
+}

@@ -1,0 +1,67 @@
+package lifecycle
+
+import (
+	"fmt"
+	"time"
+)
+
+// HealthSample is one observation of a running job's counters.
+type HealthSample struct {
+	Time                 time.Time
+	NumRestarts          int64
+	CompletedCheckpoints int64
+}
+
+// Health is the verdict on a job's recent history.
+type Health struct {
+	Unhealthy bool
+	Reason    string
+}
+
+// EvaluateHealth judges a job by its samples (oldest first, the last one current), as
+// FKO's cluster health check does: too many restarts within the restarts window, or no
+// completed checkpoint within the progress window while checkpointing is on. Without a
+// sample old enough to cover a window, that check does not judge.
+func EvaluateHealth(samples []HealthSample, checkpointing bool, now time.Time, o Options) Health {
+	if !o.HealthCheckEnabled || len(samples) < 2 {
+		return Health{}
+	}
+	latest := samples[len(samples)-1]
+	if base, ok := sampleAt(samples, now.Add(-o.RestartsWindow)); ok {
+		if d := latest.NumRestarts - base.NumRestarts; d > o.RestartsThreshold {
+			return Health{Unhealthy: true, Reason: fmt.Sprintf("%d restarts within %s exceed the threshold of %d", d, o.RestartsWindow, o.RestartsThreshold)}
+		}
+	}
+	if checkpointing && o.CheckpointProgressEnabled {
+		if base, ok := sampleAt(samples, now.Add(-o.CheckpointProgressWindow)); ok && latest.CompletedCheckpoints <= base.CompletedCheckpoints {
+			return Health{Unhealthy: true, Reason: fmt.Sprintf("no checkpoint completed within %s", o.CheckpointProgressWindow)}
+		}
+	}
+	return Health{}
+}
+
+// sampleAt returns the newest sample taken at or before t.
+func sampleAt(samples []HealthSample, t time.Time) (HealthSample, bool) {
+	var found HealthSample
+	ok := false
+	for _, s := range samples {
+		if s.Time.After(t) {
+			break
+		}
+		found, ok = s, true
+	}
+	return found, ok
+}
+
+// PruneHealthSamples keeps what the longest window needs (plus one older sample to anchor
+// it), so the history kept in status stays small.
+func PruneHealthSamples(samples []HealthSample, now time.Time, o Options) []HealthSample {
+	cut := now.Add(-max(o.RestartsWindow, o.CheckpointProgressWindow))
+	first := 0
+	for i, s := range samples {
+		if !s.Time.After(cut) {
+			first = i
+		}
+	}
+	return samples[first:]
+}
