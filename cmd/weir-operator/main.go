@@ -1,0 +1,46 @@
+// Command weir-operator runs the weir Kubernetes operator for Apache Flink.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"weir.dev/weir/internal/operator"
+)
+
+func main() {
+	var o operator.Options
+	var namespaces string
+	flag.StringVar(&namespaces, "watch-namespaces", os.Getenv("WATCH_NAMESPACES"), "comma-separated namespaces to watch; empty watches all")
+	flag.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus /metrics endpoint; 0 disables it")
+	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so that only one replica acts")
+	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election lease (default: the pod's)")
+	flag.DurationVar(&o.FlinkRESTTimeout, "flink-rest-timeout", 10*time.Second, "timeout of one Flink REST call")
+	zo := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
+	zo.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zo))) // JSON unless --zap-devel
+	for _, ns := range strings.Split(namespaces, ",") {
+		if ns = strings.TrimSpace(ns); ns != "" {
+			o.Namespaces = append(o.Namespaces, ns)
+		}
+	}
+	mgr, err := operator.NewManager(ctrl.GetConfigOrDie(), o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+	ctrl.Log.Info("Starting weir operator", "namespaces", o.Namespaces, "leaderElection", o.LeaderElection)
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		ctrl.Log.Error(err, "Operator stopped")
+		os.Exit(1)
+	}
+}

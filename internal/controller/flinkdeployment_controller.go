@@ -1,0 +1,101 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/rest"
+)
+
+// Poll intervals: how often a deployment is looked at again while it settles, and once it
+// is stable (Flink's job state is only seen by polling its REST API).
+const (
+	pollSettling = 5 * time.Second
+	pollStable   = 15 * time.Second
+)
+
+// FlinkClientFactory returns a Flink REST client for a JobManager's base URL.
+type FlinkClientFactory func(baseURL string) (rest.API, error)
+
+// FlinkDeploymentReconciler reconciles FlinkDeployments.
+type FlinkDeploymentReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder record.EventRecorder
+	Clock    clock.PassiveClock
+	// Flink opens REST clients; nil means job state is not observed.
+	Flink FlinkClientFactory
+}
+
+// Alphabetical order, so that no permission is repeated or missed.
+// +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps;services;pods;serviceaccounts,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments;flinksessionjobs;flinkstatesnapshots,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments/status;flinksessionjobs/status;flinkstatesnapshots/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments/finalizers;flinksessionjobs/finalizers;flinkstatesnapshots/finalizers,verbs=update
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete;bind;escalate
+
+// Reconcile brings one FlinkDeployment one step closer to its spec.
+func (r *FlinkDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	dep := &v1beta1.FlinkDeployment{}
+	if err := r.Get(ctx, req.NamespacedName, dep); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !dep.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, dep)
+	}
+	if !controllerutil.ContainsFinalizer(dep, finalizerName) {
+		controllerutil.AddFinalizer(dep, finalizerName)
+		if err := r.Update(ctx, dep); err != nil {
+			return quietConflict(err)
+		}
+	}
+	res, err := r.reconcile(ctx, dep)
+	if err != nil {
+		return quietConflict(err)
+	}
+	return res, nil
+}
+
+// quietConflict turns an optimistic-lock conflict into a quick requeue: another writer won,
+// and the next loop starts from what it wrote.
+func quietConflict(err error) (ctrl.Result, error) {
+	if apierrors.IsConflict(err) || errors.Is(err, errConflict) {
+		return ctrl.Result{RequeueAfter: time.Second}, nil
+	}
+	return ctrl.Result{}, err
+}
+
+// SetupWithManager registers the reconciler and the objects it owns.
+func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1beta1.FlinkDeployment{}).
+		Owns(&appsv1.Deployment{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&networkingv1.Ingress{}).
+		Owns(&rbacv1.Role{}).
+		Owns(&rbacv1.RoleBinding{}).
+		Named("flinkdeployment").
+		Complete(r)
+}

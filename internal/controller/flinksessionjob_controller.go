@@ -1,0 +1,133 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/status"
+	"weir.dev/weir/internal/validation"
+)
+
+// ConditionSessionClusterReady says whether the session job's FlinkDeployment can take jobs.
+const ConditionSessionClusterReady = "SessionClusterReady"
+
+const sessionWaitPoll = 10 * time.Second
+
+// FlinkSessionJobReconciler validates session jobs and links them to their session cluster.
+type FlinkSessionJobReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder record.EventRecorder
+}
+
+// Reconcile looks at one FlinkSessionJob.
+func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	job := &v1beta1.FlinkSessionJob{}
+	if err := r.Get(ctx, req.NamespacedName, job); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !job.DeletionTimestamp.IsZero() {
+		if controllerutil.RemoveFinalizer(job, sessionJobFinalizer) {
+			return quietConflict(client.IgnoreNotFound(r.Update(ctx, job)))
+		}
+		return ctrl.Result{}, nil
+	}
+	if controllerutil.AddFinalizer(job, sessionJobFinalizer) {
+		if err := r.Update(ctx, job); err != nil {
+			return quietConflict(err)
+		}
+	}
+
+	session := &v1beta1.FlinkDeployment{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: job.Namespace, Name: job.Spec.DeploymentName}, session)
+	if apierrors.IsNotFound(err) {
+		session = nil
+	} else if err != nil {
+		return ctrl.Result{}, fmt.Errorf("while reading session deployment: %w", err)
+	}
+
+	if verr := validation.SessionJob(job, session); verr != nil && session != nil {
+		msg := verr.Error()
+		if job.Status.Error != statusError(errTypeValidation, msg) {
+			r.Recorder.Event(job, corev1.EventTypeWarning, ReasonValidationError, msg)
+		}
+		return quietConflict(patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+			j.Status.Error = statusError(errTypeValidation, msg)
+			j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
+		}))
+	}
+
+	cond := metav1.Condition{Type: ConditionSessionClusterReady, ObservedGeneration: job.Generation}
+	switch {
+	case session == nil:
+		cond.Status, cond.Reason = metav1.ConditionFalse, "SessionClusterMissing"
+		cond.Message = fmt.Sprintf("Waiting for session cluster: FlinkDeployment %q does not exist", job.Spec.DeploymentName)
+	case session.Status.JobManagerDeploymentStatus != v1beta1.JMReady:
+		cond.Status, cond.Reason = metav1.ConditionFalse, "SessionClusterNotReady"
+		cond.Message = fmt.Sprintf("Waiting for session cluster %q to be ready (JobManager %s)",
+			session.Name, orDefault(string(session.Status.JobManagerDeploymentStatus), "MISSING"))
+	default:
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionTrue, "SessionClusterReady", "Session cluster is ready"
+	}
+	err = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+		if strings.Contains(j.Status.Error, errTypeValidation) {
+			j.Status.Error = "" // the spec is valid now
+		}
+		meta.SetStatusCondition(&j.Status.Conditions, cond)
+		j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
+	})
+	if err != nil {
+		return quietConflict(err)
+	}
+	if cond.Status != metav1.ConditionTrue {
+		return ctrl.Result{RequeueAfter: sessionWaitPoll}, nil
+	}
+	return ctrl.Result{RequeueAfter: pollStable}, nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+// SetupWithManager registers the reconciler; a change of a session FlinkDeployment wakes
+// the jobs that point at it.
+func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1beta1.FlinkSessionJob{}).
+		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(r.jobsOfSession)).
+		Named("flinksessionjob").
+		Complete(r)
+}
+
+func (r *FlinkSessionJobReconciler) jobsOfSession(ctx context.Context, obj client.Object) []reconcile.Request {
+	jobs := &v1beta1.FlinkSessionJobList{}
+	if err := r.List(ctx, jobs, client.InNamespace(obj.GetNamespace())); err != nil {
+		return nil
+	}
+	var out []reconcile.Request
+	for _, j := range jobs.Items {
+		if j.Spec.DeploymentName == obj.GetName() {
+			out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: j.Namespace, Name: j.Name}})
+		}
+	}
+	return out
+}
