@@ -37,7 +37,7 @@ binaries: build ## Build etcd, Kubernetes and CoreDNS from the Go module proxy (
 
 ##@ Test
 .PHONY: test
-test: verify-generate test-unit test-integration ## Run every test suite (unit, integration on a real API server, e2e).
+test: verify-generate test-unit test-integration test-flink-rest ## Run every test suite (unit, integration on a real API server, e2e).
 
 .PHONY: test-unit
 test-unit: ## Unit tests (pure code, no cluster).
@@ -51,6 +51,10 @@ envtest-assets: build
 .PHONY: test-integration
 test-integration: envtest-assets ## Integration tests against a real etcd + kube-apiserver built from source.
 	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/...
+
+.PHONY: test-flink-rest
+test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes (assembles the distributions once).
+	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flink/rest/
 
 .PHONY: fuzz
 fuzz: ## Short fuzz runs over the validator and config parsing.
