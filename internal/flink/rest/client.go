@@ -140,6 +140,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 		attempts = c.retry.MaxAttempts
 	}
 	timeout := cl.timeout
+	if d, ok := ctx.Value(callTimeoutKey{}).(time.Duration); ok && d > 0 {
+		timeout = d
+	}
 	if timeout <= 0 {
 		timeout = c.timeouts.Default
 	}
@@ -209,6 +212,15 @@ func (c *Client) once(ctx context.Context, cl call, payload []byte, contentType 
 			cl.method, cl.path, resp.StatusCode, err, truncate(string(data), 200))
 	}
 	return false, nil
+}
+
+type callTimeoutKey struct{}
+
+// WithCallTimeout returns a context under which each HTTP attempt of a call is bounded by d
+// instead of the client's per-kind timeout (the context's own deadline still bounds all
+// attempts together).
+func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, callTimeoutKey{}, d)
 }
 
 // maxResponseBytes caps what is read of one response; checkpoint histories can be large.

@@ -334,3 +334,16 @@ func TestBaseURLPathPrefixIsKept(t *testing.T) {
 		t.Errorf("path %q", rec.paths[0])
 	}
 }
+
+func TestWithCallTimeoutOverridesTheClientTimeout(t *testing.T) {
+	var rec recorder
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		rec.record(r)
+		<-r.Context().Done()
+	}, WithRetry(RetryPolicy{MaxAttempts: 1}))
+	// The client default (10s) would hang the test; the per-call bound ends the attempt.
+	_, err := c.Overview(WithCallTimeout(context.Background(), 20*time.Millisecond))
+	if !errors.Is(err, context.DeadlineExceeded) || rec.count() != 1 {
+		t.Fatalf("got %v after %d requests", err, rec.count())
+	}
+}

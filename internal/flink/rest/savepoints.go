@@ -6,6 +6,8 @@ import (
 )
 
 // SavepointFormat selects the savepoint format; "" lets Flink use its default (CANONICAL).
+// Flink 2.x cannot write CANONICAL savepoints of jobs that use the async state API (the
+// task fails with "Not supported yet"); such jobs need NATIVE.
 type SavepointFormat string
 
 // Savepoint formats.
