@@ -44,7 +44,8 @@ func saveHostState(l Layout, s *HostState) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(l.HostStateFile(), raw, 0o644)
+	_, err = writeIfChanged(l.HostStateFile(), raw, 0o644)
+	return err
 }
 
 // checkRoot fails early with what to do instead of half-starting.
