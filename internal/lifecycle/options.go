@@ -24,6 +24,7 @@ type Options struct {
 	LastStateFallback         bool                        // kubernetes.operator.job.upgrade.last-state-fallback.enabled
 	IgnorePendingSavepoint    bool                        // kubernetes.operator.job.upgrade.ignore-pending-savepoint
 	SavepointFormat           v1beta1.SavepointFormatType // kubernetes.operator.savepoint.format.type
+	History                   HistoryLimits               // kubernetes.operator.savepoint.history.* and cleanup.enabled
 }
 
 // DefaultOptions are FKO's defaults.
@@ -36,6 +37,7 @@ func DefaultOptions() Options {
 		CheckpointProgressWindow:  5 * time.Minute,
 		LastStateFallback:         true,
 		SavepointFormat:           v1beta1.SavepointFormatCanonical,
+		History:                   DefaultHistoryLimits(),
 	}
 }
 
@@ -53,6 +55,9 @@ const (
 	OptLastStateFallback         = "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
 	OptIgnorePendingSavepoint    = "kubernetes.operator.job.upgrade.ignore-pending-savepoint"
 	OptSavepointFormat           = "kubernetes.operator.savepoint.format.type"
+	OptHistoryMaxCount           = "kubernetes.operator.savepoint.history.max.count"
+	OptHistoryMaxAge             = "kubernetes.operator.savepoint.history.max.age"
+	OptSavepointCleanup          = "kubernetes.operator.savepoint.cleanup.enabled"
 )
 
 // WithConfig returns o overridden by the keys present in conf (flat flinkConfiguration).
@@ -62,10 +67,12 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 		OptRollbackEnabled: &o.RollbackEnabled, OptHealthCheckEnabled: &o.HealthCheckEnabled,
 		OptCheckpointProgressEnabled: &o.CheckpointProgressEnabled, OptRestartFailed: &o.RestartFailed,
 		OptLastStateFallback: &o.LastStateFallback, OptIgnorePendingSavepoint: &o.IgnorePendingSavepoint,
+		OptSavepointCleanup: &o.History.Dispose,
 	}
 	durations := map[string]*time.Duration{
 		OptReadinessTimeout: &o.ReadinessTimeout, OptRestartsWindow: &o.RestartsWindow,
 		OptCheckpointProgressWindow: &o.CheckpointProgressWindow, OptPeriodicSavepoint: &o.PeriodicSavepointInterval,
+		OptHistoryMaxAge: &o.History.MaxAge,
 	}
 	for k, p := range bools {
 		if v, ok := conf[k]; ok {
@@ -91,6 +98,13 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 			return o, fmt.Errorf("%s: %q is not a non-negative integer", OptRestartsThreshold, v)
 		}
 		o.RestartsThreshold = n
+	}
+	if v, ok := conf[OptHistoryMaxCount]; ok {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			return o, fmt.Errorf("%s: %q is not a positive integer", OptHistoryMaxCount, v)
+		}
+		o.History.MaxCount = n
 	}
 	if v, ok := conf[OptSavepointFormat]; ok {
 		f := v1beta1.SavepointFormatType(strings.ToUpper(strings.TrimSpace(v)))

@@ -32,16 +32,20 @@ func TestOptionsWithConfig(t *testing.T) {
 		OptPeriodicSavepoint: "1h",
 		OptRestartsThreshold: "3",
 		OptSavepointFormat:   "native",
+		OptHistoryMaxCount:   "3",
+		OptHistoryMaxAge:     "2 h",
+		OptSavepointCleanup:  "false",
 		"unrelated.key":      "x",
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !o.RollbackEnabled || o.ReadinessTimeout != 90*time.Second || o.PeriodicSavepointInterval != time.Hour ||
-		o.RestartsThreshold != 3 || o.SavepointFormat != v1beta1.SavepointFormatNative || !o.LastStateFallback {
+		o.RestartsThreshold != 3 || o.SavepointFormat != v1beta1.SavepointFormatNative || !o.LastStateFallback ||
+		o.History != (HistoryLimits{MaxCount: 3, MaxAge: 2 * time.Hour, Dispose: false}) {
 		t.Errorf("options %+v", o)
 	}
-	for k, v := range map[string]string{OptRollbackEnabled: "yes please", OptReadinessTimeout: "soon", OptRestartsThreshold: "-2", OptSavepointFormat: "ZIP"} {
+	for k, v := range map[string]string{OptRollbackEnabled: "yes please", OptReadinessTimeout: "soon", OptRestartsThreshold: "-2", OptSavepointFormat: "ZIP", OptHistoryMaxCount: "0"} {
 		if _, err := DefaultOptions().WithConfig(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%q: want an error naming the key, got %v", k, v, err)
 		}
