@@ -59,3 +59,17 @@ test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes 
 .PHONY: fuzz
 fuzz: ## Short fuzz runs over the validator and config parsing.
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigObject$$' -fuzztime 20s ./api/v1beta1
+
+##@ Images
+.PHONY: flink-dist
+flink-dist: build ## Assemble the pinned Flink distributions (1.20, 2.3) from PyPI and Maven Central into the cache.
+	$(WEIR) image flink-dist
+
+.PHONY: images
+images: build ## Build the Flink, operator and pause image archives without Docker (root; cached by input hash).
+	$(WEIR) image build all --binary $(BIN)/weir-operator
+
+.PHONY: test-images
+test-images: ## Real runs: Flink examples on both distributions, then both images in a private containerd (root).
+	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestExamplesRunOnAssembledDistribution ./internal/flinkdist/flinktest/
+	WEIR_IMAGE_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestJavaBaseRootfs|TestFlinkImageRunsAJob' ./internal/image/
