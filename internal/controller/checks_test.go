@@ -80,7 +80,10 @@ func sessionCondition(ns, name, status, reason string) error {
 	return nil
 }
 
-type autoscalingScale struct{ selector string }
+type autoscalingScale struct {
+	selector string
+	replicas int32
+}
 
 func (s *autoscalingScale) get(ns, name string) error {
 	sc := &autoscalingv1.Scale{}
@@ -89,6 +92,17 @@ func (s *autoscalingScale) get(ns, name string) error {
 	if err := k8s.SubResource("scale").Get(context.Background(), d, sc); err != nil {
 		return err
 	}
-	s.selector = sc.Status.Selector
+	s.selector, s.replicas = sc.Status.Selector, sc.Spec.Replicas
 	return nil
+}
+
+func (s *autoscalingScale) set(ns, name string, replicas int32) error {
+	d := &v1beta1.FlinkDeployment{}
+	d.Name, d.Namespace = name, ns
+	sc := &autoscalingv1.Scale{}
+	if err := k8s.SubResource("scale").Get(context.Background(), d, sc); err != nil {
+		return err
+	}
+	sc.Spec.Replicas = replicas
+	return k8s.SubResource("scale").Update(context.Background(), d, client.WithSubResourceBody(sc))
 }

@@ -6,6 +6,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -19,23 +20,33 @@ import (
 )
 
 // observed is what one look at the cluster and at Flink found. The observer only reads; the
-// result goes into status.
+// result goes into status and into the planner.
 type observed struct {
-	jm          v1beta1.JobManagerDeploymentStatus
-	jmMessage   string
-	restURL     string
-	tmReplicas  int32
-	job         *rest.JobOverview
-	jobErr      error
-	clusterInfo map[string]string
+	jm           v1beta1.JobManagerDeploymentStatus
+	deployedHash string // spec hash on the JobManager Deployment
+	haMetadata   bool   // Flink's HA ConfigMaps hold job data
+	tmReplicas   int32
+	flink        rest.API // nil while the REST API cannot be reached
+	job          *rest.JobOverview
+	clusterInfo  map[string]string
 }
 
-// observe reads the JobManager Deployment, the TaskManagers and the job, and writes what it
-// saw into status.
-func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) error {
+func (o observed) jobRunning() bool {
+	return o.job != nil && o.job.State == rest.JobRunning && o.flink != nil
+}
+
+// jobTerminal says whether the cluster's job has ended for good (finished, cancelled,
+// failed, or stopped with a savepoint).
+func (o observed) jobTerminal() bool {
+	return o.job != nil && o.job.State.IsGloballyTerminal()
+}
+
+// observe reads the JobManager Deployment, Flink's HA data, the TaskManagers and the job,
+// and writes what it saw into status.
+func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) (observed, error) {
 	obs, err := r.look(ctx, dep, spec)
 	if err != nil {
-		return err
+		return obs, err
 	}
 	prevJobState := dep.Status.JobStatus.State
 	err = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
@@ -52,14 +63,16 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		}
 	})
 	if err != nil {
-		return err
+		return obs, err
 	}
 	if now := dep.Status.JobStatus.State; now != prevJobState && now != "" && prevJobState != "" {
 		r.Recorder.Eventf(dep, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prevJobState, now)
 	}
-	return nil
+	return obs, nil
 }
 
+// applyJobObservation copies what Flink said about the job. The job id recorded before
+// deploying is kept until Flink reports that very job.
 func applyJobObservation(js *v1beta1.JobStatus, obs observed) {
 	switch {
 	case obs.job != nil:
@@ -69,14 +82,12 @@ func applyJobObservation(js *v1beta1.JobStatus, obs observed) {
 		js.StartTime = strconv.FormatInt(obs.job.StartTime, 10)
 		js.UpdateTime = strconv.FormatInt(obs.job.LastModification, 10)
 	case obs.jm == v1beta1.JMMissing:
-		// Nothing runs: keep the last known job id, drop a state we cannot see.
+		// Nothing runs: keep the last known job id; a terminal state stays as it was.
 		if js.State != "" && js.State != "FINISHED" && js.State != "FAILED" && js.State != "CANCELED" {
 			js.State = "RECONCILING"
 		}
-	default:
-		if js.State == "" || obs.jobErr != nil {
-			js.State = "RECONCILING"
-		}
+	case obs.flink == nil && js.State != "FINISHED" && js.State != "FAILED" && js.State != "CANCELED":
+		js.State = "RECONCILING"
 	}
 }
 
@@ -84,8 +95,13 @@ func applyJobObservation(js *v1beta1.JobStatus, obs observed) {
 func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) (observed, error) {
 	n := resources.Names(dep.Name)
 	var obs observed
+	ha, err := r.haMetadata(ctx, dep)
+	if err != nil {
+		return obs, err
+	}
+	obs.haMetadata = ha
 	jmDep := &appsv1.Deployment{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: n.JobManager}, jmDep)
+	err = r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: n.JobManager}, jmDep)
 	switch {
 	case apierrors.IsNotFound(err):
 		obs.jm = v1beta1.JMMissing
@@ -93,35 +109,59 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 	case err != nil:
 		return obs, fmt.Errorf("while reading JobManager Deployment: %w", err)
 	}
-	obs.jm, obs.jmMessage = jobManagerState(jmDep)
+	if !jmDep.DeletionTimestamp.IsZero() {
+		obs.jm = v1beta1.JMDeploying // being torn down: neither missing nor usable
+		return obs, r.countTaskManagers(ctx, dep, &obs)
+	}
+	obs.deployedHash = jmDep.Annotations[annSpecHash]
+	obs.jm = jobManagerState(jmDep)
 	if obs.jm != v1beta1.JMDeployedNotReady || r.Flink == nil {
-		return obs, r.countTaskManagers(ctx, dep, spec, &obs)
+		return obs, r.countTaskManagers(ctx, dep, &obs)
 	}
 	svc := &corev1.Service{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: n.RestService}, svc); err != nil {
 		return obs, client.IgnoreNotFound(err)
 	}
-	obs.restURL = restURL(svc)
-	fl, err := r.Flink(obs.restURL)
+	fl, err := r.Flink(restURL(svc))
 	if err != nil {
 		return obs, err
 	}
 	ov, err := fl.Overview(ctx)
 	if err != nil {
-		log.FromContext(ctx).V(1).Info("Flink REST not reachable yet", "url", obs.restURL, "reason", err.Error())
-		return obs, r.countTaskManagers(ctx, dep, spec, &obs)
+		log.FromContext(ctx).V(1).Info("Flink REST not reachable yet", "url", restURL(svc), "reason", err.Error())
+		return obs, r.countTaskManagers(ctx, dep, &obs)
 	}
-	obs.jm = v1beta1.JMReady
+	obs.jm, obs.flink = v1beta1.JMReady, fl
 	obs.clusterInfo = map[string]string{"flink-version": ov.FlinkVersion, "flink-revision": ov.FlinkCommit}
 	obs.tmReplicas = int32(ov.TaskManagers)
 	if spec.IsApplication() {
-		obs.job, obs.jobErr = latestJob(ctx, fl)
+		if obs.job, err = latestJob(ctx, fl); err != nil {
+			obs.flink = nil
+		}
 	}
 	return obs, nil
 }
 
+// haMetadata says whether Flink's Kubernetes HA ConfigMaps for the cluster hold a job
+// graph or checkpoint pointers, which is what last-state recovery needs.
+func (r *FlinkDeploymentReconciler) haMetadata(ctx context.Context, dep *v1beta1.FlinkDeployment) (bool, error) {
+	cms := &corev1.ConfigMapList{}
+	if err := r.List(ctx, cms, client.InNamespace(dep.Namespace),
+		client.MatchingLabels{"app": dep.Name, "configmap-type": "high-availability"}); err != nil {
+		return false, fmt.Errorf("while listing HA ConfigMaps: %w", err)
+	}
+	for _, cm := range cms.Items {
+		for k := range cm.Data {
+			if strings.HasPrefix(k, "checkpointID-") || strings.HasPrefix(k, "jobGraph-") || strings.HasPrefix(k, "executionPlan-") {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
 // countTaskManagers fills the TaskManager count from pods when Flink cannot be asked.
-func (r *FlinkDeploymentReconciler) countTaskManagers(ctx context.Context, dep *v1beta1.FlinkDeployment, _ *v1beta1.FlinkDeploymentSpec, obs *observed) error {
+func (r *FlinkDeploymentReconciler) countTaskManagers(ctx context.Context, dep *v1beta1.FlinkDeployment, obs *observed) error {
 	pods := &corev1.PodList{}
 	sel, err := resources.TaskManagerLabelSelector(dep.Name)
 	if err != nil {
@@ -152,19 +192,19 @@ func latestJob(ctx context.Context, fl rest.API) (*rest.JobOverview, error) {
 
 // jobManagerState reads a JobManager Deployment's readiness. DEPLOYED_NOT_READY means the
 // pods are ready and the REST API is still to be asked.
-func jobManagerState(d *appsv1.Deployment) (v1beta1.JobManagerDeploymentStatus, string) {
+func jobManagerState(d *appsv1.Deployment) v1beta1.JobManagerDeploymentStatus {
 	for _, c := range d.Status.Conditions {
 		if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
-			return v1beta1.JMError, c.Message
+			return v1beta1.JMError
 		}
 		if c.Type == appsv1.DeploymentProgressing && c.Status == corev1.ConditionFalse && c.Reason == "ProgressDeadlineExceeded" {
-			return v1beta1.JMError, c.Message
+			return v1beta1.JMError
 		}
 	}
-	if d.Status.ReadyReplicas > 0 && d.Status.ObservedGeneration >= d.Generation {
-		return v1beta1.JMDeployedNotReady, ""
+	if d.Status.ReadyReplicas > 0 && d.Status.ObservedGeneration >= d.Generation && d.Status.UpdatedReplicas >= d.Status.ReadyReplicas {
+		return v1beta1.JMDeployedNotReady
 	}
-	return v1beta1.JMDeploying, ""
+	return v1beta1.JMDeploying
 }
 
 // restURL addresses the rest Service by its cluster IP, which both an in-cluster operator

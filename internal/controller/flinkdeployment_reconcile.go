@@ -4,67 +4,136 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
-	"weir.dev/weir/internal/flinkconf"
-	"weir.dev/weir/internal/resources"
+	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/status"
 	"weir.dev/weir/internal/validation"
 )
 
-// reconcile is the inner loop: validate → choose the spec to run → record it → apply →
-// observe → summarize.
+// reconcile is the inner loop: validate → observe → plan (pure) → record intent → act →
+// summarize. Every step starts from what the cluster and status say now, so a loop that
+// dies anywhere is finished by the next one.
 func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.FlinkDeployment) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
 
-	target, err := r.targetSpec(ctx, dep)
+	desired, err := r.targetSpec(ctx, dep)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if target == nil { // invalid and nothing valid deployed before: wait for a fix
+	if desired == nil { // invalid and nothing valid deployed before: wait for a fix
 		return ctrl.Result{}, r.summarize(ctx, dep)
 	}
+	lastReconciled, _, err := dep.LastReconciledSpec()
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("while reading lastReconciledSpec: %w", err)
+	}
+	lastStable, err := dep.LastStableSpec()
+	if err != nil {
+		return ctrl.Result{}, fmt.Errorf("while reading lastStableSpec: %w", err)
+	}
+	opts, err := plannerOptions(desired)
+	if err != nil {
+		return ctrl.Result{}, r.reportBlocked(ctx, dep, err.Error())
+	}
 
-	changed, err := r.recordIntent(ctx, dep, target)
+	// The spec whose cluster should be running right now: what observation compares with.
+	running := lastReconciled
+	if dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationRollingBack && lastStable != nil {
+		running = lastStable
+	}
+	if running == nil {
+		running = desired
+	}
+	obs, err := r.observe(ctx, dep, running)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if changed {
-		logger.Info("Deploying spec", "generation", dep.Generation, "mode", target.EffectiveMode())
+	if err := r.pollSavepoint(ctx, dep, obs); err != nil {
+		return ctrl.Result{}, err
 	}
-	if err := r.deploy(ctx, dep, target); err != nil {
+
+	action := lifecycle.Plan(lifecycle.Input{
+		Desired: desired, LastReconciled: lastReconciled, LastStable: lastStable,
+		Observed: plannerFacts(dep, obs, running), Options: opts, Now: r.Clock.Now(),
+	})
+	if action.Kind != lifecycle.ActionNothing && action.Kind != lifecycle.ActionWait {
+		logger.Info("Acting", "action", action.Kind, "upgradeMode", action.UpgradeMode, "reason", action.Reason, "diff", action.Diff.String())
+	}
+	requeue, err := r.act(ctx, dep, desired, lastReconciled, obs, action)
+	if err != nil {
 		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, err.Error())
 		_ = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
 			d.Status.Error = statusError(errTypeReconcile, err.Error())
 		})
 		return ctrl.Result{}, err
 	}
-	if dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading {
-		if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-			d.Status.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
-		}); err != nil {
-			return ctrl.Result{}, err
-		}
-	}
-	if err := r.observe(ctx, dep, target); err != nil {
-		return ctrl.Result{}, err
-	}
 	if err := r.summarize(ctx, dep); err != nil {
 		return ctrl.Result{}, err
 	}
-	if dep.Status.LifecycleState == v1beta1.LifecycleStable {
-		return ctrl.Result{RequeueAfter: pollStable}, nil
+	if requeue == 0 {
+		requeue = pollSettling
+		if dep.Status.LifecycleState == v1beta1.LifecycleStable || dep.Status.LifecycleState == v1beta1.LifecycleSuspended {
+			requeue = pollStable
+		}
 	}
-	return ctrl.Result{RequeueAfter: pollSettling}, nil
+	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
+		requeue = action.RequeueAfter
+	}
+	return ctrl.Result{RequeueAfter: requeue}, nil
 }
 
-// targetSpec returns the spec to run: the current one when it is valid, else the last
-// reconciled one (the operator keeps running on the last valid spec). A validation failure
-// is recorded in status.error and as a ValidationError event.
+// plannerOptions reads the kubernetes.operator.* switches of a spec.
+func plannerOptions(spec *v1beta1.FlinkDeploymentSpec) (lifecycle.Options, error) {
+	flat, err := spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return lifecycle.Options{}, err
+	}
+	return lifecycle.DefaultOptions().WithConfig(flat)
+}
+
+// plannerFacts turns what was observed and recorded into the planner's plain values.
+func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.FlinkDeploymentSpec) lifecycle.Observed {
+	st := dep.Status
+	f := lifecycle.Observed{
+		JobManager:           obs.jm,
+		DeployedSpecCurrent:  obs.deployedHash != "" && obs.deployedHash == specHash(running),
+		HAMetadata:           obs.haMetadata,
+		Reconciliation:       st.ReconciliationStatus.State,
+		ReconciledAt:         time.UnixMilli(st.ReconciliationStatus.ReconciliationTimestamp),
+		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
+	}
+	if obs.job != nil {
+		f.Job = &lifecycle.JobFacts{ID: obs.job.ID, State: string(obs.job.State)}
+	} else if s := st.JobStatus.State; s == "FINISHED" || s == "FAILED" || s == "CANCELED" {
+		f.Job = &lifecycle.JobFacts{ID: st.JobStatus.JobID, State: s}
+	}
+	if si := st.JobStatus.SavepointInfo; si != nil {
+		if si.LastSavepoint != nil {
+			f.LastSavepoint = &lifecycle.Snapshot{Path: si.LastSavepoint.Location, Time: time.UnixMilli(si.LastSavepoint.TimeStamp)}
+		}
+		if si.TriggerID != "" {
+			p := &lifecycle.PendingTrigger{TriggerID: si.TriggerID, Type: si.TriggerType}
+			if si.TriggerTimestamp != nil {
+				p.Since = time.UnixMilli(*si.TriggerTimestamp)
+			}
+			f.PendingSavepoint = p
+		}
+		if si.LastPeriodicSavepointTimestamp > 0 {
+			f.LastPeriodicSavepoint = time.UnixMilli(si.LastPeriodicSavepointTimestamp)
+		}
+	}
+	return f
+}
+
+// targetSpec returns the spec the user wants when it is valid, else the last reconciled one
+// (the operator keeps running on the last valid spec). A validation failure is recorded in
+// status.error and as a ValidationError event.
 func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1.FlinkDeployment) (*v1beta1.FlinkDeploymentSpec, error) {
 	verr := validation.Deployment(dep)
 	if verr == nil {
@@ -73,8 +142,7 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 				return nil, err
 			}
 		}
-		spec := dep.Spec.DeepCopy()
-		return spec, nil
+		return dep.Spec.DeepCopy(), nil
 	}
 	msg := verr.Error()
 	if dep.Status.Error != statusError(errTypeValidation, msg) {
@@ -93,65 +161,6 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 	return last, nil
 }
 
-// recordIntent writes the target spec to status.reconciliationStatus before any object is
-// touched (status as a write-ahead log). It reports whether the spec changed.
-func (r *FlinkDeploymentReconciler) recordIntent(ctx context.Context, dep *v1beta1.FlinkDeployment, target *v1beta1.FlinkDeploymentSpec) (bool, error) {
-	last, _, err := dep.LastReconciledSpec()
-	if err != nil {
-		return false, fmt.Errorf("while reading lastReconciledSpec: %w", err)
-	}
-	same, err := sameSpec(last, target)
-	if err != nil || same {
-		return false, err
-	}
-	first := last == nil
-	serialized, err := v1beta1.WriteSpecWithMeta(*target, v1beta1.ReconciliationMetadata{
-		APIVersion: v1beta1.GroupVersion.String(), FirstDeployment: first, Generation: dep.Generation,
-	})
-	if err != nil {
-		return false, err
-	}
-	if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		rs := &d.Status.ReconciliationStatus
-		rs.LastReconciledSpec = serialized
-		rs.State = v1beta1.ReconciliationUpgrading
-		rs.ReconciliationTimestamp = r.Clock.Now().UnixMilli()
-		d.Status.ObservedGeneration = d.Generation
-	}); err != nil {
-		return false, err
-	}
-	if first {
-		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSubmit, "Starting deployment")
-	} else {
-		r.Recorder.Eventf(dep, corev1.EventTypeNormal, ReasonSpecChanged, "Detected spec change, deploying generation %d", dep.Generation)
-	}
-	return true, nil
-}
-
-// deploy builds every object of the cluster from the target spec and applies it; objects the
-// build no longer wants are deleted.
-func (r *FlinkDeploymentReconciler) deploy(ctx context.Context, dep *v1beta1.FlinkDeployment, target *v1beta1.FlinkDeploymentSpec) error {
-	conf, err := flinkconf.Build(dep, target)
-	if err != nil {
-		return fmt.Errorf("while building Flink configuration: %w", err)
-	}
-	set, err := resources.Build(resources.Input{Deployment: dep, Spec: target, Conf: conf})
-	if err != nil {
-		return fmt.Errorf("while building objects: %w", err)
-	}
-	suspended := target.Job != nil && target.Job.EffectiveState() == v1beta1.JobStateSuspended
-	for _, o := range orderedObjects(dep, set, suspended) {
-		if o.want {
-			if err := applyObject(ctx, r.Client, r.Scheme, o.obj); err != nil {
-				return err
-			}
-		} else if err := deleteIfExists(ctx, r.Client, o.obj); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // summarize derives lifecycleState and the Running condition from the recorded status.
 func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
 	last, _, _ := dep.LastReconciledSpec()
@@ -159,7 +168,8 @@ func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.
 		suspended := last != nil && last.Job != nil && last.Job.EffectiveState() == v1beta1.JobStateSuspended
 		st := &d.Status
 		rs := &st.ReconciliationStatus
-		if last != nil && rs.State == v1beta1.ReconciliationDeployed && isStable(last, st) {
+		stableState := rs.State == v1beta1.ReconciliationDeployed || rs.State == v1beta1.ReconciliationRolledBack
+		if last != nil && stableState && isStable(last, st) && rs.State == v1beta1.ReconciliationDeployed {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
 		st.LifecycleState = status.LifecycleState(status.Facts{
@@ -176,10 +186,19 @@ func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.
 // the JobManager is ready (session mode), or the job is suspended as asked.
 func isStable(spec *v1beta1.FlinkDeploymentSpec, st *v1beta1.FlinkDeploymentStatus) bool {
 	if spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended {
-		return true
+		return st.JobManagerDeploymentStatus == v1beta1.JMMissing
 	}
 	if spec.IsApplication() {
-		return st.JobStatus.State == "RUNNING"
+		return st.JobStatus.State == "RUNNING" && st.JobManagerDeploymentStatus == v1beta1.JMReady
 	}
 	return st.JobManagerDeploymentStatus == v1beta1.JMReady
+}
+
+// reportBlocked records why no safe step exists, once as an event and in status.error.
+func (r *FlinkDeploymentReconciler) reportBlocked(ctx context.Context, dep *v1beta1.FlinkDeployment, reason string) error {
+	e := statusError(errTypeReconcile, reason)
+	if dep.Status.Error != e {
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, reason)
+	}
+	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.Error = e })
 }

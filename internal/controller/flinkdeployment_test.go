@@ -356,11 +356,33 @@ func TestScaleSubresource(t *testing.T) {
 		}
 		return nil
 	})
-	scale := &autoscalingScale{}
-	if err := scale.get(ns, name); err != nil {
-		t.Fatalf("scale subresource: %v", err)
+	d := getDeployment(t, ns, name)
+	three := int32(3)
+	d.Spec.TaskManager.Replicas = &three
+	if err := k8s.Update(context.Background(), d); err != nil {
+		t.Fatal(err)
 	}
-	if scale.selector == "" {
-		t.Error("scale subresource has no selector")
+	scale := &autoscalingScale{}
+	waitFor(t, "scale subresource", func() error { return scale.get(ns, name) })
+	if scale.selector == "" || scale.replicas != 3 {
+		t.Errorf("scale subresource: selector %q replicas %d", scale.selector, scale.replicas)
+	}
+	// Scaling through the subresource (as an HPA or kubectl scale would) resizes the
+	// TaskManagers in place.
+	if err := scale.set(ns, name, 4); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "TaskManager Deployment scaled to 4", func() error {
+		tm := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name + "-taskmanager"}, tm); err != nil {
+			return err
+		}
+		if tm.Spec.Replicas == nil || *tm.Spec.Replicas != 4 {
+			return fmt.Errorf("replicas %v", tm.Spec.Replicas)
+		}
+		return nil
+	})
+	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") {
+		t.Errorf("no Scaling event:\n%s", ev)
 	}
 }

@@ -1,0 +1,318 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/resources"
+)
+
+// pollTeardown is how often a rollout looks again while the old cluster goes away.
+const pollTeardown = 2 * time.Second
+
+// act carries out one planned action. Each branch records its intent in status before it
+// touches Kubernetes or Flink, and each is safe to repeat.
+func (r *FlinkDeploymentReconciler) act(ctx context.Context, dep *v1beta1.FlinkDeployment,
+	desired, lastReconciled *v1beta1.FlinkDeploymentSpec, obs observed, a lifecycle.Action) (time.Duration, error) {
+	switch a.Kind {
+	case lifecycle.ActionNothing:
+		return 0, r.settle(ctx, dep, desired, lastReconciled, obs)
+	case lifecycle.ActionWait:
+		return pollSettling, nil
+	case lifecycle.ActionBlocked:
+		return 30 * time.Second, r.reportBlocked(ctx, dep, a.Reason)
+	case lifecycle.ActionDeploy, lifecycle.ActionResume:
+		return r.deployTarget(ctx, dep, a, obs)
+	case lifecycle.ActionUpgrade, lifecycle.ActionSuspend, lifecycle.ActionRollback, lifecycle.ActionRestartUnhealthy:
+		return r.stopForRollout(ctx, dep, desired, lastReconciled, obs, a)
+	case lifecycle.ActionTriggerSavepoint:
+		return pollSettling, r.triggerSavepoint(ctx, dep, desired, obs, a.TriggerType)
+	case lifecycle.ActionScale:
+		return 0, r.scale(ctx, dep, desired, obs, a)
+	}
+	return 0, fmt.Errorf("unknown action %q", a.Kind)
+}
+
+// withMode returns a copy of spec whose job.upgradeMode is the mode actually used, which
+// is what FKO records in lastReconciledSpec.
+func withMode(spec *v1beta1.FlinkDeploymentSpec, mode v1beta1.UpgradeMode) *v1beta1.FlinkDeploymentSpec {
+	out := spec.DeepCopy()
+	if out.Job != nil && mode != "" {
+		out.Job.UpgradeMode = mode
+	}
+	return out
+}
+
+// recordSpec writes spec as lastReconciledSpec with the given reconciliation state.
+func (r *FlinkDeploymentReconciler) recordSpec(ctx context.Context, dep *v1beta1.FlinkDeployment,
+	spec *v1beta1.FlinkDeploymentSpec, state v1beta1.ReconciliationState, mutate func(*v1beta1.FlinkDeploymentStatus)) error {
+	first := dep.Status.ReconciliationStatus.LastReconciledSpec == ""
+	serialized, err := v1beta1.WriteSpecWithMeta(*spec, v1beta1.ReconciliationMetadata{
+		APIVersion: v1beta1.GroupVersion.String(), FirstDeployment: first, Generation: dep.Generation,
+	})
+	if err != nil {
+		return err
+	}
+	now := r.Clock.Now().UnixMilli()
+	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+		rs := &d.Status.ReconciliationStatus
+		if rs.LastReconciledSpec != serialized || rs.State != state {
+			rs.ReconciliationTimestamp = now
+		}
+		rs.LastReconciledSpec, rs.State = serialized, state
+		d.Status.ObservedGeneration = d.Generation
+		if mutate != nil {
+			mutate(&d.Status)
+		}
+	})
+}
+
+// settle handles a deployment with nothing to roll out: it records changes that need no
+// restart, keeps a suspended job's pods away and repairs drift in the deployed objects.
+func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.FlinkDeployment,
+	desired, lastReconciled *v1beta1.FlinkDeploymentSpec, obs observed) error {
+	if lastReconciled == nil { // created suspended: record it, deploy nothing
+		return r.recordSpec(ctx, dep, desired, v1beta1.ReconciliationDeployed, nil)
+	}
+	suspended := lastReconciled.Job != nil && lastReconciled.Job.EffectiveState() == v1beta1.JobStateSuspended
+	if suspended {
+		if dep.Status.JobStatus.SavepointInfo != nil && dep.Status.JobStatus.SavepointInfo.TriggerID != "" {
+			return nil // the suspend savepoint is still being taken
+		}
+		return r.deleteCluster(ctx, dep, lastReconciled)
+	}
+	if dep.Status.ReconciliationStatus.State != v1beta1.ReconciliationDeployed &&
+		dep.Status.ReconciliationStatus.State != v1beta1.ReconciliationRolledBack {
+		return nil
+	}
+	// Changes the planner ignores (for example kubernetes.operator.* keys) are recorded
+	// without a restart; trigger nonces are recorded only when their savepoint is taken.
+	rec := withMode(desired, lastReconciled.Job.EffectiveUpgradeMode())
+	if rec.Job != nil && lastReconciled.Job != nil {
+		rec.Job.SavepointTriggerNonce = lastReconciled.Job.SavepointTriggerNonce
+		rec.Job.CheckpointTriggerNonce = lastReconciled.Job.CheckpointTriggerNonce
+	}
+	if same, err := sameSpec(lastReconciled, rec); err != nil || !same {
+		if err != nil {
+			return err
+		}
+		if err := r.recordSpec(ctx, dep, rec, dep.Status.ReconciliationStatus.State, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deployTarget applies the cluster for the planned target. A different cluster still
+// standing (old spec, old job) is deleted first and waited for, so two copies of a job
+// never run side by side.
+func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1beta1.FlinkDeployment, a lifecycle.Action, obs observed) (time.Duration, error) {
+	target := withMode(a.Target, a.UpgradeMode)
+	state := v1beta1.ReconciliationUpgrading
+	done := v1beta1.ReconciliationDeployed
+	if dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationRollingBack {
+		state, done = v1beta1.ReconciliationRollingBack, v1beta1.ReconciliationRolledBack
+		target = withMode(a.Target, a.Target.Job.EffectiveUpgradeMode())
+	}
+	// Record the target and the job id before anything is created (write-ahead).
+	if err := r.recordSpec(ctx, dep, target, state, func(st *v1beta1.FlinkDeploymentStatus) {
+		if a.RestoreFrom != "" {
+			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
+		}
+	}); err != nil {
+		return 0, err
+	}
+	if obs.deployedHash != "" && obs.deployedHash != specHash(target) || obs.jm != v1beta1.JMMissing && obs.jobTerminal() {
+		// The old cluster must be gone (pods included) before the new one starts.
+		if gone, err := r.clusterGone(ctx, dep); err != nil || !gone {
+			if err == nil {
+				err = r.deleteCluster(ctx, dep, target)
+			}
+			return pollTeardown, err
+		}
+	}
+	jobID := dep.Status.JobStatus.JobID
+	if target.Job != nil && (a.UpgradeMode != v1beta1.UpgradeModeLastState || jobID == "") {
+		jobID = deterministicJobID(string(dep.UID), dep.Status.ReconciliationStatus.ReconciliationTimestamp)
+	}
+	var restore *resources.Restore
+	if a.RestoreFrom != "" && a.UpgradeMode != v1beta1.UpgradeModeLastState {
+		restore = &resources.Restore{Path: a.RestoreFrom, AllowNonRestoredState: target.Job.AllowNonRestoredState != nil && *target.Job.AllowNonRestoredState}
+	}
+	if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+		if d.Status.JobStatus.JobID != jobID {
+			d.Status.JobStatus.JobID, d.Status.JobStatus.State = jobID, "RECONCILING"
+		}
+	}); err != nil {
+		return 0, err
+	}
+	if err := r.apply(ctx, dep, target, restore, jobID); err != nil {
+		return 0, err
+	}
+	if dep.Status.ReconciliationStatus.LastStableSpec == "" && dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading {
+		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSubmit, "Starting deployment: "+a.Reason)
+	} else {
+		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSubmit, a.Reason)
+	}
+	return 0, patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+		d.Status.ReconciliationStatus.State = done
+		if done == v1beta1.ReconciliationRolledBack {
+			d.Status.Error = ""
+		}
+	})
+}
+
+// apply builds the objects for spec and applies them; objects the build no longer wants are
+// deleted.
+func (r *FlinkDeploymentReconciler) apply(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, restore *resources.Restore, jobID string) error {
+	conf, err := flinkconf.Build(dep, spec)
+	if err != nil {
+		return fmt.Errorf("while building Flink configuration: %w", err)
+	}
+	set, err := resources.Build(resources.Input{Deployment: dep, Spec: spec, Conf: conf, Restore: restore, JobID: jobID})
+	if err != nil {
+		return fmt.Errorf("while building objects: %w", err)
+	}
+	stamp(set, spec)
+	if err := r.ensureServiceAccount(ctx, dep, spec); err != nil {
+		return err
+	}
+	suspended := spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended
+	for _, o := range orderedObjects(dep, set, suspended) {
+		if o.want {
+			if err := applyObject(ctx, r.Client, r.Scheme, o.obj); err != nil {
+				return err
+			}
+		} else if err := deleteIfExists(ctx, r.Client, o.obj); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureServiceAccount creates the app's service account when nobody has: Flink pods cannot
+// start without it. An existing one (say, with a cloud IAM annotation) is never changed.
+func (r *FlinkDeploymentReconciler) ensureServiceAccount(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) error {
+	if spec.ServiceAccount == "" {
+		return nil
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: spec.ServiceAccount, Namespace: dep.Namespace}}
+	err := r.Get(ctx, client.ObjectKeyFromObject(sa), sa)
+	if !apierrors.IsNotFound(err) {
+		return err
+	}
+	sa.Labels = map[string]string{"app.kubernetes.io/managed-by": "weir"}
+	if err := r.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("while creating service account %s: %w", sa.Name, err)
+	}
+	return nil
+}
+
+// deleteCluster removes the pods of the cluster (JobManager and TaskManager Deployments),
+// keeping config, services and Flink's HA data. Foreground deletion keeps the Deployment
+// visible until its pods are gone, so "JobManager missing" means no old pod still runs.
+func (r *FlinkDeploymentReconciler) deleteCluster(ctx context.Context, dep *v1beta1.FlinkDeployment, _ *v1beta1.FlinkDeploymentSpec) error {
+	n := resources.Names(dep.Name)
+	for _, name := range []string{n.JobManager, n.TaskManager} {
+		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: dep.Namespace}}
+		if err := r.Delete(ctx, d, client.PropagationPolicy(metav1.DeletePropagationForeground)); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("while deleting %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// clusterGone says whether no JobManager or TaskManager pod of the cluster is left.
+func (r *FlinkDeploymentReconciler) clusterGone(ctx context.Context, dep *v1beta1.FlinkDeployment) (bool, error) {
+	n := resources.Names(dep.Name)
+	for _, name := range []string{n.JobManager, n.TaskManager} {
+		err := r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: name}, &appsv1.Deployment{})
+		if err == nil {
+			return false, nil
+		}
+		if !apierrors.IsNotFound(err) {
+			return false, err
+		}
+	}
+	pods := &corev1.PodList{}
+	if err := r.List(ctx, pods, client.InNamespace(dep.Namespace), client.MatchingLabels{"app": dep.Name}); err != nil {
+		return false, err
+	}
+	return len(pods.Items) == 0, nil
+}
+
+// stopForRollout is the first half of an upgrade, suspend, rollback or restart: it records
+// the new intent, then stops the running job the way the upgrade mode says.
+func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1beta1.FlinkDeployment,
+	desired, lastReconciled *v1beta1.FlinkDeploymentSpec, obs observed, a lifecycle.Action) (time.Duration, error) {
+	var spec *v1beta1.FlinkDeploymentSpec
+	state := v1beta1.ReconciliationUpgrading
+	switch a.Kind {
+	case lifecycle.ActionUpgrade:
+		spec = withMode(desired, a.UpgradeMode)
+		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSpecChanged, "Upgrading ("+string(a.UpgradeMode)+"): "+a.Reason)
+	case lifecycle.ActionSuspend:
+		spec, state = withMode(desired, a.UpgradeMode), v1beta1.ReconciliationDeployed
+		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSuspended, "Suspending job ("+string(a.UpgradeMode)+")")
+	case lifecycle.ActionRollback:
+		spec, state = lastReconciled, v1beta1.ReconciliationRollingBack
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonRollback, a.Reason)
+	case lifecycle.ActionRestartUnhealthy:
+		spec = withMode(lastReconciled, a.UpgradeMode)
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonRestartUnhealthyJob, a.Reason)
+	}
+	if a.Kind != lifecycle.ActionRollback || dep.Status.ReconciliationStatus.State != v1beta1.ReconciliationRollingBack {
+		if err := r.recordSpec(ctx, dep, spec, state, func(st *v1beta1.FlinkDeploymentStatus) {
+			st.JobStatus.UpgradeSavepointPath = ""
+		}); err != nil {
+			return 0, err
+		}
+	}
+	switch a.UpgradeMode {
+	case v1beta1.UpgradeModeSavepoint:
+		if obs.jobRunning() {
+			return pollSettling, r.stopWithSavepoint(ctx, dep, obs)
+		}
+	case v1beta1.UpgradeModeStateless:
+		if obs.jobRunning() && obs.flink != nil {
+			_ = obs.flink.CancelJob(ctx, obs.job.ID) // best effort: the pods go next anyway
+		}
+	}
+	// last-state keeps HA data and the job id: deleting the pods is the whole stop.
+	return pollTeardown, r.deleteCluster(ctx, dep, spec)
+}
+
+// scale applies a TaskManager replica change in place (standalone). The JobManager and its
+// configuration are left alone, so the running job is not restarted.
+func (r *FlinkDeploymentReconciler) scale(ctx context.Context, dep *v1beta1.FlinkDeployment, desired *v1beta1.FlinkDeploymentSpec, _ observed, a lifecycle.Action) error {
+	last, _, _ := dep.LastReconciledSpec()
+	spec := withMode(desired, last.Job.EffectiveUpgradeMode())
+	if err := r.recordSpec(ctx, dep, spec, v1beta1.ReconciliationDeployed, nil); err != nil {
+		return err
+	}
+	r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonScaling, a.Reason)
+	set, err := resources.Build(resources.Input{Deployment: dep, Spec: spec, JobID: dep.Status.JobStatus.JobID})
+	if err != nil {
+		return fmt.Errorf("while building objects: %w", err)
+	}
+	if set.TaskManager == nil {
+		return nil // native: Flink sizes its own TaskManagers from the job's requirements
+	}
+	tm := &appsv1.Deployment{}
+	if err := r.Get(ctx, client.ObjectKeyFromObject(set.TaskManager), tm); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	patch := client.MergeFrom(tm.DeepCopy())
+	tm.Spec.Replicas = set.TaskManager.Spec.Replicas
+	return r.Patch(ctx, tm, patch)
+}

@@ -1,0 +1,204 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/lifecycle"
+)
+
+// Savepoint history bounds, FKO's keys and defaults.
+const (
+	optHistoryMaxCount   = "kubernetes.operator.savepoint.history.max.count"
+	optHistoryMaxAge     = "kubernetes.operator.savepoint.history.max.age"
+	defaultHistoryCount  = 10
+	defaultHistoryMaxAge = 24 * time.Hour
+	// savepointTimeout abandons a trigger Flink never finishes.
+	savepointTimeout = 15 * time.Minute
+)
+
+// triggerSavepoint asks Flink for a savepoint of the running job. The trigger id is
+// chosen here and written to status first, so a retry after a crash re-sends the same id
+// and Flink treats it as the same request.
+func (r *FlinkDeploymentReconciler) triggerSavepoint(ctx context.Context, dep *v1beta1.FlinkDeployment,
+	desired *v1beta1.FlinkDeploymentSpec, obs observed, why v1beta1.SnapshotTriggerType) error {
+	if !obs.jobRunning() {
+		return nil
+	}
+	tid, err := r.recordTrigger(ctx, dep, why)
+	if err != nil {
+		return err
+	}
+	opts, _ := plannerOptions(desired)
+	if _, err := obs.flink.TriggerSavepoint(ctx, obs.job.ID, rest.SavepointRequest{Format: rest.SavepointFormat(opts.SavepointFormat), TriggerID: tid}); err != nil {
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Triggering savepoint failed: "+err.Error())
+		return r.clearTrigger(ctx, dep)
+	}
+	if why == v1beta1.SnapshotTriggerManual {
+		// As FKO: the nonce counts as handled once its savepoint is triggered.
+		last, _, _ := dep.LastReconciledSpec()
+		if last != nil && last.Job != nil && desired.Job != nil {
+			last.Job.SavepointTriggerNonce = desired.Job.SavepointTriggerNonce
+			return r.recordSpec(ctx, dep, last, dep.Status.ReconciliationStatus.State, nil)
+		}
+	}
+	return nil
+}
+
+// stopWithSavepoint stops the running job with a savepoint (trigger type UPGRADE).
+func (r *FlinkDeploymentReconciler) stopWithSavepoint(ctx context.Context, dep *v1beta1.FlinkDeployment, obs observed) error {
+	tid, err := r.recordTrigger(ctx, dep, v1beta1.SnapshotTriggerUpgrade)
+	if err != nil {
+		return err
+	}
+	last, _, _ := dep.LastReconciledSpec()
+	format := rest.SavepointCanonical
+	if last != nil {
+		if o, err := plannerOptions(last); err == nil {
+			format = rest.SavepointFormat(o.SavepointFormat)
+		}
+	}
+	if _, err := obs.flink.StopWithSavepoint(ctx, obs.job.ID, rest.StopRequest{Format: format, TriggerID: tid}); err != nil {
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Stop with savepoint failed: "+err.Error())
+		return r.clearTrigger(ctx, dep)
+	}
+	return nil
+}
+
+// recordTrigger writes a new pending trigger to status, or returns the one already there.
+func (r *FlinkDeploymentReconciler) recordTrigger(ctx context.Context, dep *v1beta1.FlinkDeployment, why v1beta1.SnapshotTriggerType) (string, error) {
+	if si := dep.Status.JobStatus.SavepointInfo; si != nil && si.TriggerID != "" && si.TriggerType == why {
+		return si.TriggerID, nil
+	}
+	tid := rest.NewTriggerID()
+	now := r.Clock.Now().UnixMilli()
+	err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+		si := savepointInfo(d)
+		si.TriggerID, si.TriggerType, si.TriggerTimestamp = tid, why, &now
+		si.FormatType = v1beta1.SavepointFormatCanonical
+	})
+	return tid, err
+}
+
+func (r *FlinkDeploymentReconciler) clearTrigger(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
+	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+		si := savepointInfo(d)
+		si.TriggerID, si.TriggerType, si.TriggerTimestamp, si.FormatType = "", "", nil, ""
+	})
+}
+
+func savepointInfo(d *v1beta1.FlinkDeployment) *v1beta1.SavepointInfo {
+	if d.Status.JobStatus.SavepointInfo == nil {
+		d.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
+	}
+	return d.Status.JobStatus.SavepointInfo
+}
+
+// pollSavepoint asks Flink about a pending trigger and records the result: the savepoint
+// joins the history (an UPGRADE one also becomes jobStatus.upgradeSavepointPath), or the
+// failure is reported and the trigger cleared.
+func (r *FlinkDeploymentReconciler) pollSavepoint(ctx context.Context, dep *v1beta1.FlinkDeployment, obs observed) error {
+	si := dep.Status.JobStatus.SavepointInfo
+	if si == nil || si.TriggerID == "" {
+		return r.pruneHistory(ctx, dep, obs)
+	}
+	age := time.Duration(0)
+	if si.TriggerTimestamp != nil {
+		age = r.Clock.Now().Sub(time.UnixMilli(*si.TriggerTimestamp))
+	}
+	if obs.flink == nil || dep.Status.JobStatus.JobID == "" {
+		if age > savepointTimeout {
+			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint abandoned: the JobManager could not be asked about it for "+age.Round(time.Second).String())
+			return r.clearTrigger(ctx, dep)
+		}
+		return nil
+	}
+	op, err := obs.flink.SavepointStatus(ctx, dep.Status.JobStatus.JobID, si.TriggerID)
+	if err != nil {
+		if rest.IsNotFound(err) && age > time.Minute {
+			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint trigger unknown to Flink: "+err.Error())
+			return r.clearTrigger(ctx, dep)
+		}
+		log.FromContext(ctx).Info("Savepoint status not available yet", "reason", err.Error())
+		return nil
+	}
+	switch {
+	case op.Status != rest.OperationCompleted:
+		if age > savepointTimeout {
+			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint timed out after "+age.Round(time.Second).String())
+			return r.clearTrigger(ctx, dep)
+		}
+		return nil
+	case op.Failure != nil:
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint failed: "+op.Failure.Message())
+		return r.clearTrigger(ctx, dep)
+	}
+	why := si.TriggerType
+	now := r.Clock.Now().UnixMilli()
+	r.Recorder.Eventf(dep, corev1.EventTypeNormal, "SavepointCompleted", "%s savepoint completed at %s", why, op.Location)
+	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+		si := savepointInfo(d)
+		sp := v1beta1.Savepoint{TimeStamp: now, Location: op.Location, TriggerType: why, FormatType: si.FormatType}
+		si.LastSavepoint = &sp
+		si.SavepointHistory = append(si.SavepointHistory, sp)
+		if why == v1beta1.SnapshotTriggerPeriodic {
+			si.LastPeriodicSavepointTimestamp = now
+		}
+		if why == v1beta1.SnapshotTriggerUpgrade {
+			d.Status.JobStatus.UpgradeSavepointPath = op.Location
+		}
+		si.TriggerID, si.TriggerType, si.TriggerTimestamp, si.FormatType = "", "", nil, ""
+	})
+}
+
+// pruneHistory keeps the savepoint history within its count and age bounds, disposing of
+// the savepoints it drops. The newest savepoint is always kept: it may be the only state.
+func (r *FlinkDeploymentReconciler) pruneHistory(ctx context.Context, dep *v1beta1.FlinkDeployment, obs observed) error {
+	si := dep.Status.JobStatus.SavepointInfo
+	if si == nil || len(si.SavepointHistory) <= 1 || obs.flink == nil {
+		return nil
+	}
+	maxCount, maxAge := defaultHistoryCount, defaultHistoryMaxAge
+	last, _, _ := dep.LastReconciledSpec()
+	if last != nil {
+		if flat, err := last.FlinkConfiguration.Flatten(); err == nil {
+			if v, err := strconv.Atoi(flat[optHistoryMaxCount]); err == nil && v > 0 {
+				maxCount = v
+			}
+			if v, err := lifecycle.ParseFlinkDuration(flat[optHistoryMaxAge]); err == nil && v > 0 {
+				maxAge = v
+			}
+		}
+	}
+	now := r.Clock.Now()
+	hist := si.SavepointHistory
+	var keep, drop []v1beta1.Savepoint
+	for i, sp := range hist {
+		newest := i == len(hist)-1
+		tooMany := len(hist)-i > maxCount
+		tooOld := now.Sub(time.UnixMilli(sp.TimeStamp)) > maxAge
+		if !newest && (tooMany || tooOld) && sp.Location != dep.Status.JobStatus.UpgradeSavepointPath {
+			drop = append(drop, sp)
+		} else {
+			keep = append(keep, sp)
+		}
+	}
+	if len(drop) == 0 {
+		return nil
+	}
+	for _, sp := range drop {
+		if _, err := obs.flink.DisposeSavepoint(ctx, sp.Location); err != nil {
+			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanupFailed, fmt.Sprintf("Disposing savepoint %s failed: %v", sp.Location, err))
+		}
+	}
+	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+		savepointInfo(d).SavepointHistory = keep
+	})
+}
