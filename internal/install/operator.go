@@ -125,4 +125,3 @@ func applyCRDs(_ context.Context, cfg *action.Configuration, ch *chart.Chart) er
 	}
 	return nil
 }
-
