@@ -52,6 +52,8 @@ type Action struct {
 	RestoreFrom string
 	// Target is the spec to deploy (Deploy, Resume, Rollback); nil for other actions.
 	Target *v1beta1.FlinkDeploymentSpec
+	// SessionTarget is the session job spec to submit (PlanSessionJob's Deploy/Resume).
+	SessionTarget *v1beta1.FlinkSessionJobSpec
 	// TriggerType says why a savepoint is triggered (MANUAL, PERIODIC).
 	TriggerType v1beta1.SnapshotTriggerType
 	// Diff is the classified spec change behind an upgrade or scale.

@@ -1,0 +1,235 @@
+package lifecycle
+
+import (
+	"fmt"
+	"reflect"
+	"time"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// SessionJobObserved is what the controller saw for a FlinkSessionJob.
+type SessionJobObserved struct {
+	// ClusterReady: the session FlinkDeployment's JobManager is ready and its REST answers.
+	ClusterReady bool
+	// Job is the job with the recorded job id, as Flink reports it; nil when Flink does not
+	// know it (never submitted, or lost with a session cluster that had no HA).
+	Job            *JobFacts
+	Reconciliation v1beta1.ReconciliationState
+	ReconciledAt   time.Time
+	// UpgradeSavepointPath is the savepoint the stop step of an upgrade/suspend produced.
+	UpgradeSavepointPath string
+	// LastCheckpointPath is the newest retained completed checkpoint of the job, the
+	// last-state of a session job (Flink keeps it after cancel only with
+	// execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION).
+	LastCheckpointPath    string
+	LastSavepoint         *Snapshot
+	PendingSavepoint      *PendingTrigger
+	LastPeriodicSavepoint time.Time
+}
+
+// SessionJobInput is everything PlanSessionJob decides from.
+type SessionJobInput struct {
+	Desired        *v1beta1.FlinkSessionJobSpec
+	LastReconciled *v1beta1.FlinkSessionJobSpec
+	Observed       SessionJobObserved
+	Options        Options
+	Now            time.Time
+}
+
+func (o *SessionJobObserved) running() bool {
+	return o.ClusterReady && o.Job != nil && o.Job.State == "RUNNING"
+}
+
+// PlanSessionJob returns the next step for a FlinkSessionJob. A session job is stopped and
+// resubmitted with a new deterministic job id; its state travels in a savepoint
+// (savepoint mode) or its latest retained checkpoint (last-state).
+func PlanSessionJob(in SessionJobInput) Action {
+	if in.Desired == nil || in.Desired.Job == nil {
+		return Action{Kind: ActionBlocked, Reason: "spec.job is required for a session job"}
+	}
+	o := &in.Observed
+	if in.LastReconciled == nil || in.LastReconciled.Job == nil {
+		if in.Desired.Job.EffectiveState() == v1beta1.JobStateSuspended {
+			return Action{Kind: ActionNothing, Reason: "created with job.state suspended; nothing to submit"}
+		}
+		if !o.ClusterReady {
+			return Action{Kind: ActionWait, Reason: "waiting for session cluster " + in.Desired.DeploymentName}
+		}
+		a := Action{Kind: ActionDeploy, SessionTarget: in.Desired, UpgradeMode: in.Desired.Job.EffectiveUpgradeMode(), Reason: "first submission"}
+		if p := in.Desired.Job.InitialSavepointPath; p != "" {
+			a.RestoreFrom, a.Reason = p, "first submission, restoring from initialSavepointPath "+p
+		}
+		return a
+	}
+	if o.Reconciliation == v1beta1.ReconciliationUpgrading {
+		return continueSessionRollout(in)
+	}
+	diff, err := DiffSessionJob(in.LastReconciled, in.Desired)
+	if err != nil {
+		return Action{Kind: ActionBlocked, Reason: err.Error()}
+	}
+	want, had := in.Desired.Job.EffectiveState(), in.LastReconciled.Job.EffectiveState()
+	switch {
+	case had == v1beta1.JobStateRunning && want == v1beta1.JobStateSuspended:
+		return sessionStop(in, ActionSuspend, diff, "job.state set to suspended")
+	case had == v1beta1.JobStateSuspended && want == v1beta1.JobStateSuspended:
+		return Action{Kind: ActionNothing, Diff: diff, Reason: "job is suspended"}
+	case had == v1beta1.JobStateSuspended:
+		if !o.ClusterReady {
+			return Action{Kind: ActionWait, Reason: "waiting for session cluster " + in.Desired.DeploymentName}
+		}
+		return sessionResume(in, diff)
+	}
+	switch diff.Type {
+	case DiffSavepointRedeploy:
+		p := in.Desired.Job.InitialSavepointPath
+		if p == "" {
+			return Action{Kind: ActionBlocked, Diff: diff, Reason: "savepointRedeployNonce changed but job.initialSavepointPath is empty"}
+		}
+		return Action{Kind: ActionUpgrade, UpgradeMode: v1beta1.UpgradeModeStateless, RestoreFrom: p, Diff: diff, Reason: "savepoint redeploy from " + p}
+	case DiffUpgrade, DiffScale:
+		return sessionStop(in, ActionUpgrade, diff, diff.String())
+	}
+	return sessionSteady(in)
+}
+
+// chooseSessionMode is chooseUpgradeMode for session jobs: never stateless unless asked.
+func chooseSessionMode(in SessionJobInput, want v1beta1.UpgradeMode) (v1beta1.UpgradeMode, string, bool) {
+	o := &in.Observed
+	switch want {
+	case v1beta1.UpgradeModeStateless:
+		return want, "", true
+	case v1beta1.UpgradeModeLastState:
+		if o.running() || o.LastCheckpointPath != "" {
+			return want, "", true
+		}
+		return "", "the job is not running and no retained checkpoint is known for a last-state restore", false
+	default:
+		if o.running() {
+			return v1beta1.UpgradeModeSavepoint, "", true
+		}
+		if in.Options.LastStateFallback && o.LastCheckpointPath != "" {
+			return v1beta1.UpgradeModeLastState, "the job is not running, so no savepoint can be taken: using its latest checkpoint", true
+		}
+		return "", "the job is not running, so no savepoint can be taken, and no retained checkpoint is known", false
+	}
+}
+
+func sessionStop(in SessionJobInput, kind ActionKind, diff SpecDiff, why string) Action {
+	o := &in.Observed
+	if o.PendingSavepoint != nil && !in.Options.IgnorePendingSavepoint {
+		return Action{Kind: ActionWait, Diff: diff, Reason: fmt.Sprintf("%s; waiting for savepoint %s to finish first", why, o.PendingSavepoint.TriggerID)}
+	}
+	mode, reason, ok := chooseSessionMode(in, in.Desired.Job.EffectiveUpgradeMode())
+	if !ok {
+		return Action{Kind: ActionBlocked, Diff: diff, Reason: why + ", but " + reason}
+	}
+	if reason != "" {
+		why += "; " + reason
+	}
+	return Action{Kind: kind, UpgradeMode: mode, Diff: diff, Reason: why}
+}
+
+// sessionRestore says where a stopped session job's state is, by the mode it stopped with.
+func sessionRestore(o *SessionJobObserved, mode v1beta1.UpgradeMode) (path string, reason string, ok bool) {
+	switch mode {
+	case v1beta1.UpgradeModeSavepoint:
+		if o.UpgradeSavepointPath != "" {
+			return o.UpgradeSavepointPath, "restoring from savepoint " + o.UpgradeSavepointPath, true
+		}
+		return "", "no savepoint is recorded (jobStatus.upgradeSavepointPath); refusing to start from empty state", false
+	case v1beta1.UpgradeModeLastState:
+		if o.LastCheckpointPath != "" {
+			return o.LastCheckpointPath, "restoring from checkpoint " + o.LastCheckpointPath, true
+		}
+		return "", "no retained checkpoint is known for a last-state restore; refusing to start from empty state", false
+	}
+	return "", "starting stateless job with empty state", true
+}
+
+func sessionResume(in SessionJobInput, diff SpecDiff) Action {
+	mode := in.LastReconciled.Job.EffectiveUpgradeMode()
+	path, reason, ok := sessionRestore(&in.Observed, mode)
+	if !ok {
+		return Action{Kind: ActionBlocked, Diff: diff, Reason: "cannot resume: " + reason}
+	}
+	return Action{Kind: ActionResume, SessionTarget: in.Desired, UpgradeMode: mode, RestoreFrom: path, Diff: diff, Reason: "resuming, " + reason}
+}
+
+func continueSessionRollout(in SessionJobInput) Action {
+	o := &in.Observed
+	if o.PendingSavepoint != nil && o.PendingSavepoint.Type == v1beta1.SnapshotTriggerUpgrade {
+		return Action{Kind: ActionWait, Reason: "upgrade: waiting for stop-with-savepoint " + o.PendingSavepoint.TriggerID}
+	}
+	mode := in.LastReconciled.Job.EffectiveUpgradeMode()
+	if o.running() {
+		// The old job still runs (the stop did not happen, or the operator died first).
+		return Action{Kind: ActionUpgrade, UpgradeMode: mode, Reason: "upgrade in progress: stopping the old job"}
+	}
+	if !o.ClusterReady {
+		return Action{Kind: ActionWait, Reason: "upgrade: waiting for session cluster " + in.LastReconciled.DeploymentName}
+	}
+	path, reason, ok := sessionRestore(o, mode)
+	if o.UpgradeSavepointPath != "" { // a savepoint taken or chosen (redeploy) for this rollout
+		path, reason, ok = o.UpgradeSavepointPath, "restoring from savepoint "+o.UpgradeSavepointPath, true
+	}
+	if !ok {
+		return Action{Kind: ActionBlocked, Reason: "upgrade: " + reason}
+	}
+	return Action{Kind: ActionDeploy, SessionTarget: in.LastReconciled, UpgradeMode: mode, RestoreFrom: path, Reason: "upgrade: submitting, " + reason}
+}
+
+func sessionSteady(in SessionJobInput) Action {
+	o := &in.Observed
+	opts := in.Options
+	job := in.Desired.Job
+	if !o.ClusterReady {
+		return Action{Kind: ActionWait, Reason: "session cluster " + in.Desired.DeploymentName + " is not ready"}
+	}
+	if o.Job == nil {
+		// The session cluster lost the job (restarted without HA): resubmit from its state.
+		mode := in.LastReconciled.Job.EffectiveUpgradeMode()
+		if mode == v1beta1.UpgradeModeStateless {
+			return Action{Kind: ActionDeploy, SessionTarget: in.LastReconciled, UpgradeMode: mode, Reason: "job is gone from the session cluster; resubmitting stateless job"}
+		}
+		if o.LastCheckpointPath != "" {
+			return Action{Kind: ActionDeploy, SessionTarget: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeLastState, RestoreFrom: o.LastCheckpointPath,
+				Reason: "job is gone from the session cluster; resubmitting from checkpoint " + o.LastCheckpointPath}
+		}
+		return Action{Kind: ActionBlocked, Reason: "job is gone from the session cluster and no checkpoint is known; refusing to start a stateful job from empty state. Manual restore required."}
+	}
+	switch o.Job.State {
+	case "FAILED":
+		if !opts.RestartFailed {
+			return Action{Kind: ActionNothing, Reason: "job FAILED; set " + OptRestartFailed + ": true to restart failed jobs"}
+		}
+		mode, reason, ok := chooseSessionMode(in, in.LastReconciled.Job.EffectiveUpgradeMode())
+		if !ok {
+			return Action{Kind: ActionBlocked, Reason: "job FAILED, but " + reason}
+		}
+		return Action{Kind: ActionRestartUnhealthy, UpgradeMode: mode, SessionTarget: in.LastReconciled, Reason: "job FAILED; " + reason}
+	case "FINISHED", "CANCELED":
+		return Action{Kind: ActionNothing, Reason: "job " + o.Job.State}
+	}
+	if o.PendingSavepoint != nil {
+		return Action{Kind: ActionWait, Reason: fmt.Sprintf("%s savepoint %s in progress", o.PendingSavepoint.Type, o.PendingSavepoint.TriggerID)}
+	}
+	if !o.running() {
+		return Action{Kind: ActionWait, Reason: "job is " + o.Job.State + "; waiting"}
+	}
+	if job.SavepointTriggerNonce != nil && !reflect.DeepEqual(job.SavepointTriggerNonce, in.LastReconciled.Job.SavepointTriggerNonce) {
+		return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerManual, Reason: "savepointTriggerNonce changed"}
+	}
+	if iv := opts.PeriodicSavepointInterval; iv > 0 {
+		last := o.LastPeriodicSavepoint
+		if last.IsZero() {
+			last = o.ReconciledAt
+		}
+		if due := last.Add(iv); in.Now.Before(due) {
+			return Action{Kind: ActionNothing, Reason: "job running", RequeueAfter: due.Sub(in.Now)}
+		}
+		return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerPeriodic, Reason: "periodic savepoint due (every " + iv.String() + ")"}
+	}
+	return Action{Kind: ActionNothing, Reason: "job running"}
+}
