@@ -1,0 +1,58 @@
+package artifact
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// blockedHostnames are cloud metadata endpoints by name; their addresses are also refused
+// below, this just gives a clearer error before any lookup.
+var blockedHostnames = []string{"metadata.google.internal", "metadata", "metadata.azure.com", "instance-data", "instance-data.ec2.internal"}
+
+// blockedPrefixes are metadata services that are not link-local.
+var blockedPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("100.100.100.200/32"), // Alibaba Cloud metadata
+	netip.MustParsePrefix("fd00:ec2::254/128"),  // AWS IMDS over IPv6
+}
+
+// checkAddr refuses addresses a jar download must never reach: loopback (the operator's own
+// ports), link-local (169.254.169.254 and friends, incl. IPv6 fe80::/10), unspecified,
+// multicast and the metadata services above.
+func checkAddr(a netip.Addr) error {
+	a = a.Unmap()
+	switch {
+	case a.IsLoopback():
+		return fmt.Errorf("address %s is loopback", a)
+	case a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast():
+		return fmt.Errorf("address %s is link-local (cloud metadata services live there)", a)
+	case a.IsUnspecified():
+		return fmt.Errorf("address %s is unspecified", a)
+	case a.IsMulticast():
+		return fmt.Errorf("address %s is multicast", a)
+	}
+	for _, p := range blockedPrefixes {
+		if p.Contains(a) {
+			return fmt.Errorf("address %s is a metadata service", a)
+		}
+	}
+	return nil
+}
+
+// checkHostname refuses metadata endpoints by name and literal addresses that checkAddr
+// refuses; names are checked again, by address, when the connection is made.
+func checkHostname(host string) error {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	for _, b := range blockedHostnames {
+		if h == b {
+			return fmt.Errorf("host %q is a metadata service", host)
+		}
+	}
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return fmt.Errorf("host %q is loopback", host)
+	}
+	if a, err := netip.ParseAddr(strings.Trim(h, "[]")); err == nil {
+		return checkAddr(a)
+	}
+	return nil
+}
