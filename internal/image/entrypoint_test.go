@@ -103,6 +103,14 @@ func TestEntrypointKeepsConfiguredPortsAndNativeConfig(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(home, "parser-args")); err == nil {
 		t.Fatal("config tool ran although nothing needed changing")
 	}
+	// Ports given in FLINK_PROPERTIES win over the defaults too.
+	home = fakeFlinkHome(t)
+	if out, err := runEntrypoint(t, home, []string{"FLINK_PROPERTIES=blob.server.port: 7000\nquery.server.port: 7001"}, "jobmanager"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if args, _ := os.ReadFile(filepath.Join(home, "parser-args")); strings.Contains(string(args), "6124") || !strings.Contains(string(args), "-Dblob.server.port=7000") {
+		t.Fatalf("config tool args:\n%s", args)
+	}
 	// Native mode: nothing is forced, so the config is left alone.
 	home = fakeFlinkHome(t)
 	if out, err := runEntrypoint(t, home, nil, "bash", "-c", "kubernetes-jobmanager.sh kubernetes-session"); err != nil {

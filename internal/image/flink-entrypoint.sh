@@ -43,13 +43,14 @@ enable_plugins() {
   done
 }
 
-# conf_has KEY: whether the active configuration sets KEY in flat form.
+# conf_has KEY: whether the configuration files or FLINK_PROPERTIES set KEY in flat form.
 conf_has() {
-  local f
+  local f re
+  re="^[[:space:]]*$(echo "$1" | sed 's/\./\\./g')[[:space:]]*:"
   for f in "$CONF_DIR/config.yaml" "$CONF_DIR/flink-conf.yaml"; do
-    [ -f "$f" ] && grep -Eq "^[[:space:]]*$(echo "$1" | sed 's/\./\\./g')[[:space:]]*:" "$f" && return 0
+    [ -f "$f" ] && grep -Eq "$re" "$f" && return 0
   done
-  return 1
+  [ -n "${FLINK_PROPERTIES:-}" ] && grep -Eq "$re" <<< "$FLINK_PROPERTIES"
 }
 
 # Collects -Dkey=value updates and applies them with the distribution's own config tool, which

@@ -236,13 +236,14 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// pruneStale deletes older outputs named prefix* next to keep, so the cache holds one
-// build per input set instead of one per past change. Lock and temp files are left alone.
+// pruneStale deletes older outputs named prefix* next to keep, and their lock files, so the
+// cache holds one build per input set instead of one per past change. Temp files may belong
+// to a build in progress and are left alone.
 func pruneStale(keep, prefix string) {
 	dir := filepath.Dir(keep)
 	matches, _ := filepath.Glob(filepath.Join(dir, prefix+"*"))
 	for _, m := range matches {
-		if m == keep || strings.HasSuffix(m, ".lock") || strings.HasSuffix(m, ".tmp") {
+		if m == keep || m == keep+".lock" || strings.HasSuffix(m, ".tmp") {
 			continue
 		}
 		os.Remove(m)

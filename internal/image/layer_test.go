@@ -132,7 +132,7 @@ func TestRootfsSkip(t *testing.T) {
 
 func TestPruneStale(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range []string{"flink-1.20.0-old.tar", "flink-1.20.0-new.tar", "flink-1.20.0-x.tar.lock", "flink-1.20.0-y.tar.tmp", "flink-2.3.0-a.tar", "pause-1-b.tar"} {
+	for _, f := range []string{"flink-1.20.0-old.tar", "flink-1.20.0-new.tar", "flink-1.20.0-x.tar.lock", "flink-1.20.0-new.tar.lock", "flink-1.20.0-y.tar.tmp", "flink-2.3.0-a.tar", "pause-1-b.tar"} {
 		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
 	}
 	pruneStale(filepath.Join(dir, "flink-1.20.0-new.tar"), "flink-1.20.0-")
@@ -141,7 +141,7 @@ func TestPruneStale(t *testing.T) {
 	for _, l := range left {
 		names = append(names, filepath.Base(l))
 	}
-	want := []string{"flink-1.20.0-new.tar", "flink-1.20.0-x.tar.lock", "flink-1.20.0-y.tar.tmp", "flink-2.3.0-a.tar", "pause-1-b.tar"}
+	want := []string{"flink-1.20.0-new.tar", "flink-1.20.0-new.tar.lock", "flink-1.20.0-y.tar.tmp", "flink-2.3.0-a.tar", "pause-1-b.tar"}
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("left %v, want %v", names, want)
 	}
