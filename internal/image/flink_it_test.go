@@ -79,7 +79,9 @@ func TestFlinkImageRunsAJob(t *testing.T) {
 					t.Fatalf("REST reports Flink %q, want %s", o.Version, full)
 				}
 				return o.TaskManagers >= 1, fmt.Sprintf("%d TaskManagers", o.TaskManagers)
-			}, func() string { return ctrd.ctr(t, "tasks", "exec", "--exec-id", "logs", jm, "bash", "-c", "tail -n 40 /opt/flink/log/*") })
+			}, func() string {
+				return ctrd.ctr(t, "tasks", "exec", "--exec-id", "logs", jm, "bash", "-c", "tail -n 40 /opt/flink/log/*")
+			})
 
 			// The JVM runs as the flink user, dropped from root by the entrypoint.
 			status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", ctrd.taskPID(t, jm)))

@@ -30,7 +30,7 @@ Types: deb
 URIs: http://disabled.invalid/debian
 Suites: bookworm
 `,
-		"old.list": "deb [arch=amd64 signed-by=/k.gpg] http://list.invalid/debian trixie main # comment\n# deb http://commented.invalid x main\ndeb-src http://src.invalid y main\n",
+		"old.list":                "deb [arch=amd64 signed-by=/k.gpg] http://list.invalid/debian trixie main # comment\n# deb http://commented.invalid x main\ndeb-src http://src.invalid y main\n",
 		"x.list.disabled-by-farm": "deb http://inactive.invalid/apt z main\n",
 	}
 	got := ParseAptSources(files)
