@@ -356,12 +356,8 @@ func TestScaleSubresource(t *testing.T) {
 		}
 		return nil
 	})
-	d := getDeployment(t, ns, name)
 	three := int32(3)
-	d.Spec.TaskManager.Replicas = &three
-	if err := k8s.Update(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.TaskManager.Replicas = &three })
 	scale := &autoscalingScale{}
 	waitFor(t, "scale subresource", func() error { return scale.get(ns, name) })
 	if scale.selector == "" || scale.replicas != 3 {
@@ -369,9 +365,7 @@ func TestScaleSubresource(t *testing.T) {
 	}
 	// Scaling through the subresource (as an HPA or kubectl scale would) resizes the
 	// TaskManagers in place.
-	if err := scale.set(ns, name, 4); err != nil {
-		t.Fatal(err)
-	}
+	waitFor(t, "scale subresource update", func() error { return scale.set(ns, name, 4) })
 	waitFor(t, "TaskManager Deployment scaled to 4", func() error {
 		tm := &appsv1.Deployment{}
 		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name + "-taskmanager"}, tm); err != nil {

@@ -2,8 +2,12 @@ package controller_test
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
+
 	"flag"
 	"fmt"
+	appsv1 "k8s.io/api/apps/v1"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -98,6 +102,7 @@ func runSuite(m *testing.M) int {
 		}
 	}()
 	_ = scheme.Scheme
+	go playGarbageCollector(ctx)
 	return m.Run()
 }
 
@@ -108,36 +113,71 @@ func zapLevel() zapcore.Level {
 	return 1 // warnings and errors only
 }
 
-// fakeFlink is an httptest Flink REST server whose jobs the tests set per cluster.
+// fakeFlink is an httptest Flink REST server whose jobs the tests set per cluster. It
+// answers what the controller asks: overview, jobs, stop-with-savepoint, savepoint
+// triggers and their status.
 type fakeFlink struct {
-	mu   sync.Mutex
-	srv  *httptest.Server
-	jobs map[string]string // rest URL (cluster IP) -> job state
+	mu    sync.Mutex
+	srv   *httptest.Server
+	jobs  map[string]string   // rest URL (cluster IP) -> job state
+	ids   map[string]string   // rest URL -> job id (the fixed id the operator configured)
+	calls map[string][]string // rest URL -> "METHOD path" of each action call
 }
 
 func newFakeFlink() *fakeFlink {
-	f := &fakeFlink{jobs: map[string]string{}}
+	f := &fakeFlink{jobs: map[string]string{}, ids: map[string]string{}, calls: map[string][]string{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
 }
 
+const fakeJobID = "0000000000000000000000000000000a"
+
 func (f *fakeFlink) serve(w http.ResponseWriter, r *http.Request) {
+	cluster := r.Header.Get("X-Weir-Cluster")
 	f.mu.Lock()
-	state := f.jobs[r.Header.Get("X-Weir-Cluster")]
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	state := f.jobs[cluster]
+	jobID := f.ids[cluster]
+	if jobID == "" {
+		jobID = fakeJobID
+	}
 	w.Header().Set("Content-Type", "application/json")
-	switch r.URL.Path {
-	case "/overview":
+	p := r.URL.Path
+	switch {
+	case p == "/overview":
 		fmt.Fprint(w, `{"taskmanagers":1,"slots-total":2,"slots-available":0,"jobs-running":1,"flink-version":"1.20.3","flink-commit":"abc"}`)
-	case "/jobs/overview":
+	case p == "/jobs/overview":
 		if state == "" {
 			fmt.Fprint(w, `{"jobs":[]}`)
 			return
 		}
-		fmt.Fprintf(w, `{"jobs":[{"jid":"0000000000000000000000000000000a","name":"job","state":%q,"start-time":1700000000000,"last-modification":1700000001000}]}`, state)
+		fmt.Fprintf(w, `{"jobs":[{"jid":%q,"name":"job","state":%q,"start-time":1700000000000,"last-modification":1700000001000}]}`, jobID, state)
+	case r.Method == http.MethodPost && (p == "/jobs/"+jobID+"/stop" || p == "/jobs/"+jobID+"/savepoints"):
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		f.calls[cluster] = append(f.calls[cluster], r.Method+" "+p)
+		if strings.HasSuffix(p, "/stop") {
+			f.jobs[cluster] = "FINISHED"
+		}
+		fmt.Fprintf(w, `{"request-id":%q}`, body["triggerId"])
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/savepoints/"):
+		tid := strings.TrimPrefix(p, "/jobs/"+jobID+"/savepoints/")
+		fmt.Fprintf(w, `{"status":{"id":"COMPLETED"},"operation":{"location":"file:///flink-data/savepoints/savepoint-%s"}}`, tid[:6])
+	case r.Method == http.MethodPatch && p == "/jobs/"+jobID:
+		f.calls[cluster] = append(f.calls[cluster], r.Method+" "+p)
+		f.jobs[cluster] = "CANCELED"
+		w.WriteHeader(http.StatusAccepted)
+		fmt.Fprint(w, `{}`)
 	default:
 		http.Error(w, `{"errors":["not found"]}`, http.StatusNotFound)
 	}
+}
+
+// callsTo lists the action calls a cluster's fake JobManager received.
+func (f *fakeFlink) callsTo(restURL string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls[restURL]...)
 }
 
 // setJob makes the fake JobManager behind restURL report a job in state.
@@ -145,6 +185,32 @@ func (f *fakeFlink) setJob(restURL, state string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.jobs[restURL] = state
+}
+
+// setJobID makes the fake report jobs under id, as real Flink reports the fixed job id
+// the operator configured.
+func (f *fakeFlink) setJobID(restURL, id string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ids[restURL] = id
+}
+
+// playGarbageCollector finishes foreground deletions, the part of kube-controller-manager
+// the integration API server lacks: Deployments being deleted lose their finalizers.
+func playGarbageCollector(ctx context.Context) {
+	for ctx.Err() == nil {
+		deps := &appsv1.DeploymentList{}
+		if err := k8s.List(ctx, deps); err == nil {
+			for i := range deps.Items {
+				d := &deps.Items[i]
+				if !d.DeletionTimestamp.IsZero() && len(d.Finalizers) > 0 {
+					d.Finalizers = nil
+					_ = k8s.Update(ctx, d)
+				}
+			}
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // factory returns a real REST client aimed at the fake server, tagging each request with
