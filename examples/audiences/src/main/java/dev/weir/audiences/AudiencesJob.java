@@ -46,6 +46,7 @@ public final class AudiencesJob {
             env.enableCheckpointing(o.checkpointIntervalMs, CheckpointingMode.EXACTLY_ONCE);
             env.getCheckpointConfig().setExternalizedCheckpointCleanup(
                     CheckpointConfig.ExternalizedCheckpointCleanup.RETAIN_ON_CANCELLATION);
+            if (o.checkpointDir != null) env.getCheckpointConfig().setCheckpointStorage(o.checkpointDir);
         }
 
         EventGenerator gen = o.generator();
@@ -66,7 +67,7 @@ public final class AudiencesJob {
             out = events.map(e -> e.userId).returns(Types.STRING).uid("baseline-map").name("baseline-map");
         } else {
             out = events.keyBy(e -> e.userId)
-                    .process(new TraitsFunction(Rules.parse(o.rulesText), o.bucketMs))
+                    .process(new TraitsFunction(Rules.parse(o.rulesText), o.bucketMs, o.snapshotIntervalMs))
                     .returns(Types.STRING)
                     .uid("traits")
                     .name("traits");

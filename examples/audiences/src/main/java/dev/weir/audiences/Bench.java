@@ -19,21 +19,31 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 public final class Bench {
     private Bench() {}
 
-    private static double run(String label, JobOptions o, int parallelism) throws Exception {
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+    /** Events per wall-clock second and per CPU-second of this JVM (robust to other load on the host). */
+    record Result(double perSecond, double perCpuSecond) {}
+
+    private static Result run(String label, JobOptions o, int parallelism) throws Exception {
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, parallelism);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(parallelism, conf);
         AudiencesJob.build(env, o);
+        long cpu0 = OS.getProcessCpuTime();
         long t0 = System.nanoTime();
         env.execute("bench " + label);
         double secs = (System.nanoTime() - t0) / 1e9;
-        double eps = o.events / secs;
+        double cpuSecs = (OS.getProcessCpuTime() - cpu0) / 1e9;
+        Result r = new Result(o.events / secs, o.events / cpuSecs);
         if (label != null) {
-            System.out.printf("  %-26s %,12d events in %7.2fs = %,12.0f events/s = %,10.0f events/s/core%n",
-                    label, o.events, secs, eps, eps / parallelism);
+            System.out.printf("  %-28s %,11d events: wall %6.2fs = %,10.0f events/s (%,9.0f per slot); cpu %6.2fs = %,10.0f events per cpu-second%n",
+                    label, o.events, secs, r.perSecond, r.perSecond / parallelism, cpuSecs, r.perCpuSecond);
         }
-        return eps;
+        return r;
     }
+
+    private static Path work;
 
     private static JobOptions opts(long events, long users, String pipeline, String sink, String output, long ckMs) {
         JobOptions o = new JobOptions();
@@ -43,6 +53,7 @@ public final class Bench {
         o.sink = sink;
         o.output = output;
         o.checkpointIntervalMs = ckMs;
+        o.checkpointDir = work.resolve("checkpoints").toUri().toString();
         o.validate();
         return o;
     }
@@ -54,7 +65,7 @@ public final class Bench {
         long warmup = p.getLong("warmup-events", 200_000);
         int par = p.getInt("parallelism", Runtime.getRuntime().availableProcessors());
         long ckMs = p.getLong("checkpoint-interval-ms", 10_000);
-        Path work = Files.createTempDirectory(p.has("work") ? Path.of(p.get("work")) : Path.of(System.getProperty("java.io.tmpdir")), "bench-");
+        work = Files.createTempDirectory(p.has("work") ? Path.of(p.get("work")) : Path.of(System.getProperty("java.io.tmpdir")), "bench-");
 
         System.out.printf("audiences benchmark: in-process Flink, parallelism %d on %d cores, Java %s%n",
                 par, Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
@@ -66,12 +77,16 @@ public final class Bench {
         run(null, opts(warmup, users, "baseline", "discard", null, 0), par);
         run(null, opts(warmup, users, "audiences", "discard", null, 0), par);
 
-        double base = run("baseline (stateless map)", opts(events, users, "baseline", "discard", null, 0), par);
-        double job = run("audiences, discard sink", opts(events, users, "audiences", "discard", null, 0), par);
-        double full = run("audiences, file sink + ckpt", opts(events, users, "audiences", "file",
+        Result base = run("baseline (stateless map)", opts(events, users, "baseline", "discard", null, 0), par);
+        Result job = run("audiences, discard sink", opts(events, users, "audiences", "discard", null, 0), par);
+        Result full = run("audiences, file sink + ckpt", opts(events, users, "audiences", "file",
                 work.resolve("out").toString(), ckMs), par);
-        System.out.printf("RESULT audiences job (exactly-once file sink): %,.0f events/s per core; "
-                        + "%.2fx of the stateless baseline (%,.0f events/s per core); without the sink %.2fx%n",
-                full / par, full / base, base / par, job / base);
+        System.out.printf("RESULT audiences job (exactly-once file sink): %,.0f events per core-second "
+                        + "(cpu time of the whole JVM: JobManager, TaskManager, generator, GC), %.2fx of the stateless "
+                        + "baseline's %,.0f; job without the sink %,.0f (%.2fx); wall clock %,.0f events/s on %d slots "
+                        + "(load average %.1f)%n",
+                full.perCpuSecond, full.perCpuSecond / base.perCpuSecond, base.perCpuSecond,
+                job.perCpuSecond, job.perCpuSecond / base.perCpuSecond, full.perSecond, par,
+                OS.getSystemLoadAverage());
     }
 }

@@ -21,6 +21,7 @@ public final class JobOptions implements Serializable {
     public long spacingMs = 3_000;
     public long baseTs = 1_767_225_600_000L; // 2026-01-01T00:00:00Z
     public long bucketMs = 86_400_000L;
+    public long snapshotIntervalMs = 7 * 86_400_000L;
     public long checkpointIntervalMs = 10_000;
     public int parallelism = -1;
     public String rulesText = Rules.DEFAULT;
@@ -28,12 +29,15 @@ public final class JobOptions implements Serializable {
     public String pipeline = "audiences";
     /** "file" (exactly-once FileSink at output) or "discard". */
     public String sink = "file";
+    /** Checkpoint storage directory; unset = the cluster's state.checkpoints.dir. */
+    public String checkpointDir;
 
     public static final String USAGE =
             "options: --output DIR (file sink directory, local path or s3://...)\n"
                     + "         --seed N (42) --events N (1000000) --users N (10000)\n"
                     + "         --rate EVENTS_PER_S (0 = unlimited) --spacing-ms MS (3000) --base-ts EPOCH_MS\n"
-                    + "         --bucket-ms MS (86400000) --checkpoint-interval-ms MS (10000) --parallelism N\n"
+                    + "         --bucket-ms MS (86400000) --snapshot-interval-ms MS (604800000) --checkpoint-interval-ms MS (10000) --parallelism N\n"
+                    + "         --checkpoint-dir URI (default: the cluster's state.checkpoints.dir)\n"
                     + "         --rules 'name: cond AND cond; ...' | --rules-file FILE\n"
                     + "         --pipeline audiences|baseline --sink file|discard";
 
@@ -48,10 +52,12 @@ public final class JobOptions implements Serializable {
         o.spacingMs = p.getLong("spacing-ms", o.spacingMs);
         o.baseTs = p.getLong("base-ts", o.baseTs);
         o.bucketMs = p.getLong("bucket-ms", o.bucketMs);
+        o.snapshotIntervalMs = p.getLong("snapshot-interval-ms", o.snapshotIntervalMs);
         o.checkpointIntervalMs = p.getLong("checkpoint-interval-ms", o.checkpointIntervalMs);
         o.parallelism = p.getInt("parallelism", o.parallelism);
         o.pipeline = p.get("pipeline", o.pipeline);
         o.sink = p.get("sink", o.sink);
+        o.checkpointDir = p.get("checkpoint-dir", null);
         if (p.has("rules-file")) {
             try {
                 o.rulesText = new String(Files.readAllBytes(Paths.get(p.get("rules-file"))), StandardCharsets.UTF_8);
@@ -89,8 +95,8 @@ public final class JobOptions implements Serializable {
     @Override
     public String toString() {
         return String.format(
-                "pipeline=%s sink=%s events=%d users=%d seed=%d rate=%s spacingMs=%d bucketMs=%d checkpointIntervalMs=%d parallelism=%d",
+                "pipeline=%s sink=%s events=%d users=%d seed=%d rate=%s spacingMs=%d bucketMs=%d snapshotIntervalMs=%d checkpointIntervalMs=%d parallelism=%d",
                 pipeline, sink, events, users, seed, rate == 0 ? "unlimited" : Double.toString(rate), spacingMs,
-                bucketMs, checkpointIntervalMs, parallelism);
+                bucketMs, snapshotIntervalMs, checkpointIntervalMs, parallelism);
     }
 }

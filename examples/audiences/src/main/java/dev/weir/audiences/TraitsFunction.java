@@ -20,7 +20,8 @@ import org.apache.flink.util.Collector;
  * event-time bucket, sorted by (ts, seq). This makes the enter/exit history a deterministic
  * function of the input (the audit recomputes it exactly) while costing one list append and one
  * de-duplicated timer per event, instead of a window operator per trait. After each bucket the
- * user's trait snapshot is emitted; the final snapshot carries count and fingerprint, which prove
+ * user's trait snapshot is emitted (at most once per snapshot interval, and at the end of input);
+ * the final snapshot carries count and fingerprint, which prove
  * that each event was counted exactly once.
  */
 public class TraitsFunction extends KeyedProcessFunction<String, Event, String> {
@@ -30,14 +31,16 @@ public class TraitsFunction extends KeyedProcessFunction<String, Event, String> 
 
     private final Rules rules;
     private final long bucketMs;
+    private final long snapshotIntervalMs;
 
     private transient ValueState<UserTraits> traitsState;
     private transient ListState<Event> pendingState;
 
-    public TraitsFunction(Rules rules, long bucketMs) {
+    public TraitsFunction(Rules rules, long bucketMs, long snapshotIntervalMs) {
         if (bucketMs <= 0) throw new IllegalArgumentException("bucket-ms must be > 0, got " + bucketMs);
         this.rules = rules;
         this.bucketMs = bucketMs;
+        this.snapshotIntervalMs = snapshotIntervalMs;
     }
 
     @Override
@@ -86,8 +89,13 @@ public class TraitsFunction extends KeyedProcessFunction<String, Event, String> 
         } else if (!ready.isEmpty()) {
             pendingState.update(later);
         }
-        if (t.count > 0 && t.count != t.snapshotCount) {
+        // Snapshot at most once per snapshot interval of event time, and always at the end of
+        // input (watermark MAX), so that every user's final state is committed.
+        boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+        if (t.count > 0 && t.count != t.snapshotCount
+                && (endOfInput || timestamp - t.snapshotAt >= snapshotIntervalMs)) {
             t.snapshotCount = t.count;
+            t.snapshotAt = timestamp;
             out.collect(t.snapshotJson(user));
         }
         traitsState.update(t);

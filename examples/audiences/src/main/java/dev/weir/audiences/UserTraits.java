@@ -1,7 +1,6 @@
 package dev.weir.audiences;
 
 import java.util.HashMap;
-import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -24,6 +23,8 @@ public class UserTraits {
     public long late;
     /** Count at the last emitted snapshot, so that no two snapshots carry the same count. */
     public long snapshotCount;
+    /** Timer timestamp of the last emitted snapshot. */
+    public long snapshotAt = Long.MIN_VALUE / 2;
     public HashMap<String, Long> totals = new HashMap<>();
     /** Per event name: counts of the last RING_DAYS days, indexed by floorMod(day, RING_DAYS). */
     public HashMap<String, long[]> rings = new HashMap<>();
@@ -43,11 +44,16 @@ public class UserTraits {
         lastTs = Math.max(lastTs, e.ts);
         totals.merge(e.event, 1L, Long::sum);
         bumpRing(e.event, Math.floorDiv(e.ts, DAY_MS));
-        for (Map.Entry<String, String> p : e.properties.entrySet()) {
-            long[] at = propAt.get(p.getKey());
-            if (at == null || e.ts > at[0] || (e.ts == at[0] && e.seq > at[1])) {
-                propAt.put(p.getKey(), new long[] {e.ts, e.seq});
-                propValues.put(p.getKey(), p.getValue());
+        for (int i = 0; i < e.propKeys.length; i++) {
+            String k = e.propKeys[i];
+            long[] at = propAt.get(k);
+            if (at == null) {
+                propAt.put(k, new long[] {e.ts, e.seq});
+                propValues.put(k, e.propValues[i]);
+            } else if (e.ts > at[0] || (e.ts == at[0] && e.seq > at[1])) {
+                at[0] = e.ts;
+                at[1] = e.seq;
+                propValues.put(k, e.propValues[i]);
             }
         }
     }
@@ -113,7 +119,10 @@ public class UserTraits {
         b.append("{\"kind\":\"snapshot\",\"userId\":");
         Json.str(b, userId);
         b.append(",\"count\":").append(count);
-        b.append(",\"fingerprint\":\"").append(String.format("%016x", fingerprint)).append('"');
+        b.append(",\"fingerprint\":\"");
+        String hex = Long.toHexString(fingerprint);
+        for (int i = hex.length(); i < 16; i++) b.append('0');
+        b.append(hex).append('"');
         b.append(",\"maxSeq\":").append(maxSeq);
         b.append(",\"firstTs\":").append(firstTs);
         b.append(",\"lastTs\":").append(lastTs);
