@@ -73,3 +73,21 @@ images: build ## Build the Flink, operator and pause image archives without Dock
 test-images: ## Real runs: Flink examples on both distributions, then both images in a private containerd (root).
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestExamplesRunOnAssembledDistribution ./internal/flinkdist/flinktest/
 	WEIR_IMAGE_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestJavaBaseRootfs|TestFlinkImageRunsAJob' ./internal/image/
+	WEIR_IMAGE_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestJavaBaseRootfs|TestFlinkImageRunsAJob' ./internal/image/
+
+##@ Audiences example
+.PHONY: audiences-jar
+audiences-jar: ## Build examples/audiences/target/audiences.jar (Maven + JUnit; cached by a hash of its sources).
+	examples/audiences/build.sh
+
+.PHONY: test-audiences
+test-audiences: audiences-jar ## Audit unit tests, then the job on Flink through savepoint, TaskManager kill and restore, audited.
+	$(GO) test $(GOTEST_FLAGS) ./internal/audit/ ./cmd/weir-audit/
+	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run TestScenarioOnFlink ./internal/audit/
+
+.PHONY: bench-audiences
+bench-audiences: ## Throughput of the audiences job against a stateless baseline, in events per core-second.
+	bench/audiences.sh $(BENCH_ARGS)
+
+.PHONY: bench
+bench: bench-audiences ## Run the benchmarks.
