@@ -132,7 +132,7 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 	}); err != nil {
 		return 0, err
 	}
-	if obs.deployedHash != "" && obs.deployedHash != specHash(target) || obs.jm != v1beta1.JMMissing && obs.jobTerminal() {
+	if obs.terminating || obs.deployedHash != "" && obs.deployedHash != specHash(target) || obs.jm != v1beta1.JMMissing && obs.jobTerminal() {
 		// The old cluster must be gone (pods included) before the new one starts.
 		if gone, err := r.clusterGone(ctx, dep); err != nil || !gone {
 			if err == nil {

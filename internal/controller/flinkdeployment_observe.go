@@ -23,6 +23,7 @@ import (
 // result goes into status and into the planner.
 type observed struct {
 	jm           v1beta1.JobManagerDeploymentStatus
+	terminating  bool   // the JobManager Deployment is being deleted
 	deployedHash string // spec hash on the JobManager Deployment
 	haMetadata   bool   // Flink's HA ConfigMaps hold job data
 	tmReplicas   int32
@@ -110,7 +111,7 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 		return obs, fmt.Errorf("while reading JobManager Deployment: %w", err)
 	}
 	if !jmDep.DeletionTimestamp.IsZero() {
-		obs.jm = v1beta1.JMDeploying // being torn down: neither missing nor usable
+		obs.jm, obs.terminating = v1beta1.JMDeploying, true // neither missing nor usable
 		return obs, r.countTaskManagers(ctx, dep, &obs)
 	}
 	obs.deployedHash = jmDep.Annotations[annSpecHash]
