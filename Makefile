@@ -59,6 +59,9 @@ test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes 
 .PHONY: fuzz
 fuzz: ## Short fuzz runs over the validator and config parsing.
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigObject$$' -fuzztime 20s ./api/v1beta1
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateDeployment$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/validation
+	$(GO) test -run '^$$' -fuzz '^FuzzValidateSessionJob$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/validation
+	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/resources
 
 ##@ Images
 .PHONY: flink-dist
