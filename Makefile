@@ -37,7 +37,7 @@ binaries: build ## Build etcd, Kubernetes and CoreDNS from the Go module proxy (
 
 ##@ Test
 .PHONY: test
-test: verify-generate test-unit test-integration test-flink-rest ## Run every test suite (unit, integration on a real API server, e2e).
+test: verify-generate test-unit test-integration test-flink-rest test-flinkconf ## Run every test suite (unit, integration on a real API server, e2e).
 
 .PHONY: test-unit
 test-unit: ## Unit tests (pure code, no cluster).
@@ -55,6 +55,10 @@ test-integration: envtest-assets ## Integration tests against a real etcd + kube
 .PHONY: test-flink-rest
 test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes (assembles the distributions once).
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flink/rest/
+
+.PHONY: test-flinkconf
+test-flinkconf: ## Rendered flink-conf.yaml/config.yaml read back by real Flink 1.20 and 2.3 (assembles the distributions once).
+	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/
 
 .PHONY: fuzz
 fuzz: ## Short fuzz runs over the validator and config parsing.
