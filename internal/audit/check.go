@@ -17,17 +17,17 @@ type Finding struct {
 
 // Report is the audit's result.
 type Report struct {
-	Config          GenConfig
-	Files           int
-	SkippedFiles    int
-	Snapshots       int
-	Changes         int
-	Users           int
-	EventsExpected  int64
-	EventsCounted   int64
-	LateEvents      int64
-	HistoryChecked  int // users whose enter/exit history was compared event by event
-	Findings        []Finding
+	Config         GenConfig
+	Files          int
+	SkippedFiles   int
+	Snapshots      int
+	Changes        int
+	Users          int
+	EventsExpected int64
+	EventsCounted  int64
+	LateEvents     int64
+	HistoryChecked int // users whose enter/exit history was compared event by event
+	Findings       []Finding
 }
 
 // OK reports whether every check passed.
