@@ -50,7 +50,7 @@ envtest-assets: build
 
 .PHONY: test-integration
 test-integration: envtest-assets ## Integration tests against a real etcd + kube-apiserver built from source.
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/...
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/...
 
 .PHONY: test-flink-rest
 test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes (assembles the distributions once).
