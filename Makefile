@@ -57,8 +57,8 @@ test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes 
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flink/rest/
 
 .PHONY: test-flinkconf
-test-flinkconf: ## Rendered flink-conf.yaml/config.yaml read back by real Flink 1.20 and 2.3 (assembles the distributions once).
-	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/
+test-flinkconf: ## Rendered config files and weir's log4j defaults (text, JSON) run by real Flink 1.20 and 2.3.
+	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/
 
 .PHONY: fuzz
 fuzz: ## Short fuzz runs over the validator and config parsing.
