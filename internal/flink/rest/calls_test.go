@@ -3,6 +3,7 @@ package rest
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"reflect"
@@ -174,5 +175,30 @@ func TestJobStatusTerminality(t *testing.T) {
 		if s.IsGloballyTerminal() != want {
 			t.Errorf("%s terminal=%v", s, !want)
 		}
+	}
+}
+
+type failingReader struct{ n int }
+
+func (f *failingReader) Read(p []byte) (int, error) {
+	if f.n > 0 {
+		f.n--
+		return copy(p, "PK\x03\x04"), nil
+	}
+	return 0, errors.New("disk went away")
+}
+
+func TestUploadJarReaderErrorFailsTheUpload(t *testing.T) {
+	var rec recorder
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		rec.record(r) // reads the body to its (broken) end
+		writeJSON(w, 200, map[string]string{"filename": "/x/y_a.jar", "status": "success"})
+	})
+	_, err := c.UploadJarFrom(context.Background(), "a.jar", &failingReader{n: 3})
+	if err == nil || !strings.Contains(err.Error(), "disk went away") {
+		t.Fatalf("got %v", err)
+	}
+	if rec.count() > 1 {
+		t.Errorf("a streamed upload was retried (%d requests)", rec.count())
 	}
 }

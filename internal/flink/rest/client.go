@@ -114,18 +114,29 @@ type call struct {
 	idempotent bool
 }
 
-// rawBody is a pre-encoded request body (multipart uploads).
+// rawBody is a pre-encoded request body.
 type rawBody struct {
 	contentType string
 	data        []byte
 }
 
+// streamBody is a request body read once, as it is sent (jar uploads, which may be large).
+// A call with one is never retried: the stream cannot be replayed.
+type streamBody struct {
+	contentType string
+	r           io.Reader
+}
+
 // do runs c, retrying when allowed, and decodes a 2xx JSON response into out (if non-nil).
 func (c *Client) do(ctx context.Context, cl call, out any) error {
 	var payload []byte
+	var stream io.Reader
 	contentType := ""
 	switch b := cl.body.(type) {
 	case nil:
+	case *streamBody:
+		stream, contentType = b.r, b.contentType
+		cl.idempotent = false
 	case *rawBody:
 		payload, contentType = b.data, b.contentType
 	default:
@@ -153,7 +164,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 				return fmt.Errorf("%w (giving up after %d attempts: %v)", lastErr, attempt-1, err)
 			}
 		}
-		retryable, err := c.once(ctx, cl, payload, contentType, timeout, out)
+		retryable, err := c.once(ctx, cl, payload, stream, contentType, timeout, out)
 		if err == nil {
 			return nil
 		}
@@ -166,7 +177,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 }
 
 // once performs a single attempt. retryable reports whether the failure was transient.
-func (c *Client) once(ctx context.Context, cl call, payload []byte, contentType string, timeout time.Duration, out any) (retryable bool, err error) {
+func (c *Client) once(ctx context.Context, cl call, payload []byte, stream io.Reader, contentType string, timeout time.Duration, out any) (retryable bool, err error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	u := *c.base
@@ -178,6 +189,8 @@ func (c *Client) once(ctx context.Context, cl call, payload []byte, contentType 
 	var body io.Reader
 	if payload != nil {
 		body = bytes.NewReader(payload)
+	} else if stream != nil {
+		body = stream
 	}
 	req, err := http.NewRequestWithContext(actx, cl.method, u.String(), body)
 	if err != nil {

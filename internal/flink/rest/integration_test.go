@@ -37,6 +37,8 @@ var adaptiveConfig = map[string]string{
 	"jobmanager.adaptive-scheduler.executing.cooldown-after-rescaling":       "0 ms",
 	"jobmanager.adaptive-scheduler.executing.resource-stabilization-timeout": "1 s",
 	"taskmanager.numberOfTaskSlots":                                          "2",
+	// On a loaded 2-core machine the RPC system may need more than the default 10 s to start.
+	"pekko.startup-timeout": "60 s",
 }
 
 // jobID makes deterministic, per-version job ids: a retried submission must collide.
@@ -231,6 +233,18 @@ func runScenario(t *testing.T, line string) {
 		return d.State == rest.JobRunning, string(d.State)
 	})
 	step("job A rescaled in place")
+	// Tasks report RUNNING before they can take part in a checkpoint; a stop-with-savepoint
+	// right after a rescale may be declined ("Task local checkpoint failure"). Wait for a
+	// checkpoint of the rescaled job first, as a controller would wait for stability.
+	ckBefore, err := api.Checkpoints(ctx, jobA)
+	must(t, err)
+	waitFor(ctx, t, "a checkpoint after the rescale", func() (bool, string) {
+		st, err := api.Checkpoints(ctx, jobA)
+		if err != nil {
+			return false, err.Error()
+		}
+		return st.Counts.Completed > ckBefore.Counts.Completed, fmt.Sprintf("%+v", st.Counts)
+	})
 
 	// Stop with savepoint, then restore a new job from it.
 	stopTid, err := api.StopWithSavepoint(ctx, jobA, rest.StopRequest{TargetDirectory: "file://" + scratch + "/sp2", Format: format})

@@ -1,7 +1,6 @@
 package rest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -83,29 +82,33 @@ func (c *Client) UploadJarFrom(ctx context.Context, fileName string, r io.Reader
 	if !strings.HasSuffix(fileName, ".jar") || strings.ContainsAny(fileName, "/\\\"") {
 		return "", fmt.Errorf("flink rest: jar file name %q must be a plain name ending in .jar", fileName)
 	}
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	h := make(textproto.MIMEHeader)
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="jarfile"; filename="%s"`, fileName))
-	h.Set("Content-Type", "application/x-java-archive")
-	part, err := mw.CreatePart(h)
-	if err != nil {
-		return "", err
-	}
-	if _, err := io.Copy(part, r); err != nil {
-		return "", fmt.Errorf("flink rest: reading jar %s: %w", fileName, err)
-	}
-	if err := mw.Close(); err != nil {
-		return "", err
-	}
+	// Stream the multipart body so a large jar is never held in memory.
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		h := make(textproto.MIMEHeader)
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="jarfile"; filename="%s"`, fileName))
+		h.Set("Content-Type", "application/x-java-archive")
+		part, err := mw.CreatePart(h)
+		if err == nil {
+			if _, err = io.Copy(part, r); err != nil {
+				err = fmt.Errorf("reading jar %s: %w", fileName, err)
+			}
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err) // nil closes normally
+	}()
+	defer pr.Close() // unblocks the writer if the request ends early
 	var out struct {
 		Filename string `json:"filename"`
 		Status   string `json:"status"`
 	}
-	err = c.do(ctx, call{
+	err := c.do(ctx, call{
 		method:  http.MethodPost,
 		path:    "/jars/upload",
-		body:    &rawBody{contentType: mw.FormDataContentType(), data: buf.Bytes()},
+		body:    &streamBody{contentType: mw.FormDataContentType(), r: pr},
 		timeout: c.timeouts.Upload,
 	}, &out)
 	if err != nil {
