@@ -57,7 +57,7 @@ test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes 
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flink/rest/
 
 .PHONY: test-flinkconf
-test-flinkconf: ## Rendered config files and weir's log4j defaults (text, JSON) run by real Flink 1.20 and 2.3.
+test-flinkconf: ## Real Flink 1.20 and 2.3 read weir's config files and log4j defaults; native JM objects match Flink's own deployer.
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/
 
 .PHONY: fuzz

@@ -60,6 +60,8 @@ const (
 	KeyExternalizedRetain = "execution.checkpointing.externalized-checkpoint-retention"
 	KeyWebCancel          = "web.cancel.enable"
 
+	KeyArtifactsDir = "user.artifacts.base-dir"
+
 	KeyHAClusterID  = "high-availability.cluster-id"
 	KeyHAStorageDir = "high-availability.storageDir"
 
@@ -85,6 +87,8 @@ const (
 	// TaskManager pod template (fixed in Flink, whatever the configuration says).
 	PodTemplateDir    = "/opt/flink/pod-template"
 	TMPodTemplateFile = "taskmanager-pod-template.yaml"
+	// ArtifactsDir is where native JobManagers fetch remote jars (user.artifacts.base-dir).
+	ArtifactsDir = "/opt/flink/artifacts"
 )
 
 // Deployment targets.

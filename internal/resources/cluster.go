@@ -29,6 +29,7 @@ type cluster struct {
 const (
 	confVolume        = "flink-config-volume"
 	podTemplateVolume = "pod-template-volume"
+	artifactsVolume   = "user-artifacts-volume"
 	podIPEnv          = "_POD_IP_ADDRESS"
 )
 
@@ -64,6 +65,17 @@ func (c *cluster) confVolumes(withPodTemplate bool) ([]corev1.Volume, []corev1.V
 		mounts = append(mounts, corev1.VolumeMount{Name: podTemplateVolume, MountPath: flinkconf.PodTemplateDir})
 	}
 	return vols, mounts
+}
+
+// artifactsVolume is where a native JobManager fetches remote job jars
+// (user.artifacts.base-dir); Flink's deployer mounts an emptyDir there.
+func (c *cluster) artifactsVolume() (corev1.Volume, corev1.VolumeMount) {
+	dir := strings.TrimSpace(c.conf[flinkconf.KeyArtifactsDir])
+	if dir == "" {
+		dir = flinkconf.ArtifactsDir
+	}
+	return corev1.Volume{Name: artifactsVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+		corev1.VolumeMount{Name: artifactsVolume, MountPath: dir}
 }
 
 func (c *cluster) confDir() string {

@@ -21,6 +21,10 @@ func (c *cluster) jobManager() (*appsv1.Deployment, error) {
 	labels := ComponentLabels(c.d.Name, c.mode, ComponentJobManager)
 	req, lim := containerResources(c.conf, flinkconf.KeyJMMemory, flinkconf.KeyJMCPU, flinkconf.KeyJMMemLimit, flinkconf.KeyJMCPULimit, 1)
 	vols, mounts := c.confVolumes(c.native)
+	if c.native {
+		v, m := c.artifactsVolume()
+		vols, mounts = append(vols, v), append(mounts, m)
+	}
 	env := append([]corev1.EnvVar{{Name: podIPEnv, ValueFrom: &corev1.EnvVarSource{
 		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "status.podIP"}}}},
 		c.envFrom(flinkconf.KeyJobManagerEnvPrefix)...)
