@@ -45,7 +45,7 @@ func TestScenarioOnFlink(t *testing.T) {
 	cmd := exec.Command("java", "@local/jvm.options", "-cp", jar+":"+cp, "dev.weir.audiences.Scenario",
 		"--output", output, "--work", filepath.Join(work, "state"),
 		"--seed", fmt.Sprint(c.Seed), "--events", fmt.Sprint(c.Events), "--users", fmt.Sprint(c.Users),
-		"--spacing-ms", fmt.Sprint(c.SpacingMs), "--rate", "20000", "--checkpoint-interval-ms", "2000")
+		"--spacing-ms", fmt.Sprint(c.SpacingMs), "--rate", "5000", "--checkpoint-interval-ms", "2000")
 	cmd.Dir = jobDir
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

@@ -52,10 +52,10 @@ func TestAudiencesOnStandaloneFlink(t *testing.T) {
 	})
 	logf("cluster up at %s", c.RESTURL)
 
-	cfg := GenConfig{Seed: 99, Events: 400_000, Users: 3_000, SpacingMs: 3_000, BaseTs: DefaultGenConfig().BaseTs}
+	cfg := GenConfig{Seed: 99, Events: 600_000, Users: 3_000, SpacingMs: 3_000, BaseTs: DefaultGenConfig().BaseTs}
 	output := filepath.Join(work, "out")
 	jobArgs := []string{jar, "--output", output, "--seed", fmt.Sprint(cfg.Seed), "--events", fmt.Sprint(cfg.Events),
-		"--users", fmt.Sprint(cfg.Users), "--spacing-ms", fmt.Sprint(cfg.SpacingMs), "--rate", "15000",
+		"--users", fmt.Sprint(cfg.Users), "--spacing-ms", fmt.Sprint(cfg.SpacingMs), "--rate", "2500",
 		"--checkpoint-interval-ms", "2000", "--parallelism", "2"}
 	flink := func(args ...string) string {
 		t.Helper()

@@ -46,7 +46,7 @@ public class TraitsFunction extends KeyedProcessFunction<String, Event, String> 
     @Override
     public void open(Configuration parameters) {
         traitsState = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("traits", TypeInformation.of(UserTraits.class)));
+                new ValueStateDescriptor<>("traits", new UserTraitsSerializer()));
         pendingState = getRuntimeContext().getListState(
                 new ListStateDescriptor<>("pending", TypeInformation.of(Event.class)));
     }
