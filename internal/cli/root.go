@@ -16,6 +16,7 @@ func NewRoot() *cobra.Command {
 		newLocalCmd(),
 		newImageCmd(),
 		newOperatorCmd(),
+		newAppCmd(), newDemoCmd(),
 	)
 	return root
 }

@@ -1,0 +1,48 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// Target is a state `weir app wait --for` can wait for.
+type Target string
+
+// Targets a wait understands.
+const (
+	TargetRunning   Target = "RUNNING"   // the job runs (jobStatus.state)
+	TargetStable    Target = "STABLE"    // the lifecycle reached STABLE
+	TargetSuspended Target = "SUSPENDED" // the lifecycle reached SUSPENDED
+	TargetReady     Target = "READY"     // the JobManager is ready (session clusters)
+)
+
+// ParseTarget accepts the names above in any case.
+func ParseTarget(s string) (Target, error) {
+	t := Target(strings.ToUpper(strings.TrimSpace(s)))
+	switch t {
+	case TargetRunning, TargetStable, TargetSuspended, TargetReady:
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown state %q: use RUNNING, STABLE, SUSPENDED or READY", s)
+}
+
+// Reached says whether d is in state t for its current spec. Reached never looks at a
+// status the operator wrote before it saw the latest spec.
+func Reached(d *v1beta1.FlinkDeployment, t Target) bool {
+	if d.Status.ObservedGeneration < d.Generation {
+		return false
+	}
+	switch t {
+	case TargetRunning:
+		return d.Status.JobStatus.State == "RUNNING"
+	case TargetStable:
+		return d.Status.LifecycleState == v1beta1.LifecycleStable
+	case TargetSuspended:
+		return d.Status.LifecycleState == v1beta1.LifecycleSuspended
+	case TargetReady:
+		return d.Status.JobManagerDeploymentStatus == v1beta1.JMReady
+	}
+	return false
+}

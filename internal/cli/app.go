@@ -1,0 +1,267 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/types"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/app"
+)
+
+// appFlags are shared by every `weir app` verb.
+type appFlags struct {
+	kubeconfig string
+	namespace  string
+	timeout    time.Duration
+	wait       bool
+}
+
+func (f *appFlags) clients() (*app.Clients, error) { return app.NewClients(f.kubeconfig) }
+
+func (f *appFlags) key(name string) types.NamespacedName {
+	return types.NamespacedName{Namespace: f.namespace, Name: name}
+}
+
+// newAppCmd groups the lifecycle verbs on FlinkDeployments.
+func newAppCmd() *cobra.Command {
+	f := &appFlags{}
+	cmd := &cobra.Command{
+		Use:   "app",
+		Short: "Look at and drive FlinkDeployments: status, wait, suspend, resume, savepoint, restart, set-image, ui, logs",
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&f.kubeconfig, "kubeconfig", app.DefaultKubeconfig(), "kubeconfig (default: the local cluster's, else KUBECONFIG)")
+	pf.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the FlinkDeployment")
+	cmd.AddCommand(appStatusCmd(f), appWaitCmd(f), appSuspendCmd(f), appResumeCmd(f), appSavepointCmd(f),
+		appRestartCmd(f), appSetImageCmd(f), appUICmd(f), appLogsCmd(f))
+	return cmd
+}
+
+func appStatusCmd(f *appFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "status [name]",
+		Short: "Lifecycle, job state, job id, JobManager status, last savepoint and error (all deployments without a name)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			var rows []app.Summary
+			if len(args) == 1 {
+				d, err := c.Get(cmd.Context(), f.key(args[0]))
+				if err != nil {
+					return err
+				}
+				rows = append(rows, app.Summarize(d))
+			} else {
+				ds, err := c.List(cmd.Context(), f.namespace)
+				if err != nil {
+					return err
+				}
+				if len(ds) == 0 {
+					fmt.Fprintf(cmd.OutOrStdout(), "no FlinkDeployments in namespace %s\n", f.namespace)
+					return nil
+				}
+				for i := range ds {
+					rows = append(rows, app.Summarize(&ds[i]))
+				}
+			}
+			return app.WriteTable(cmd.OutOrStdout(), rows)
+		},
+	}
+}
+
+// waitAfter waits for t when --wait is set, with progress.
+func waitAfter(cmd *cobra.Command, f *appFlags, c *app.Clients, name string, t app.Target, until func(*v1beta1.FlinkDeployment) bool) error {
+	if !f.wait {
+		return nil
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "waiting up to %s for %s ...\n", f.timeout, t)
+	_, err := c.Wait(cmd.Context(), f.key(name), t, app.WaitOptions{Timeout: f.timeout, Out: cmd.OutOrStdout(), Until: until})
+	return err
+}
+
+func addWaitFlags(cmd *cobra.Command, f *appFlags, wait bool, timeout time.Duration) {
+	cmd.Flags().BoolVar(&f.wait, "wait", wait, "wait for the outcome, printing progress")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", timeout, "how long to wait")
+}
+
+func appWaitCmd(f *appFlags) *cobra.Command {
+	var target string
+	cmd := &cobra.Command{
+		Use:   "wait <name>",
+		Short: "Wait until a deployment is RUNNING, STABLE, SUSPENDED or READY; on timeout print why",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := app.ParseTarget(target)
+			if err != nil {
+				return err
+			}
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			f.wait = true
+			return waitAfter(cmd, f, c, args[0], t, nil)
+		},
+	}
+	cmd.Flags().StringVar(&target, "for", "RUNNING", "RUNNING (job), STABLE or SUSPENDED (lifecycle), READY (JobManager)")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait")
+	return cmd
+}
+
+func appSuspendCmd(f *appFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "suspend <name>",
+		Short: "Set job.state=suspended (a savepoint first with upgradeMode savepoint) and wait for SUSPENDED",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			if _, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateSuspended); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=suspended\n", args[0])
+			return waitAfter(cmd, f, c, args[0], app.TargetSuspended, nil)
+		},
+	}
+	addWaitFlags(cmd, f, true, 5*time.Minute)
+	return cmd
+}
+
+func appResumeCmd(f *appFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "resume <name>",
+		Short: "Set job.state=running (restoring its last state) and wait for RUNNING",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			if _, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateRunning); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=running\n", args[0])
+			return waitAfter(cmd, f, c, args[0], app.TargetRunning, nil)
+		},
+	}
+	addWaitFlags(cmd, f, true, 5*time.Minute)
+	return cmd
+}
+
+func appSavepointCmd(f *appFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "savepoint <name>",
+		Short: "Bump job.savepointTriggerNonce and wait for the new savepoint in status",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			before, nonce, err := c.TriggerSavepoint(cmd.Context(), f.key(args[0]))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.savepointTriggerNonce=%d\n", args[0], nonce)
+			var got *v1beta1.FlinkDeployment
+			err = waitAfter(cmd, f, c, args[0], "a new savepoint", func(d *v1beta1.FlinkDeployment) bool {
+				got = d
+				return app.NewerSavepoint(before, d)
+			})
+			if err == nil && f.wait {
+				fmt.Fprintf(cmd.OutOrStdout(), "savepoint: %s\n", got.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
+			}
+			return err
+		},
+	}
+	addWaitFlags(cmd, f, true, 5*time.Minute)
+	return cmd
+}
+
+func appRestartCmd(f *appFlags) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "restart <name>",
+		Short: "Bump spec.restartNonce: the operator redeploys the cluster with the job's upgradeMode",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			n, err := c.Restart(cmd.Context(), f.key(args[0]))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: restartNonce=%d; follow it with `weir app wait %s --for STABLE`\n", args[0], n, args[0])
+			return nil
+		},
+	}
+	return cmd
+}
+
+func appSetImageCmd(f *appFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "set-image <name> <image>",
+		Short: "Change spec.image: an upgrade with the job's upgradeMode",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			if err := c.SetImage(cmd.Context(), f.key(args[0]), args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: image=%s; follow it with `weir app wait %s --for STABLE`\n", args[0], args[1], args[0])
+			return nil
+		},
+	}
+}
+
+func appUICmd(f *appFlags) *cobra.Command {
+	return &cobra.Command{
+		Use:   "ui <name>",
+		Short: "Print the Flink UI URL (the rest Service's ClusterIP, routable from the local cluster's host)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			url, err := c.UIURL(cmd.Context(), f.key(args[0]))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), url)
+			return nil
+		},
+	}
+}
+
+func appLogsCmd(f *appFlags) *cobra.Command {
+	var follow bool
+	var tail int64
+	cmd := &cobra.Command{
+		Use:   "logs <name>",
+		Short: "Print the JobManager pod's log",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.clients()
+			if err != nil {
+				return err
+			}
+			return c.StreamJobManagerLogs(cmd.Context(), f.key(args[0]), tail, follow, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming new lines")
+	cmd.Flags().Int64Var(&tail, "tail", 200, "lines from the end (0: all)")
+	return cmd
+}

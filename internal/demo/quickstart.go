@@ -1,0 +1,79 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"weir.dev/weir/internal/app"
+)
+
+// QuickstartOptions choose the manifest `weir demo` applies and how long it waits.
+type QuickstartOptions struct {
+	Manifest  string // examples/quickstart.yaml
+	Name      string // the FlinkDeployment it holds
+	Namespace string
+	Timeout   time.Duration
+}
+
+// Quickstart runs every step of `make run`: binaries, cluster, images, operator, the
+// example deployment, and the wait until its job runs. It then prints how to look at it.
+func (r *Runner) Quickstart(ctx context.Context, o QuickstartOptions) error {
+	if err := r.EnsureBinaries(ctx); err != nil {
+		return err
+	}
+	if err := r.ClusterUp(ctx); err != nil {
+		return err
+	}
+	key, err := r.Images(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.InstallOperator(ctx, key, o.Namespace); err != nil {
+		return err
+	}
+	c, err := r.Clients()
+	if err != nil {
+		return err
+	}
+	if err := r.ApplyFile(ctx, c, o.Manifest, o.Namespace); err != nil {
+		return err
+	}
+	nn := types.NamespacedName{Namespace: o.Namespace, Name: o.Name}
+	if _, err := r.Wait(ctx, c, nn, app.TargetRunning, o.Timeout); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.Out, "\nweir demo: job %s is RUNNING after %s\n\n", o.Name, round(r.Elapsed()))
+	return r.PrintNextSteps(ctx, c, nn)
+}
+
+// PrintNextSteps shows the status table and how to open the UI, read logs and stop.
+func (r *Runner) PrintNextSteps(ctx context.Context, c *app.Clients, key types.NamespacedName) error {
+	d, err := c.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(r.Out, "$ weir app status %s\n", key.Name)
+	if err := app.WriteTable(r.Out, []app.Summary{app.Summarize(d)}); err != nil {
+		return err
+	}
+	url, err := c.UIURL(ctx, key)
+	if err != nil {
+		url = "(unknown: " + err.Error() + ")"
+	}
+	ns := ""
+	if key.Namespace != "default" {
+		ns = " -n " + key.Namespace
+	}
+	fmt.Fprintf(r.Out, `
+Flink UI:     %s   (open it in a browser on this machine; also: weir app ui %s%s)
+Status:       weir app status %[2]s%[3]s
+Logs:         weir app logs %[2]s%[3]s -f          (JobManager)
+Lifecycle:    weir app suspend|resume|savepoint|restart %[2]s%[3]s
+kubectl:      export KUBECONFIG=%[4]s
+Stop:         weir local down      (or: make run-down)
+`, url, key.Name, ns, r.Kubeconfig())
+	return nil
+}
