@@ -16,6 +16,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/resources"
 )
 
@@ -30,6 +31,7 @@ type observed struct {
 	flink        rest.API // nil while the REST API cannot be reached
 	job          *rest.JobOverview
 	clusterInfo  map[string]string
+	health       *lifecycle.HealthSample // nil unless sampled this round
 }
 
 func (o observed) jobRunning() bool {
@@ -44,10 +46,13 @@ func (o observed) jobTerminal() bool {
 
 // observe reads the JobManager Deployment, Flink's HA data, the TaskManagers and the job,
 // and writes what it saw into status.
-func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) (observed, error) {
+func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, opts lifecycle.Options) (observed, error) {
 	obs, err := r.look(ctx, dep, spec)
 	if err != nil {
 		return obs, err
+	}
+	if opts.HealthCheckEnabled {
+		obs.health = sampleHealth(ctx, obs, r.Clock.Now())
 	}
 	prevJobState := dep.Status.JobStatus.State
 	err = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
@@ -56,9 +61,13 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		st.TaskManager = &v1beta1.TaskManagerInfo{
 			LabelSelector: resources.TaskManagerSelector(d.Name), Replicas: obs.tmReplicas,
 		}
-		if len(obs.clusterInfo) > 0 {
-			st.ClusterInfo = obs.clusterInfo
+		for k, v := range obs.clusterInfo {
+			if st.ClusterInfo == nil {
+				st.ClusterInfo = map[string]string{}
+			}
+			st.ClusterInfo[k] = v
 		}
+		recordHealth(st, obs.health, opts)
 		if spec.IsApplication() {
 			applyJobObservation(&st.JobStatus, obs)
 		}

@@ -50,7 +50,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	if running == nil {
 		running = desired
 	}
-	obs, err := r.observe(ctx, dep, running)
+	obs, err := r.observe(ctx, dep, running, opts)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -60,7 +60,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 
 	action := lifecycle.Plan(lifecycle.Input{
 		Desired: desired, LastReconciled: lastReconciled, LastStable: lastStable,
-		Observed: plannerFacts(dep, obs, running), Options: opts, Now: r.Clock.Now(),
+		Observed: plannerFacts(dep, obs, running, opts, r.Clock.Now()), Options: opts, Now: r.Clock.Now(),
 	})
 	if action.Kind != lifecycle.ActionNothing && action.Kind != lifecycle.ActionWait {
 		logger.Info("Acting", "action", action.Kind, "upgradeMode", action.UpgradeMode, "reason", action.Reason, "diff", action.Diff.String())
@@ -88,6 +88,20 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	return ctrl.Result{RequeueAfter: requeue}, nil
 }
 
+// checkpointing says whether the spec turns periodic checkpoints on.
+func checkpointing(spec *v1beta1.FlinkDeploymentSpec) bool {
+	flat, err := spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return false
+	}
+	for _, k := range []string{"execution.checkpointing.interval", "execution.checkpointing.checkpointing-interval"} {
+		if v := flat[k]; v != "" && v != "0" && v != "0s" {
+			return true
+		}
+	}
+	return false
+}
+
 // plannerOptions reads the kubernetes.operator.* switches of a spec.
 func plannerOptions(spec *v1beta1.FlinkDeploymentSpec) (lifecycle.Options, error) {
 	flat, err := spec.FlinkConfiguration.Flatten()
@@ -98,7 +112,7 @@ func plannerOptions(spec *v1beta1.FlinkDeploymentSpec) (lifecycle.Options, error
 }
 
 // plannerFacts turns what was observed and recorded into the planner's plain values.
-func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.FlinkDeploymentSpec) lifecycle.Observed {
+func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.FlinkDeploymentSpec, opts lifecycle.Options, now time.Time) lifecycle.Observed {
 	st := dep.Status
 	f := lifecycle.Observed{
 		JobManager:           obs.jm,
@@ -107,6 +121,7 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 		Reconciliation:       st.ReconciliationStatus.State,
 		ReconciledAt:         time.UnixMilli(st.ReconciliationStatus.ReconciliationTimestamp),
 		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
+		Health:               lifecycle.EvaluateHealth(healthSamples(&st), checkpointing(running), now, opts),
 	}
 	if obs.job != nil {
 		f.Job = &lifecycle.JobFacts{ID: obs.job.ID, State: string(obs.job.State)}

@@ -249,12 +249,10 @@ func TestInvalidSpecKeepsLastValidSpec(t *testing.T) {
 	})
 
 	// A bad memory string and a new image together: nothing of the bad spec may be applied.
-	d := getDeployment(t, ns, name)
-	d.Spec.TaskManager.Resource.Memory = "lots"
-	d.Spec.Image = "flink:1.20-broken"
-	if err := k8s.Update(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) {
+		s.TaskManager.Resource.Memory = "lots"
+		s.Image = "flink:1.20-broken"
+	})
 	waitFor(t, "validation error in status and as an event", func() error {
 		st := getDeployment(t, ns, name).Status
 		if !strings.Contains(st.Error, "ValidationException") || !strings.Contains(st.Error, "lots") {
@@ -274,11 +272,7 @@ func TestInvalidSpecKeepsLastValidSpec(t *testing.T) {
 	}
 
 	// Fixing the spec clears the error and deploys it.
-	d = getDeployment(t, ns, name)
-	d.Spec.TaskManager.Resource.Memory = "2048m"
-	if err := k8s.Update(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.TaskManager.Resource.Memory = "2048m" })
 	waitFor(t, "fixed spec deployed", func() error {
 		st := getDeployment(t, ns, name).Status
 		if st.Error != "" {

@@ -35,7 +35,7 @@ func waitFor(t *testing.T, what string, check func() error) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Fatalf("gave up waiting for %s: %v", what, err)
+	t.Fatalf("gave up waiting for %s: %v\n%s", what, err, dumpDeployments())
 }
 
 // newNamespace creates a namespace of its own for one test.
@@ -159,3 +159,18 @@ func mainContainer(t *testing.T, spec corev1.PodSpec) corev1.Container {
 }
 
 func bufioReader(b []byte) *bufio.Reader { return bufio.NewReader(bytes.NewReader(b)) }
+
+// dumpDeployments describes every FlinkDeployment, for failure messages.
+func dumpDeployments() string {
+	list := &v1beta1.FlinkDeploymentList{}
+	if err := k8s.List(context.Background(), list); err != nil {
+		return err.Error()
+	}
+	var b strings.Builder
+	for _, d := range list.Items {
+		st := d.Status
+		fmt.Fprintf(&b, "%s/%s: lifecycle=%s reconciliation=%s job=%s jm=%s error=%q\n", d.Namespace, d.Name,
+			st.LifecycleState, st.ReconciliationStatus.State, st.JobStatus.State, st.JobManagerDeploymentStatus, st.Error)
+	}
+	return b.String()
+}

@@ -201,3 +201,43 @@ func haConfigMap(t *testing.T, ns, name string) *corev1.ConfigMap {
 	}
 	return cm
 }
+
+func TestUnhealthyJobIsRestartedWhenOptedIn(t *testing.T) {
+	ns := newNamespace(t)
+	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{
+		"taskmanager.numberOfTaskSlots":                               "2",
+		"kubernetes.operator.cluster.health-check.enabled":            "true",
+		"kubernetes.operator.cluster.health-check.restarts.window":    "2 s",
+		"kubernetes.operator.cluster.health-check.restarts.threshold": "3",
+	})
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	url := restURLOf(t, ns, d.Name)
+	first := waitForObject(t, ns, d.Name, &appsv1.Deployment{})
+	flink.setJobID(url, confValue(flinkConf(t, ns, d.Name), "$internal.pipeline.job-id"))
+	flink.setJob(url, "RUNNING")
+	markReady(t, ns, d.Name)
+	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleStable)
+
+	flink.setRestarts(url, 50) // a job restarting in a loop
+	waitFor(t, "RestartUnhealthyJob event", func() error {
+		if ev := eventsFor(t, ns, d.Name); !strings.Contains(ev, "RestartUnhealthyJob") {
+			return fmt.Errorf("events:\n%s", ev)
+		}
+		return nil
+	})
+	flink.setRestarts(url, 0)
+	waitFor(t, "a new JobManager", func() error {
+		jm := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: d.Name}, jm); err != nil {
+			return err
+		}
+		if jm.UID == first.UID {
+			return errors.New("same JobManager Deployment")
+		}
+		return nil
+	})
+}

@@ -117,15 +117,16 @@ func zapLevel() zapcore.Level {
 // answers what the controller asks: overview, jobs, stop-with-savepoint, savepoint
 // triggers and their status.
 type fakeFlink struct {
-	mu    sync.Mutex
-	srv   *httptest.Server
-	jobs  map[string]string   // rest URL (cluster IP) -> job state
-	ids   map[string]string   // rest URL -> job id (the fixed id the operator configured)
-	calls map[string][]string // rest URL -> "METHOD path" of each action call
+	mu       sync.Mutex
+	srv      *httptest.Server
+	jobs     map[string]string   // rest URL (cluster IP) -> job state
+	ids      map[string]string   // rest URL -> job id (the fixed id the operator configured)
+	restarts map[string]int      // rest URL -> the job's numRestarts metric
+	calls    map[string][]string // rest URL -> "METHOD path" of each action call
 }
 
 func newFakeFlink() *fakeFlink {
-	f := &fakeFlink{jobs: map[string]string{}, ids: map[string]string{}, calls: map[string][]string{}}
+	f := &fakeFlink{jobs: map[string]string{}, ids: map[string]string{}, restarts: map[string]int{}, calls: map[string][]string{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
 }
@@ -160,6 +161,10 @@ func (f *fakeFlink) serve(w http.ResponseWriter, r *http.Request) {
 			f.jobs[cluster] = "FINISHED"
 		}
 		fmt.Fprintf(w, `{"request-id":%q}`, body["triggerId"])
+	case p == "/jobs/"+jobID+"/metrics":
+		fmt.Fprintf(w, `[{"id":"numRestarts","value":"%d"}]`, f.restarts[cluster])
+	case p == "/jobs/"+jobID+"/checkpoints":
+		fmt.Fprint(w, `{"counts":{"restored":0,"total":1,"in_progress":0,"completed":1,"failed":0},"latest":{},"history":[]}`)
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/savepoints/"):
 		tid := strings.TrimPrefix(p, "/jobs/"+jobID+"/savepoints/")
 		fmt.Fprintf(w, `{"status":{"id":"COMPLETED"},"operation":{"location":"file:///flink-data/savepoints/savepoint-%s"}}`, tid[:6])
@@ -185,6 +190,13 @@ func (f *fakeFlink) setJob(restURL, state string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.jobs[restURL] = state
+}
+
+// setRestarts sets the job's numRestarts metric.
+func (f *fakeFlink) setRestarts(restURL string, n int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.restarts[restURL] = n
 }
 
 // setJobID makes the fake report jobs under id, as real Flink reports the fixed job id
