@@ -25,9 +25,12 @@ func (c *cluster) jobManager() (*appsv1.Deployment, error) {
 		v, m := c.artifactsVolume()
 		vols, mounts = append(vols, v), append(mounts, m)
 	}
+	sv, sm := c.secretVolumes()
+	vols, mounts = append(vols, sv...), append(mounts, sm...)
 	env := append([]corev1.EnvVar{{Name: podIPEnv, ValueFrom: &corev1.EnvVarSource{
 		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "status.podIP"}}}},
 		c.envFrom(flinkconf.KeyJobManagerEnvPrefix)...)
+	env = append(env, c.secretEnv()...)
 	restPort := intstr.FromInt32(flinkconf.RestPort)
 	pod := decorate(tmpl, podSettings{
 		labels:         labels,
@@ -45,11 +48,13 @@ func (c *cluster) jobManager() (*appsv1.Deployment, error) {
 			{Name: "jobmanager-rpc", ContainerPort: flinkconf.RPCPort, Protocol: corev1.ProtocolTCP},
 			{Name: "blobserver", ContainerPort: flinkconf.BlobPort, Protocol: corev1.ProtocolTCP},
 		},
-		env:      env,
-		requests: req,
-		limits:   lim,
-		volumes:  vols,
-		mounts:   mounts,
+		env:         env,
+		requests:    req,
+		limits:      lim,
+		volumes:     vols,
+		mounts:      mounts,
+		tolerations: c.tolerations(keyJMTolerations),
+		pullSecrets: c.pullSecrets(),
 		// Ready once the REST API answers; only the leader does, so the rest Service
 		// always reaches the leading JobManager.
 		readiness: &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/config", Port: restPort}},

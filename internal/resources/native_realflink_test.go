@@ -44,6 +44,11 @@ spec:
   flinkConfiguration:
     containerized.master.env.ENABLE_BUILT_IN_PLUGINS: flink-s3-fs-presto.jar
     kubernetes.jobmanager.labels: "team:data"
+    kubernetes.jobmanager.node-selector: "disk:ssd"
+    kubernetes.jobmanager.tolerations: "key:dedicated,operator:Equal,value:flink,effect:NoSchedule;key:spot,operator:Exists,effect:NoExecute,tolerationSeconds:60"
+    kubernetes.container.image.pull-secrets: "regcred;other"
+    kubernetes.secrets: "s3-creds:/opt/secrets/s3,tls:/opt/tls"
+    kubernetes.env.secretKeyRef: "env:AWS_KEY,secret:s3-creds,key:access;env:AWS_SECRET,secret:s3-creds,key:secret"
   jobManager:
     resources: {requests: {memory: 1536Mi, cpu: 500m}, limits: {memory: 3Gi, cpu: "2"}}
   taskManager: {resource: {memory: 2g}}
@@ -117,6 +122,34 @@ func compareNative(t *testing.T, ours *Set, flink map[string][]byte) {
 	if fp.ServiceAccountName != wp.ServiceAccountName {
 		t.Errorf("service account: flink %q, weir %q", fp.ServiceAccountName, wp.ServiceAccountName)
 	}
+	if !reflect.DeepEqual(fp.NodeSelector, wp.NodeSelector) {
+		t.Errorf("node selector: flink %v, weir %v", fp.NodeSelector, wp.NodeSelector)
+	}
+	if !reflect.DeepEqual(fp.Tolerations, wp.Tolerations) {
+		t.Errorf("tolerations: flink %+v, weir %+v", fp.Tolerations, wp.Tolerations)
+	}
+	if !reflect.DeepEqual(fp.ImagePullSecrets, wp.ImagePullSecrets) {
+		t.Errorf("pull secrets: flink %v, weir %v", fp.ImagePullSecrets, wp.ImagePullSecrets)
+	}
+	vols := func(p corev1.PodSpec) map[string]string {
+		m := map[string]string{}
+		for _, v := range p.Volumes {
+			switch {
+			case v.Secret != nil:
+				m[v.Name] = "secret:" + v.Secret.SecretName
+			case v.ConfigMap != nil:
+				m[v.Name] = "configmap"
+			case v.EmptyDir != nil:
+				m[v.Name] = "emptyDir"
+			default:
+				m[v.Name] = "other"
+			}
+		}
+		return m
+	}
+	if !reflect.DeepEqual(vols(fp), vols(wp)) {
+		t.Errorf("volumes: flink %v, weir %v", vols(fp), vols(wp))
+	}
 	var fc corev1.Container
 	for _, c := range fp.Containers {
 		if c.Name == MainContainer {
@@ -154,6 +187,18 @@ func compareNative(t *testing.T, ours *Set, flink map[string][]byte) {
 		}
 		sort.Strings(out)
 		return out
+	}
+	secretRefs := func(c corev1.Container) map[string]string {
+		m := map[string]string{}
+		for _, e := range c.Env {
+			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+				m[e.Name] = e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+			}
+		}
+		return m
+	}
+	if !reflect.DeepEqual(secretRefs(fc), secretRefs(wc)) {
+		t.Errorf("secret env: flink %v, weir %v", secretRefs(fc), secretRefs(wc))
 	}
 	if !reflect.DeepEqual(envs(fc), envs(wc)) {
 		t.Errorf("env: flink %v, weir %v", envs(fc), envs(wc))

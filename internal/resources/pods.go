@@ -27,6 +27,8 @@ type podSettings struct {
 	mounts         []corev1.VolumeMount
 	readiness      *corev1.Probe
 	liveness       *corev1.Probe
+	tolerations    []corev1.Toleration
+	pullSecrets    []corev1.LocalObjectReference
 }
 
 // decorate applies the operator's settings to a pod template. User sidecars, init
@@ -45,6 +47,16 @@ func decorate(t *v1beta1.PodTemplate, s podSettings) corev1.PodTemplateSpec {
 	}
 	spec.RestartPolicy = corev1.RestartPolicyAlways // Deployments accept nothing else
 	spec.NodeSelector = merged(spec.NodeSelector, s.nodeSelector)
+	spec.Tolerations = append(spec.Tolerations, s.tolerations...)
+	for _, ps := range s.pullSecrets {
+		dup := false
+		for _, have := range spec.ImagePullSecrets {
+			dup = dup || have.Name == ps.Name
+		}
+		if !dup {
+			spec.ImagePullSecrets = append(spec.ImagePullSecrets, ps)
+		}
+	}
 
 	main := *mainContainerOf(&spec)
 	containers := []corev1.Container{}

@@ -18,6 +18,8 @@ func (c *cluster) taskManager() (*appsv1.Deployment, error) {
 	// Flink's TaskManager cpu defaults to its slot count.
 	req, lim := containerResources(c.conf, flinkconf.KeyTMMemory, flinkconf.KeyTMCPU, flinkconf.KeyTMMemLimit, flinkconf.KeyTMCPULimit, float64(c.conf.Slots()))
 	vols, mounts := c.confVolumes(false)
+	sv, sm := c.secretVolumes()
+	vols, mounts = append(vols, sv...), append(mounts, sm...)
 	pod := decorate(tmpl, podSettings{
 		labels:         labels,
 		extraLabels:    c.conf.Map(flinkconf.KeyTMLabels),
@@ -30,11 +32,13 @@ func (c *cluster) taskManager() (*appsv1.Deployment, error) {
 		command:        c.entryPoint(),
 		args:           []string{"taskmanager"},
 		ports:          []corev1.ContainerPort{{Name: "rpc", ContainerPort: flinkconf.TMRPCPort, Protocol: corev1.ProtocolTCP}},
-		env:            c.envFrom(flinkconf.KeyTaskManagerEnvPrefix),
+		env:            append(c.envFrom(flinkconf.KeyTaskManagerEnvPrefix), c.secretEnv()...),
 		requests:       req,
 		limits:         lim,
 		volumes:        vols,
 		mounts:         mounts,
+		tolerations:    c.tolerations(keyTMTolerations),
+		pullSecrets:    c.pullSecrets(),
 	})
 	replicas := flinkconf.TaskManagerReplicas(c.spec, c.conf)
 	meta := objectMeta(c.d, c.names.TaskManager, merged(c.conf.Map(flinkconf.KeyTMLabels), labels))
