@@ -347,3 +347,15 @@ func TestWithCallTimeoutOverridesTheClientTimeout(t *testing.T) {
 		t.Fatalf("got %v after %d requests", err, rec.count())
 	}
 }
+
+func TestServerSideExceptionWrapperIsUnwrapped(t *testing.T) {
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		flinkError(w, 500, "Internal server error.",
+			"<Exception on server side:\norg.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'x.Y' was not found in the jar file.\n\tat a\nCaused by: java.lang.ClassNotFoundException: x.Y\n\tat b\n\nEnd of exception on server side>")
+	})
+	_, err := c.RunJar(context.Background(), "a.jar", RunJarRequest{EntryClass: "x.Y"})
+	want := "HTTP 500: Internal server error.; org.apache.flink.client.program.ProgramInvocationException: The program's entry point class 'x.Y' was not found in the jar file. (caused by: java.lang.ClassNotFoundException: x.Y)"
+	if err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Fatalf("got  %v\nwant …%s", err, want)
+	}
+}

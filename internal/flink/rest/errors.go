@@ -42,6 +42,11 @@ func (e *Error) Summary() string {
 // condenseTrace keeps the head line and the last "Caused by:" line of a Java trace.
 func condenseTrace(trace string) string {
 	lines := strings.Split(strings.TrimSpace(trace), "\n")
+	// Flink wraps some server-side traces as "<Exception on server side:\n...\nEnd of
+	// exception on server side>"; the exception itself is on the next line.
+	if strings.HasPrefix(strings.TrimSpace(lines[0]), "<Exception on server side") && len(lines) > 1 {
+		lines = lines[1:]
+	}
 	head := strings.TrimSpace(lines[0])
 	cause := ""
 	for _, l := range lines[1:] {

@@ -118,6 +118,15 @@ func runScenario(t *testing.T, line string) {
 		t.Errorf("second run with the same job id: want a duplicate-job 400, got %v", err)
 	}
 
+	// A broken submission (the kind a bad upgrade makes) carries Flink's innermost cause.
+	_, err = api.RunJar(ctx, jarID, rest.RunJarRequest{EntryClass: "org.example.DoesNotExist", JobID: jobID('e', line)})
+	if rest.StatusCode(err) != 500 || !strings.Contains(err.Error(), "ClassNotFoundException: org.example.DoesNotExist") ||
+		strings.Contains(err.Error(), "\tat ") || strings.Contains(err.Error(), "<Exception on server side") {
+		t.Errorf("run with a missing entry class: want a condensed 500 naming the class, got %v", err)
+	} else {
+		step("missing entry class reports: %v", err)
+	}
+
 	jobs, err := api.ListJobs(ctx)
 	must(t, err)
 	if len(jobs) != 1 || jobs[0].ID != jobA || jobs[0].State != rest.JobRunning || jobs[0].Name == "" {
@@ -155,8 +164,16 @@ func runScenario(t *testing.T, line string) {
 	}
 	ckID, err := api.AwaitCheckpoint(ctx, jobA, tid, rest.DefaultPoll)
 	must(t, err)
-	ck, err := api.CheckpointDetails(ctx, jobA, ckID)
-	must(t, err)
+	// Statistics lag behind the trigger result (web.refresh-interval): poll for them.
+	var ck *rest.CheckpointSummary
+	waitFor(ctx, t, fmt.Sprintf("statistics of checkpoint %d", ckID), func() (bool, string) {
+		ck, err = api.CheckpointDetails(ctx, jobA, ckID)
+		if rest.IsNotFound(err) {
+			return false, err.Error()
+		}
+		must(t, err)
+		return true, ""
+	})
 	if ck.ID != ckID || ck.Status != rest.CheckpointCompleted || ck.IsSavepoint || ck.ExternalPath == "" {
 		t.Errorf("checkpoint %d details %+v", ckID, ck)
 	}
