@@ -160,3 +160,37 @@ func waitFor(t *testing.T, limit time.Duration, cond func() (bool, string), diag
 	}
 	t.Fatalf("gave up after %s: %s\n%s", limit, note, extra)
 }
+
+// TestOperatorImageRuns packs a static binary as the operator image and runs it in a
+// private containerd: it must start as the nonroot user with a writable /tmp.
+func TestOperatorImageRuns(t *testing.T) {
+	requireImageIT(t)
+	bin := buildStaticProgram(t, `package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	f, err := os.CreateTemp("", "probe")
+	if err != nil {
+		fmt.Println("tmp not writable:", err)
+		os.Exit(1)
+	}
+	f.Close()
+	fmt.Printf("uid=%d args=%v\n", os.Getuid(), os.Args[1:])
+}
+`)
+	res, err := BuildOperator(t.TempDir(), bin, NewProgress(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrd := startContainerd(t)
+	ctrd.ctr(t, "images", "import", res.Path)
+	// ctr run replaces the whole command line, like the image's entrypoint plus args would.
+	out := ctrd.ctr(t, "run", "--rm", OperatorRef, "operator-probe", OperatorBinaryInImage, "--leader-elect")
+	if !strings.Contains(out, "uid=65532 args=[--leader-elect]") {
+		t.Fatalf("operator image output:\n%s", out)
+	}
+}

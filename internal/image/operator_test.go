@@ -13,10 +13,14 @@ import (
 )
 
 func buildStaticHello(t *testing.T, msg string) string {
+	return buildStaticProgram(t, "package main\n\nfunc main() { println(\""+msg+"\") }\n")
+}
+
+func buildStaticProgram(t *testing.T, src string) string {
 	t.Helper()
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.24\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n\nfunc main() { println(\""+msg+"\") }\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
 	bin := filepath.Join(dir, "hello")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = dir
