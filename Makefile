@@ -79,7 +79,7 @@ images: build ## Build the Flink, operator and pause image archives without Dock
 .PHONY: test-images
 test-images: ## Real runs: Flink examples on both distributions, then both images in a private containerd (root).
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestExamplesRunOnAssembledDistribution ./internal/flinkdist/flinktest/
-	WEIR_IMAGE_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestJavaBaseRootfs|TestFlinkImageRunsAJob' ./internal/image/
+	WEIR_IMAGE_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestJavaBaseRootfs|TestFlinkImageRunsAJob|TestOperatorImageRuns' ./internal/image/
 
 ##@ Audiences example
 .PHONY: audiences-jar
