@@ -1,0 +1,308 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/app"
+	"weir.dev/weir/internal/demo"
+	"weir.dev/weir/internal/localcluster"
+	"weir.dev/weir/internal/localcluster/binaries"
+	"weir.dev/weir/internal/resources"
+)
+
+// Generous bounds: a loaded 2-core machine starts a JVM pair in about a minute; these
+// only stop a hung run, they assert nothing about speed.
+const (
+	readyTimeout  = 10 * time.Minute
+	deleteTimeout = 5 * time.Minute
+	e2eNamespace  = "default"
+)
+
+// TestOperatorOnLocalCluster brings up its own cluster (after TestLocalClusterLifecycle,
+// which tears its own down), installs the operator through the Helm chart with the
+// operator image built from this tree, then runs Flink the ways users do: an application
+// in standalone mode, one in native mode and a session cluster, each checked through
+// its status and its REST API via the rest Service. Finally it tears the cluster down
+// and checks the host is clean.
+func TestOperatorOnLocalCluster(t *testing.T) {
+	requireE2E(t)
+	ctx := context.Background()
+	if out, err := exec.Command("ip", "link", "show", localcluster.BridgeName).CombinedOutput(); err == nil {
+		t.Fatalf("bridge %s exists: a local cluster is already running; run `weir local down` first\n%s", localcluster.BridgeName, out)
+	}
+	dataDir := os.Getenv("WEIR_E2E_OPERATOR_DATA_DIR")
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	r := demo.NewRunner(lineLogger{t})
+	r.DataDir = dataDir
+	r.OperatorBinary = buildOperatorBinary(t, ctx)
+
+	downed := false
+	t.Cleanup(func() {
+		if !downed {
+			_ = r.ClusterDown(context.Background())
+		}
+	})
+	if err := r.EnsureBinaries(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ClusterUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	key, err := r.Images(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.InstallOperator(ctx, key, e2eNamespace); err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name string
+		dep  *v1beta1.FlinkDeployment
+	}{
+		{"application-standalone", appDeployment("e2e-standalone", v1beta1.ModeStandalone)},
+		{"application-native", appDeployment("e2e-native", v1beta1.ModeNative)},
+		{"session", sessionDeployment("e2e-session")},
+	} {
+		ok := t.Run(tc.name, func(t *testing.T) {
+			runDeployment(t, ctx, r, c, tc.dep)
+		})
+		if !ok {
+			t.Logf("operator log after %s failed:\n%s", tc.name, operatorLog(ctx, c))
+		}
+	}
+
+	err = r.ClusterDown(ctx)
+	downed = true
+	if err != nil {
+		t.Fatalf("down: %v", err)
+	}
+	if left := localcluster.Leftovers(ctx, r.Layout(), clusterBinaries()); len(left) > 0 {
+		t.Errorf("left behind after down:\n  %s", strings.Join(left, "\n  "))
+	}
+	assertHostClean(t, dataDir)
+}
+
+// runDeployment creates the deployment, waits for its target state, checks the Flink
+// REST API through the rest Service from the host, then deletes it and waits until its
+// pods are gone so the next case gets the CPU.
+func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clients, dep *v1beta1.FlinkDeployment) {
+	key := types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}
+	if err := c.Ctrl.Create(ctx, dep); err != nil {
+		t.Fatalf("create %s: %v", dep.Name, err)
+	}
+	defer deleteDeployment(t, ctx, c, key)
+
+	target := app.TargetRunning
+	if dep.Spec.Job == nil {
+		target = app.TargetReady
+	}
+	got, err := r.Wait(ctx, c, key, target, readyTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url, err := c.UIURL(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(url, "http://10.96.") {
+		t.Errorf("UI URL %s is not a ClusterIP of the local cluster's service range", url)
+	}
+
+	var overview struct {
+		FlinkVersion string `json:"flink-version"`
+		TaskManagers *int   `json:"taskmanagers"`
+	}
+	getJSON(t, ctx, url+"/overview", &overview)
+	if !strings.HasPrefix(overview.FlinkVersion, "1.20") {
+		t.Errorf("GET %s/overview: flink-version %q, want 1.20.x", url, overview.FlinkVersion)
+	}
+	if overview.TaskManagers == nil {
+		t.Errorf("GET %s/overview has no taskmanagers field", url)
+	}
+	if dep.Spec.Job == nil {
+		return
+	}
+	// The job the status reports is the job Flink runs.
+	id := got.Status.JobStatus.JobID
+	if id == "" {
+		t.Fatalf("status says RUNNING without a job id: %+v", got.Status.JobStatus)
+	}
+	var job struct {
+		ID    string `json:"jid"`
+		Name  string `json:"name"`
+		State string `json:"state"`
+	}
+	getJSON(t, ctx, url+"/jobs/"+id, &job)
+	if job.ID != id || job.State != "RUNNING" {
+		t.Errorf("GET %s/jobs/%s: id %q state %q, want %s RUNNING", url, id, job.ID, job.State, id)
+	}
+}
+
+// getJSON polls until the URL answers 200 with JSON: the Service's endpoints can lag the
+// status by a moment.
+func getJSON(t *testing.T, ctx context.Context, url string, into any) {
+	t.Helper()
+	hc := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(2 * time.Minute)
+	var last string
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		resp, err := hc.Do(req)
+		if err == nil {
+			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				if err := json.Unmarshal(body, into); err != nil {
+					t.Fatalf("GET %s: not JSON: %v\n%s", url, err, body)
+				}
+				t.Logf("GET %s: %s", url, firstN(string(body), 300))
+				return
+			}
+			last = fmt.Sprintf("HTTP %d: %s", resp.StatusCode, firstN(string(body), 300))
+		} else {
+			last = err.Error()
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s from the host never answered 200 (host route to the service range, kube-proxy rules?): %s", url, last)
+		}
+		time.Sleep(2 * time.Second)
+	}
+}
+
+func deleteDeployment(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName) {
+	t.Helper()
+	d := &v1beta1.FlinkDeployment{ObjectMeta: metav1.ObjectMeta{Name: key.Name, Namespace: key.Namespace}}
+	if err := c.Ctrl.Delete(ctx, d); err != nil && !apierrors.IsNotFound(err) {
+		t.Errorf("delete %s: %v", key.Name, err)
+		return
+	}
+	sel := resources.LabelApp + "=" + key.Name
+	deadline := time.Now().Add(deleteTimeout)
+	for {
+		err := c.Ctrl.Get(ctx, key, &v1beta1.FlinkDeployment{})
+		pods, perr := c.Core.CoreV1().Pods(key.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if apierrors.IsNotFound(err) && perr == nil && len(pods.Items) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			n := -1
+			if perr == nil {
+				n = len(pods.Items)
+			}
+			t.Errorf("%s not gone %s after delete (get: %v, %d pods left)\n%s", key.Name, deleteTimeout, err, n, c.Diagnose(ctx, key, 20))
+			return
+		}
+		time.Sleep(time.Second)
+	}
+}
+
+// appDeployment is a StateMachineExample job with the smallest resources Flink accepts.
+func appDeployment(name string, mode v1beta1.DeploymentMode) *v1beta1.FlinkDeployment {
+	d := sessionDeployment(name)
+	d.Spec.Mode = mode
+	d.Spec.Job = &v1beta1.JobSpec{
+		JarURI:      "local:///opt/flink/examples/streaming/StateMachineExample.jar",
+		Parallelism: 1,
+		UpgradeMode: v1beta1.UpgradeModeStateless,
+	}
+	return d
+}
+
+func sessionDeployment(name string) *v1beta1.FlinkDeployment {
+	res := func() *v1beta1.Resource { return &v1beta1.Resource{CPU: ptr.To(0.25), Memory: "1024m"} }
+	return &v1beta1.FlinkDeployment{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e2eNamespace},
+		Spec: v1beta1.FlinkDeploymentSpec{
+			Image:              "flink:1.20",
+			ImagePullPolicy:    "IfNotPresent",
+			FlinkVersion:       v1beta1.FlinkVersion1_20,
+			ServiceAccount:     "flink",
+			FlinkConfiguration: v1beta1.NewConfigObject(map[string]string{"taskmanager.numberOfTaskSlots": "1"}),
+			JobManager:         &v1beta1.JobManagerSpec{Resource: res()},
+			TaskManager:        &v1beta1.TaskManagerSpec{Resource: res()},
+		},
+	}
+}
+
+// buildOperatorBinary compiles the operator of this tree, so the suite tests the code
+// under test and not a stale bin/.
+func buildOperatorBinary(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	_, self, _, _ := runtime.Caller(0)
+	root := filepath.Join(filepath.Dir(self), "..", "..")
+	out := filepath.Join(t.TempDir(), "weir-operator")
+	cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", out, "./cmd/weir-operator")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build the operator: %v\n%s", err, b)
+	}
+	return out
+}
+
+// clusterBinaries says where the cluster's binaries live, as Up and Down use them.
+func clusterBinaries() localcluster.Binaries {
+	bin := localcluster.Binaries{"containerd": "/usr/bin/containerd"}
+	c := binaries.Cache{Root: binaries.DefaultCacheDir()}
+	for _, b := range binaries.All() {
+		bin[b.Name] = c.Path(b)
+	}
+	return bin
+}
+
+// operatorLog returns the operator pod's last lines for failure reports.
+func operatorLog(ctx context.Context, c *app.Clients) string {
+	pods, err := c.Core.CoreV1().Pods("weir-system").List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=weir-operator"})
+	if err != nil || len(pods.Items) == 0 {
+		return fmt.Sprintf("(no operator pod: %v)", err)
+	}
+	raw, err := c.Core.CoreV1().Pods("weir-system").GetLogs(pods.Items[0].Name, &corev1.PodLogOptions{TailLines: ptr.To[int64](60)}).DoRaw(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	return string(raw)
+}
+
+// lineLogger sends each line the runner prints to t.Log, which -v streams live.
+type lineLogger struct{ t *testing.T }
+
+func (l lineLogger) Write(p []byte) (int, error) {
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		l.t.Log(line)
+	}
+	return len(p), nil
+}
+
+func firstN(s string, n int) string {
+	s = string(bytes.TrimSpace([]byte(s)))
+	if len(s) > n {
+		return s[:n] + "..."
+	}
+	return s
+}
