@@ -35,9 +35,24 @@ verify-generate: generate ## Fail when generated files drift from the types.
 binaries: build ## Build etcd, Kubernetes and CoreDNS from the Go module proxy (cached per version).
 	$(WEIR) local build-binaries
 
+##@ Run
+.PHONY: run
+run: ## From nothing to a RUNNING Flink job managed by weir on the local cluster (cold ~45 min, warm ~1-2 min).
+	hack/install-deps.sh
+	$(MAKE) build
+	$(WEIR) demo --data-dir $(WEIR_DATA_DIR)
+
+.PHONY: run-down
+run-down: build ## Stop what `make run` started (the local cluster); leaves the host as it was.
+	$(WEIR) local down --data-dir $(WEIR_DATA_DIR)
+
+.PHONY: test-e2e
+test-e2e: binaries images ## End-to-end suite on real local clusters: cluster lifecycle, then the operator running Flink (root).
+	WEIR_E2E=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 90m ./test/e2e/
+
 ##@ Test
 .PHONY: test
-test: verify-generate test-unit test-integration test-flink-rest test-flinkconf ## Run every test suite (unit, integration on a real API server, e2e).
+test: verify-generate test-unit test-integration test-flink-rest test-flinkconf test-e2e ## Run every test suite (unit, integration on a real API server, e2e).
 
 .PHONY: test-unit
 test-unit: ## Unit tests (pure code, no cluster).
