@@ -137,11 +137,12 @@ func runScenario(t *testing.T, line string) {
 	if det.JobType != "STREAMING" || len(det.Vertices) == 0 || det.Timestamps[rest.JobRunning] == 0 {
 		t.Errorf("/jobs/:id %+v", det)
 	}
-	metrics, err := api.JobMetrics(ctx, jobA, "uptime", "numRestarts")
-	must(t, err)
-	if metrics["numRestarts"] != "0" || metrics["uptime"] == "" {
-		t.Errorf("metrics %v", metrics)
-	}
+	// Metrics are fetched from the TaskManagers in the background: poll until they show.
+	waitFor(ctx, t, "job metrics", func() (bool, string) {
+		metrics, err := api.JobMetrics(ctx, jobA, "uptime", "numRestarts")
+		must(t, err)
+		return metrics["numRestarts"] == "0" && metrics["uptime"] != "", fmt.Sprint(metrics)
+	})
 	exc, err := api.JobExceptions(ctx, jobA, 5)
 	must(t, err)
 	if msg, _ := exc.RootCause(); msg != "" {
@@ -275,10 +276,14 @@ func runScenario(t *testing.T, line string) {
 	_, err = api.RunJar(ctx, jarID, rest.RunJarRequest{JobID: jobB, SavepointPath: sp2, ClaimMode: rest.ClaimModeNoClaim})
 	must(t, err)
 	waitRunning(ctx, t, api, jobB)
-	stats, err := api.Checkpoints(ctx, jobB)
-	must(t, err)
-	r := stats.Latest.Restored
-	if r == nil || !r.IsSavepoint || r.ExternalPath != sp2 || stats.Counts.Restored != 1 {
+	var r *rest.RestoredCheckpoint
+	waitFor(ctx, t, "job B's restored checkpoint entry", func() (bool, string) {
+		stats, err := api.Checkpoints(ctx, jobB)
+		must(t, err)
+		r = stats.Latest.Restored
+		return r != nil && stats.Counts.Restored == 1, fmt.Sprintf("%+v restored %+v", stats.Counts, r)
+	})
+	if !r.IsSavepoint || r.ExternalPath != sp2 {
 		t.Errorf("job B restored entry %+v, want savepoint %s", r, sp2)
 	} else {
 		step("job B restored from %s (checkpoint id %d)", r.ExternalPath, r.ID)
