@@ -39,6 +39,15 @@ func Plan(in Input) Action {
 	case hadState == v1beta1.JobStateRunning && wantState == v1beta1.JobStateSuspended:
 		return planStop(in, ActionSuspend, diff, "job.state set to suspended")
 	case hadState == v1beta1.JobStateSuspended && wantState == v1beta1.JobStateSuspended:
+		// The suspended spec is recorded before the job is stopped; if the operator died in
+		// between, the job still runs and must be stopped, with the mode recorded.
+		if o.PendingSavepoint != nil {
+			return Action{Kind: ActionWait, Reason: fmt.Sprintf("suspending: waiting for savepoint %s", o.PendingSavepoint.TriggerID)}
+		}
+		if o.jobRunning() {
+			return Action{Kind: ActionSuspend, UpgradeMode: in.LastReconciled.Job.EffectiveUpgradeMode(), Diff: diff,
+				Reason: "suspend in progress: the job still runs; stopping it"}
+		}
 		if diff.IsEmpty() {
 			return Action{Kind: ActionNothing, Reason: "job is suspended"}
 		}

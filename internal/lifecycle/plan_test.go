@@ -112,6 +112,11 @@ func TestPlan(t *testing.T) {
 		// Suspend and resume.
 		{"suspend with savepoint", mk(suspendedSpec(sp), spec(sp), running()), ActionSuspend, sp, "", "suspended"},
 		{"suspend last-state", mk(suspendedSpec(ls), spec(ls), running()), ActionSuspend, ls, "", ""},
+		{"recorded suspended but still running: stop it (operator died in between)", mk(suspendedSpec(sp), suspendedSpec(sp), running()), ActionSuspend, sp, "", "still runs"},
+		{"recorded suspended, savepoint in flight", mk(suspendedSpec(sp), suspendedSpec(sp), obs(func(o *Observed) {
+			o.PendingSavepoint = &PendingTrigger{TriggerID: "t5", Type: v1beta1.SnapshotTriggerUpgrade}
+		})), ActionWait, "", "", "t5"},
+		{"suspended and stopped", mk(suspendedSpec(sp), suspendedSpec(sp), obs(func(o *Observed) { o.Job.State = "FINISHED" })), ActionNothing, "", "", "suspended"},
 		{"changes while suspended wait for resume", mk(changed(suspendedSpec(sp), newImage), suspendedSpec(sp), Observed{JobManager: v1beta1.JMMissing}), ActionNothing, "", "", "apply on resume"},
 		{"resume from the suspend savepoint", mk(spec(sp), suspendedSpec(sp), Observed{JobManager: v1beta1.JMMissing, UpgradeSavepointPath: "s3://b/sp-5"}),
 			ActionResume, sp, "s3://b/sp-5", "resuming from savepoint"},

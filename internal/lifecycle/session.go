@@ -74,6 +74,12 @@ func PlanSessionJob(in SessionJobInput) Action {
 	case had == v1beta1.JobStateRunning && want == v1beta1.JobStateSuspended:
 		return sessionStop(in, ActionSuspend, diff, "job.state set to suspended")
 	case had == v1beta1.JobStateSuspended && want == v1beta1.JobStateSuspended:
+		if o.PendingSavepoint != nil {
+			return Action{Kind: ActionWait, Reason: "suspending: waiting for savepoint " + o.PendingSavepoint.TriggerID}
+		}
+		if o.running() { // recorded as suspended, but the stop never happened
+			return Action{Kind: ActionSuspend, UpgradeMode: in.LastReconciled.Job.EffectiveUpgradeMode(), Diff: diff, Reason: "suspend in progress: the job still runs; stopping it"}
+		}
 		return Action{Kind: ActionNothing, Diff: diff, Reason: "job is suspended"}
 	case had == v1beta1.JobStateSuspended:
 		if !o.ClusterReady {

@@ -56,6 +56,7 @@ func TestPlanSessionJob(t *testing.T) {
 		{"stopped job without checkpoint is blocked", sj(sessionJob(sp), newJar), sessionJob(sp), so(func(o *SessionJobObserved) { o.Job.State = "RESTARTING" }), nil, ActionBlocked, "", "", "no savepoint can be taken"},
 		{"stateless upgrade", sj(sessionJob(sl), newJar), sessionJob(sl), so(func(o *SessionJobObserved) { o.Job.State = "FAILED" }), nil, ActionUpgrade, sl, "", ""},
 		{"suspend", sj(sessionJob(sp), suspend), sessionJob(sp), sessionRunning(), nil, ActionSuspend, sp, "", "suspended"},
+		{"recorded suspended but still running", sj(sessionJob(sp), suspend), sj(sessionJob(sp), suspend), sessionRunning(), nil, ActionSuspend, sp, "", "still runs"},
 		{"resume from the suspend savepoint", sessionJob(sp), sj(sessionJob(sp), suspend), SessionJobObserved{ClusterReady: true, UpgradeSavepointPath: "s3://b/sp-3"}, nil, ActionResume, sp, "s3://b/sp-3", "resuming"},
 		{"resume last-state from the checkpoint", sessionJob(ls), sj(sessionJob(ls), suspend), SessionJobObserved{ClusterReady: true, LastCheckpointPath: "s3://b/chk-4"}, nil, ActionResume, ls, "s3://b/chk-4", ""},
 		{"resume without state is blocked", sessionJob(sp), sj(sessionJob(sp), suspend), SessionJobObserved{ClusterReady: true}, nil, ActionBlocked, "", "", "refusing to start from empty state"},
