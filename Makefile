@@ -102,9 +102,9 @@ audiences-jar: ## Build examples/audiences/target/audiences.jar (Maven + JUnit; 
 	examples/audiences/build.sh
 
 .PHONY: test-audiences
-test-audiences: audiences-jar ## Audit unit tests, then the job on Flink through savepoint, TaskManager kill and restore, audited.
+test-audiences: audiences-jar ## Audit unit tests, then the job on Flink (in-process and standalone) through savepoint, TaskManager kill and restore, audited.
 	$(GO) test $(GOTEST_FLAGS) ./internal/audit/ ./cmd/weir-audit/
-	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run TestScenarioOnFlink ./internal/audit/
+	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestScenarioOnFlink|TestAudiencesOnStandaloneFlink' ./internal/audit/
 
 .PHONY: bench-audiences
 bench-audiences: ## Throughput of the audiences job against a stateless baseline, in events per core-second.
