@@ -29,7 +29,8 @@ type Options struct {
 	// Dir holds configuration, logs and scratch files; default a new temp dir, removed by
 	// Stop unless the cluster failed to start.
 	Dir string
-	// StartTimeout bounds the wait for the REST API and the TaskManagers; default 3 minutes.
+	// StartTimeout bounds the wait for the REST API and the TaskManagers; default 5 minutes
+	// (a loaded 2-core machine needs more than one).
 	StartTimeout time.Duration
 }
 
@@ -61,7 +62,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		o.TaskManagers = 1
 	}
 	if o.StartTimeout <= 0 {
-		o.StartTimeout = 3 * time.Minute
+		o.StartTimeout = 5 * time.Minute
 	}
 	home, err := flinkdist.Ensure(ctx, o.Version)
 	if err != nil {
