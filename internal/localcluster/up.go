@@ -100,7 +100,7 @@ func Up(ctx context.Context, o Options) error {
 	}
 	if err := p.step("binaries", func() (string, error) {
 		b := &binaries.Builder{Cache: o.cache(), Out: o.Out}
-		missing := b.Missing(binaries.All())
+		missing := b.Missing(runtimeBinaries())
 		if len(missing) == 0 {
 			return "all present", nil
 		}
@@ -186,6 +186,19 @@ func Up(ctx context.Context, o Options) error {
 	}
 	fmt.Fprintf(o.Out, "cluster is up in %s\n  export KUBECONFIG=%s\n  kubectl: %s\n", since(p.start), l.AdminKubeconfig(), bin["kubectl"])
 	return nil
+}
+
+// runtimeBinaries are the binaries the cluster runs. crictl is only a
+// teardown aid (down falls back to killing shims without it), so a cold `up`
+// does not wait for it.
+func runtimeBinaries() []binaries.Binary {
+	var out []binaries.Binary
+	for _, b := range binaries.All() {
+		if b.Name != "crictl" {
+			out = append(out, b)
+		}
+	}
+	return out
 }
 
 // writeState creates directories, PKI, kubeconfigs and config files, returning
