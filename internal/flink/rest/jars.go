@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -85,6 +86,7 @@ func (c *Client) UploadJarFrom(ctx context.Context, fileName string, r io.Reader
 	// Stream the multipart body so a large jar is never held in memory.
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
+	readErr := make(chan error, 1)
 	go func() {
 		h := make(textproto.MIMEHeader)
 		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="jarfile"; filename="%s"`, fileName))
@@ -98,6 +100,7 @@ func (c *Client) UploadJarFrom(ctx context.Context, fileName string, r io.Reader
 		if err == nil {
 			err = mw.Close()
 		}
+		readErr <- err
 		pw.CloseWithError(err) // nil closes normally
 	}()
 	defer pr.Close() // unblocks the writer if the request ends early
@@ -112,6 +115,13 @@ func (c *Client) UploadJarFrom(ctx context.Context, fileName string, r io.Reader
 		timeout: c.timeouts.Upload,
 	}, &out)
 	if err != nil {
+		select {
+		case rerr := <-readErr:
+			if rerr != nil && !errors.Is(rerr, io.ErrClosedPipe) { // our side failed, not Flink
+				return "", fmt.Errorf("flink rest: uploading %s: %w", fileName, rerr)
+			}
+		default:
+		}
 		return "", err
 	}
 	if out.Status != "success" || out.Filename == "" {
