@@ -116,32 +116,52 @@ func NewCoreDNSObjects(image string) CoreDNSObjects {
 }
 
 // ApplyCoreDNS creates the objects that are missing and leaves existing ones
-// alone, so a second `up` changes nothing.
+// alone, so a second `up` changes nothing. It reads before creating: a Service
+// with a fixed ClusterIP fails as Invalid (IP taken), not AlreadyExists.
 func ApplyCoreDNS(ctx context.Context, cs kubernetes.Interface, o CoreDNSObjects) error {
-	create := func(kind string, err error) error {
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("create CoreDNS %s: %w", kind, err)
-		}
-		return nil
-	}
 	ns := "kube-system"
-	c := metav1.CreateOptions{}
-	if err := create("ServiceAccount", ignoreObj(cs.CoreV1().ServiceAccounts(ns).Create(ctx, o.ServiceAccount, c))); err != nil {
-		return err
+	g, c := metav1.GetOptions{}, metav1.CreateOptions{}
+	steps := []struct {
+		kind   string
+		get    func() error
+		create func() error
+	}{
+		{"ServiceAccount",
+			func() error { _, err := cs.CoreV1().ServiceAccounts(ns).Get(ctx, o.ServiceAccount.Name, g); return err },
+			func() error { _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, o.ServiceAccount, c); return err }},
+		{"ClusterRole",
+			func() error { _, err := cs.RbacV1().ClusterRoles().Get(ctx, o.ClusterRole.Name, g); return err },
+			func() error { _, err := cs.RbacV1().ClusterRoles().Create(ctx, o.ClusterRole, c); return err }},
+		{"ClusterRoleBinding",
+			func() error {
+				_, err := cs.RbacV1().ClusterRoleBindings().Get(ctx, o.ClusterRoleBinding.Name, g)
+				return err
+			},
+			func() error {
+				_, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, o.ClusterRoleBinding, c)
+				return err
+			}},
+		{"ConfigMap",
+			func() error { _, err := cs.CoreV1().ConfigMaps(ns).Get(ctx, o.ConfigMap.Name, g); return err },
+			func() error { _, err := cs.CoreV1().ConfigMaps(ns).Create(ctx, o.ConfigMap, c); return err }},
+		{"Service",
+			func() error { _, err := cs.CoreV1().Services(ns).Get(ctx, o.Service.Name, g); return err },
+			func() error { _, err := cs.CoreV1().Services(ns).Create(ctx, o.Service, c); return err }},
+		{"Deployment",
+			func() error { _, err := cs.AppsV1().Deployments(ns).Get(ctx, o.Deployment.Name, g); return err },
+			func() error { _, err := cs.AppsV1().Deployments(ns).Create(ctx, o.Deployment, c); return err }},
 	}
-	if err := create("ClusterRole", ignoreObj(cs.RbacV1().ClusterRoles().Create(ctx, o.ClusterRole, c))); err != nil {
-		return err
+	for _, st := range steps {
+		err := st.get()
+		if err == nil {
+			continue
+		}
+		if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("read CoreDNS %s: %w", st.kind, err)
+		}
+		if err := st.create(); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("create CoreDNS %s: %w", st.kind, err)
+		}
 	}
-	if err := create("ClusterRoleBinding", ignoreObj(cs.RbacV1().ClusterRoleBindings().Create(ctx, o.ClusterRoleBinding, c))); err != nil {
-		return err
-	}
-	if err := create("ConfigMap", ignoreObj(cs.CoreV1().ConfigMaps(ns).Create(ctx, o.ConfigMap, c))); err != nil {
-		return err
-	}
-	if err := create("Service", ignoreObj(cs.CoreV1().Services(ns).Create(ctx, o.Service, c))); err != nil {
-		return err
-	}
-	return create("Deployment", ignoreObj(cs.AppsV1().Deployments(ns).Create(ctx, o.Deployment, c)))
+	return nil
 }
-
-func ignoreObj[T any](_ T, err error) error { return err }

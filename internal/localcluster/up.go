@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -277,10 +278,10 @@ func setupNetwork(ctx context.Context, l Layout) (string, error) {
 
 // startAll starts the daemons that are not running and waits for all of them.
 func startAll(ctx context.Context, l Layout, ds []Daemon, timeout time.Duration) (string, error) {
-	note := ""
+	var notes []string
 	for _, d := range ds {
 		if pid, running := pidState(l, d); running {
-			note += fmt.Sprintf("%s running (pid %d) ", d.Name, pid)
+			notes = append(notes, fmt.Sprintf("%s already running, pid %d", d.Name, pid))
 			continue
 		}
 		if err := checkPortsFree(d); err != nil {
@@ -295,7 +296,7 @@ func startAll(ctx context.Context, l Layout, ds []Daemon, timeout time.Duration)
 			return "", err
 		}
 	}
-	return note, nil
+	return strings.Join(notes, "; "), nil
 }
 
 // daemonEnv keeps kubectl caches and the shim's PATH predictable.
