@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -20,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/artifact"
 	"weir.dev/weir/internal/status"
 	"weir.dev/weir/internal/validation"
 )
@@ -29,37 +31,39 @@ const ConditionSessionClusterReady = "SessionClusterReady"
 
 const sessionWaitPoll = 10 * time.Second
 
-// FlinkSessionJobReconciler validates session jobs and links them to their session cluster.
+// FlinkSessionJobReconciler submits, upgrades, suspends and cancels jobs on session clusters.
 type FlinkSessionJobReconciler struct {
 	client.Client
 	Scheme   *runtime.Scheme
 	Recorder record.EventRecorder
+	Clock    clock.PassiveClock
+	// Flink opens REST clients; nil means jobs are never submitted (validation and the
+	// SessionClusterReady condition only).
+	Flink FlinkClientFactory
+	// Artifacts fetches job jars; nil uses artifact.New().
+	Artifacts *artifact.Fetcher
 }
 
-// Reconcile looks at one FlinkSessionJob.
+// Reconcile brings one FlinkSessionJob one step closer to its spec.
 func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	job := &v1beta1.FlinkSessionJob{}
 	if err := r.Get(ctx, req.NamespacedName, job); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !job.DeletionTimestamp.IsZero() {
-		if controllerutil.RemoveFinalizer(job, sessionJobFinalizer) {
-			return quietConflict(client.IgnoreNotFound(r.Update(ctx, job)))
-		}
-		return ctrl.Result{}, nil
-	}
-	if controllerutil.AddFinalizer(job, sessionJobFinalizer) {
-		if err := r.Update(ctx, job); err != nil {
-			return quietConflict(err)
-		}
-	}
-
 	session := &v1beta1.FlinkDeployment{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: job.Namespace, Name: job.Spec.DeploymentName}, session)
 	if apierrors.IsNotFound(err) {
 		session = nil
 	} else if err != nil {
 		return ctrl.Result{}, fmt.Errorf("while reading session deployment: %w", err)
+	}
+	if !job.DeletionTimestamp.IsZero() {
+		return r.reconcileDelete(ctx, job, session)
+	}
+	if controllerutil.AddFinalizer(job, sessionJobFinalizer) {
+		if err := r.Update(ctx, job); err != nil {
+			return quietConflict(err)
+		}
 	}
 
 	if verr := validation.SessionJob(job, session); verr != nil && session != nil {
@@ -73,6 +77,29 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}))
 	}
 
+	cond := clusterCondition(job, session)
+	err = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+		if strings.Contains(j.Status.Error, errTypeValidation) {
+			j.Status.Error = "" // the spec is valid now
+		}
+		meta.SetStatusCondition(&j.Status.Conditions, cond)
+		j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
+	})
+	if err != nil {
+		return quietConflict(err)
+	}
+	if session == nil || r.Flink == nil {
+		return ctrl.Result{RequeueAfter: sessionWaitPoll}, nil
+	}
+	res, err := r.reconcile(ctx, job, session)
+	if err != nil {
+		return quietConflict(err)
+	}
+	return res, nil
+}
+
+// clusterCondition says whether the session cluster can take the job.
+func clusterCondition(job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) metav1.Condition {
 	cond := metav1.Condition{Type: ConditionSessionClusterReady, ObservedGeneration: job.Generation}
 	switch {
 	case session == nil:
@@ -85,20 +112,7 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	default:
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionTrue, "SessionClusterReady", "Session cluster is ready"
 	}
-	err = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-		if strings.Contains(j.Status.Error, errTypeValidation) {
-			j.Status.Error = "" // the spec is valid now
-		}
-		meta.SetStatusCondition(&j.Status.Conditions, cond)
-		j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
-	})
-	if err != nil {
-		return quietConflict(err)
-	}
-	if cond.Status != metav1.ConditionTrue {
-		return ctrl.Result{RequeueAfter: sessionWaitPoll}, nil
-	}
-	return ctrl.Result{RequeueAfter: pollStable}, nil
+	return cond
 }
 
 func orDefault(s, d string) string {
@@ -111,6 +125,12 @@ func orDefault(s, d string) string {
 // SetupWithManager registers the reconciler; a change of a session FlinkDeployment wakes
 // the jobs that point at it.
 func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	if r.Artifacts == nil {
+		r.Artifacts = artifact.New()
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.FlinkSessionJob{}).
 		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(r.jobsOfSession)).

@@ -90,6 +90,14 @@ func runSuite(m *testing.M) int {
 	}
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
+		Flink: flink.factory,
+	}).SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := (&controller.FlinkStateSnapshotReconciler{
+		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
+		Flink: flink.factory,
 	}).SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -123,6 +131,7 @@ type fakeFlink struct {
 	ids      map[string]string   // rest URL -> job id (the fixed id the operator configured)
 	restarts map[string]int      // rest URL -> the job's numRestarts metric
 	calls    map[string][]string // rest URL -> "METHOD path" of each action call
+	jobFakes                     // jars, runs, checkpoints, disposal (fakeflink_jobs_test.go)
 }
 
 func newFakeFlink() *fakeFlink {
@@ -144,6 +153,9 @@ func (f *fakeFlink) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	p := r.URL.Path
+	if f.serveJobRoutes(w, r, cluster, jobID) {
+		return
+	}
 	switch {
 	case p == "/overview":
 		fmt.Fprint(w, `{"taskmanagers":1,"slots-total":2,"slots-available":0,"jobs-running":1,"flink-version":"1.20.3","flink-commit":"abc"}`)

@@ -91,9 +91,15 @@ func Register(mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorderFor("weir-operator"),
+		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("while registering FlinkSessionJob controller: %w", err)
+	}
+	if err := (&controller.FlinkStateSnapshotReconciler{
+		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
+		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("while registering FlinkStateSnapshot controller: %w", err)
 	}
 	return nil
 }

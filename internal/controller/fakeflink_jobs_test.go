@@ -1,0 +1,131 @@
+package controller_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	flinkrest "weir.dev/weir/internal/flink/rest"
+)
+
+// jobFakes extends the fake JobManager with what session jobs and snapshots use: jar
+// upload/run/delete with Flink's duplicate-job-id refusal, checkpoint triggers, savepoint
+// disposal, and failing savepoints on demand. Guarded by fakeFlink.mu.
+type jobFakes struct {
+	ran            map[string]map[string]bool // rest URL -> job ids ever started
+	loseRunAnswer  map[string]bool            // rest URL -> next run starts the job but answers 500
+	hidden         map[string]bool            // rest URL -> its job is not listed yet (still being registered)
+	failSavepoints map[string]bool            // rest URL -> savepoints complete with a failure
+}
+
+// serveJobRoutes answers the routes of jobFakes; false leaves the request to serve.
+func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, cluster, jobID string) bool {
+	if f.ran == nil {
+		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
+	}
+	if f.hidden == nil {
+		f.hidden = map[string]bool{}
+	}
+	p := r.URL.Path
+	call := func(s string) { f.calls[cluster] = append(f.calls[cluster], s) }
+	switch {
+	case p == "/jobs/overview" && f.hidden[cluster]:
+		fmt.Fprint(w, `{"jobs":[]}`)
+	case r.Method == http.MethodPost && p == "/jars/upload":
+		_, _ = io.Copy(io.Discard, r.Body)
+		call("POST /jars/upload")
+		fmt.Fprintf(w, `{"filename":"/tmp/flink-web/flink-web-upload/%d_job.jar","status":"success"}`, len(f.calls[cluster]))
+	case r.Method == http.MethodPost && strings.HasPrefix(p, "/jars/") && strings.HasSuffix(p, "/run"):
+		var body struct {
+			JobID         string `json:"jobId"`
+			SavepointPath string `json:"savepointPath"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		call("RUN " + body.JobID + " " + body.SavepointPath)
+		if f.ran[cluster][body.JobID] {
+			delete(f.hidden, cluster) // registered by now
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"errors":["org.apache.flink.runtime.client.DuplicateJobSubmissionException: Job has already been submitted."]}`)
+			return true
+		}
+		if f.ran[cluster] == nil {
+			f.ran[cluster] = map[string]bool{}
+		}
+		f.ran[cluster][body.JobID] = true
+		f.ids[cluster], f.jobs[cluster] = body.JobID, "RUNNING"
+		if f.loseRunAnswer[cluster] {
+			delete(f.loseRunAnswer, cluster)
+			f.hidden[cluster] = true
+			w.WriteHeader(http.StatusInternalServerError)
+			fmt.Fprint(w, `{"errors":["answer lost on its way back (test)"]}`)
+			return true
+		}
+		fmt.Fprintf(w, `{"jobid":%q}`, body.JobID)
+	case r.Method == http.MethodDelete && strings.HasPrefix(p, "/jars/"):
+		call("DELETE " + p)
+		fmt.Fprint(w, `{}`)
+	case r.Method == http.MethodPost && p == "/jobs/"+jobID+"/checkpoints":
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		call("POST " + p)
+		fmt.Fprintf(w, `{"request-id":%q}`, body["triggerId"])
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/checkpoints/details/"):
+		fmt.Fprint(w, `{"id":7,"status":"COMPLETED","external_path":"file:///flink-data/checkpoints/chk-7"}`)
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/checkpoints/") && !strings.HasSuffix(p, "/config"):
+		fmt.Fprint(w, `{"status":{"id":"COMPLETED"},"operation":{"checkpointId":7}}`)
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/savepoints/") && f.failSavepoints[cluster]:
+		fmt.Fprint(w, `{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{"class":"java.util.concurrent.CompletionException","stack-trace":"java.util.concurrent.CompletionException: savepoint failed (test)"}}}`)
+	case r.Method == http.MethodPost && p == "/savepoint-disposal":
+		var body map[string]string
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		call("DISPOSE " + body["savepoint-path"])
+		fmt.Fprintf(w, `{"request-id":%q}`, flinkrest.NewTriggerID())
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/savepoint-disposal/"):
+		fmt.Fprint(w, `{"status":{"id":"COMPLETED"}}`)
+	default:
+		return false
+	}
+	return true
+}
+
+// loseNextRunAnswer makes the next jar run start its job but answer with an error, as
+// when the answer is lost on the way back, and keeps the job out of the job list until
+// the next run request (which Flink refuses as a duplicate), as while Flink registers it.
+func (f *fakeFlink) loseNextRunAnswer(restURL string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.loseRunAnswer == nil {
+		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
+	}
+	f.loseRunAnswer[restURL] = true
+}
+
+// failSavepointsOf makes every savepoint of the cluster complete with a failure.
+func (f *fakeFlink) failSavepointsOf(restURL string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failSavepoints == nil {
+		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
+	}
+	f.failSavepoints[restURL] = true
+}
+
+// started counts the distinct jobs the cluster was asked to start.
+func (f *fakeFlink) started(restURL string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.ran[restURL])
+}
+
+// callsLike lists the calls to restURL that start with prefix.
+func (f *fakeFlink) callsLike(restURL, prefix string) []string {
+	var out []string
+	for _, c := range f.callsTo(restURL) {
+		if strings.HasPrefix(c, prefix) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

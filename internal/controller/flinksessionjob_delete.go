@@ -1,0 +1,61 @@
+package controller
+
+import (
+	"context"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/lifecycle"
+)
+
+// reconcileDelete stops the job before the resource goes: cancelled, or stopped with a
+// savepoint when kubernetes.operator.job.savepoint-on-deletion is true (FKO's switch).
+// It waits until Flink reports the job ended; a session cluster that is gone or not
+// ready has no job left to stop.
+func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(job, sessionJobFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	if err := patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+		j.Status.LifecycleState = v1beta1.LifecycleDeleting
+	}); err != nil {
+		return quietConflict(client.IgnoreNotFound(err))
+	}
+	if job.Status.JobStatus.JobID != "" && r.Flink != nil {
+		obs, err := r.observe(ctx, job, session)
+		if err != nil {
+			return quietConflict(err)
+		}
+		if obs.job != nil && !obs.job.State.IsGloballyTerminal() {
+			conf, _ := sessionJobConf(job, session)
+			mode := v1beta1.UpgradeModeStateless
+			if boolOption(conf, optSavepointOnDeletion) && obs.running() {
+				mode = v1beta1.UpgradeModeSavepoint
+			}
+			if err := r.pollSavepoint(ctx, job, obs); err != nil {
+				return quietConflict(err)
+			}
+			if si := job.Status.JobStatus.SavepointInfo; si == nil || si.TriggerID == "" {
+				opts := lifecycle.DefaultOptions()
+				if o, err := opts.WithConfig(conf); err == nil {
+					opts = o
+				}
+				if err := r.stopJob(ctx, job, obs, opts, mode); err != nil {
+					r.Recorder.Event(job, corev1.EventTypeWarning, ReasonCleanupFailed, err.Error())
+					return ctrl.Result{}, err
+				}
+			}
+			return ctrl.Result{RequeueAfter: pollTeardown}, nil
+		}
+	}
+	r.Recorder.Event(job, corev1.EventTypeNormal, ReasonCleanup, "Cleaning up FlinkSessionJob")
+	controllerutil.RemoveFinalizer(job, sessionJobFinalizer)
+	if err := r.Update(ctx, job); err != nil {
+		return quietConflict(client.IgnoreNotFound(err))
+	}
+	return ctrl.Result{}, nil
+}

@@ -1,0 +1,116 @@
+package controller
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/resources"
+)
+
+// sessionObserved is what one look at the session cluster found for a session job.
+type sessionObserved struct {
+	flink rest.API          // nil unless the session cluster is READY and its REST answers
+	job   *rest.JobOverview // the job with the recorded job id; nil when Flink does not know it
+	// lastCheckpoint is the newest completed checkpoint of that job (its last state).
+	lastCheckpoint string
+}
+
+func (o sessionObserved) running() bool {
+	return o.flink != nil && o.job != nil && o.job.State == rest.JobRunning
+}
+
+// sessionREST opens a REST client for a READY session cluster, by its rest Service's IP.
+func sessionREST(ctx context.Context, c client.Client, factory FlinkClientFactory, session *v1beta1.FlinkDeployment) (rest.API, error) {
+	if session == nil || factory == nil || session.Status.JobManagerDeploymentStatus != v1beta1.JMReady {
+		return nil, nil
+	}
+	svc := &corev1.Service{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: session.Namespace, Name: resources.Names(session.Name).RestService}, svc); err != nil {
+		return nil, client.IgnoreNotFound(err)
+	}
+	return factory(restURL(svc))
+}
+
+// observe asks the session cluster about the recorded job and writes what it saw into
+// status.jobStatus.
+func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) (sessionObserved, error) {
+	var obs sessionObserved
+	fl, err := sessionREST(ctx, r.Client, r.Flink, session)
+	if err != nil || fl == nil {
+		return obs, err
+	}
+	jobs, err := fl.ListJobs(ctx)
+	if err != nil {
+		log.FromContext(ctx).V(1).Info("Session cluster REST not reachable", "reason", err.Error())
+		return obs, nil
+	}
+	obs.flink = fl
+	id := job.Status.JobStatus.JobID
+	for i := range jobs {
+		if id != "" && jobs[i].ID == id {
+			obs.job = &jobs[i]
+		}
+	}
+	if obs.job != nil {
+		if cp, err := fl.Checkpoints(ctx, id); err == nil && cp.Latest.Completed != nil && !cp.Latest.Completed.Discarded {
+			obs.lastCheckpoint = cp.Latest.Completed.ExternalPath
+		}
+	}
+	prev := job.Status.JobStatus.State
+	err = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+		js := &j.Status.JobStatus
+		if obs.job != nil {
+			js.JobName, js.State = obs.job.Name, string(obs.job.State)
+			js.StartTime = strconv.FormatInt(obs.job.StartTime, 10)
+			js.UpdateTime = strconv.FormatInt(obs.job.LastModification, 10)
+		} else if js.JobID != "" && js.State != "" {
+			js.State = "RECONCILING"
+		}
+	})
+	if now := job.Status.JobStatus.State; err == nil && now != prev && now != "" && prev != "" {
+		r.Recorder.Eventf(job, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prev, now)
+	}
+	return obs, err
+}
+
+// sessionFacts turns observation and status into the planner's plain values.
+func sessionFacts(job *v1beta1.FlinkSessionJob, obs sessionObserved) lifecycle.SessionJobObserved {
+	st := job.Status
+	rs := st.ReconciliationStatus
+	f := lifecycle.SessionJobObserved{
+		ClusterReady:         obs.flink != nil,
+		Reconciliation:       rs.State,
+		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
+		LastCheckpointPath:   obs.lastCheckpoint,
+	}
+	if rs.ReconciliationTimestamp > 0 {
+		f.ReconciledAt = time.UnixMilli(rs.ReconciliationTimestamp)
+	}
+	if obs.job != nil {
+		f.Job = &lifecycle.JobFacts{ID: obs.job.ID, State: string(obs.job.State)}
+	}
+	if si := st.JobStatus.SavepointInfo; si != nil {
+		if si.LastSavepoint != nil {
+			f.LastSavepoint = &lifecycle.Snapshot{Path: si.LastSavepoint.Location, Time: time.UnixMilli(si.LastSavepoint.TimeStamp)}
+		}
+		if si.TriggerID != "" {
+			p := &lifecycle.PendingTrigger{TriggerID: si.TriggerID, Type: si.TriggerType}
+			if si.TriggerTimestamp != nil {
+				p.Since = time.UnixMilli(*si.TriggerTimestamp)
+			}
+			f.PendingSavepoint = p
+		}
+		if si.LastPeriodicSavepointTimestamp > 0 {
+			f.LastPeriodicSavepoint = time.UnixMilli(si.LastPeriodicSavepointTimestamp)
+		}
+	}
+	return f
+}

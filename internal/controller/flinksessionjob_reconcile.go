@@ -1,0 +1,168 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/status"
+)
+
+// optSavepointOnDeletion is FKO's switch for a savepoint when a job's resource is deleted.
+const optSavepointOnDeletion = "kubernetes.operator.job.savepoint-on-deletion"
+
+// reconcile is the session job's inner loop: observe → poll pending savepoint → plan (pure)
+// → record intent → act → summarize, as for FlinkDeployments.
+func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) (ctrl.Result, error) {
+	lastReconciled, err := lastReconciledSessionSpec(job)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	conf, err := sessionJobConf(job, session)
+	if err != nil {
+		return ctrl.Result{}, r.reportBlocked(ctx, job, err.Error())
+	}
+	opts, err := lifecycle.DefaultOptions().WithConfig(conf)
+	if err != nil {
+		return ctrl.Result{}, r.reportBlocked(ctx, job, err.Error())
+	}
+	obs, err := r.observe(ctx, job, session)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.pollSavepoint(ctx, job, obs); err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.finishSubmitted(ctx, job, obs); err != nil {
+		return ctrl.Result{}, err
+	}
+	lastReconciled, err = lastReconciledSessionSpec(job)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	now := r.Clock.Now()
+	action := lifecycle.PlanSessionJob(lifecycle.SessionJobInput{
+		Desired: job.Spec.DeepCopy(), LastReconciled: lastReconciled,
+		Observed: sessionFacts(job, obs), Options: opts, Now: now,
+	})
+	if action.Kind != lifecycle.ActionNothing && action.Kind != lifecycle.ActionWait {
+		log.FromContext(ctx).Info("Acting", "action", action.Kind, "upgradeMode", action.UpgradeMode, "reason", action.Reason, "diff", action.Diff.String())
+	}
+	requeue, err := r.act(ctx, job, lastReconciled, obs, opts, action)
+	if err != nil {
+		r.Recorder.Event(job, corev1.EventTypeWarning, ReasonError, err.Error())
+		_ = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+			j.Status.Error = statusError(errTypeReconcile, err.Error())
+		})
+		return ctrl.Result{}, err
+	}
+	if err := r.summarize(ctx, job, action); err != nil {
+		return ctrl.Result{}, err
+	}
+	if requeue == 0 {
+		requeue = pollSettling
+		if job.Status.LifecycleState == v1beta1.LifecycleStable || job.Status.LifecycleState == v1beta1.LifecycleSuspended {
+			requeue = pollStable
+		}
+	}
+	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
+		requeue = action.RequeueAfter
+	}
+	return ctrl.Result{RequeueAfter: requeue}, nil
+}
+
+func lastReconciledSessionSpec(job *v1beta1.FlinkSessionJob) (*v1beta1.FlinkSessionJobSpec, error) {
+	spec, _, ok, err := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](job.Status.ReconciliationStatus.LastReconciledSpec)
+	if err != nil {
+		return nil, fmt.Errorf("while reading lastReconciledSpec: %w", err)
+	}
+	if !ok {
+		return nil, nil
+	}
+	return &spec, nil
+}
+
+// sessionJobConf is the session cluster's flinkConfiguration overridden by the job's, where
+// the kubernetes.operator.* switches of a session job are read from.
+func sessionJobConf(job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) (map[string]string, error) {
+	out := map[string]string{}
+	if session != nil {
+		sc, err := session.Spec.FlinkConfiguration.Flatten()
+		if err != nil {
+			return nil, fmt.Errorf("session cluster flinkConfiguration: %w", err)
+		}
+		for k, v := range sc {
+			out[k] = v
+		}
+	}
+	jc, err := job.Spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return nil, fmt.Errorf("spec.flinkConfiguration: %w", err)
+	}
+	for k, v := range jc {
+		out[k] = v
+	}
+	return out, nil
+}
+
+// finishSubmitted completes a submission whose "done" record was lost: the rollout is
+// still UPGRADING, yet Flink already runs the job with this rollout's fixed id. Without
+// this the planner would take that job for the old one and stop it.
+func (r *FlinkSessionJobReconciler) finishSubmitted(ctx context.Context, job *v1beta1.FlinkSessionJob, obs sessionObserved) error {
+	rs := job.Status.ReconciliationStatus
+	if rs.State != v1beta1.ReconciliationUpgrading || obs.job == nil {
+		return nil
+	}
+	if obs.job.ID != sessionJobID(job) || job.Status.JobStatus.JobID != obs.job.ID {
+		return nil
+	}
+	log.FromContext(ctx).Info("Job of this rollout already runs; recording the submission", "jobId", obs.job.ID)
+	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+		j.Status.ReconciliationStatus.State = v1beta1.ReconciliationDeployed
+	})
+}
+
+// sessionJobID is the fixed Flink job id of the current rollout: the resource's uid and
+// the time its intent was recorded, so every retry of the same rollout uses the same id.
+func sessionJobID(job *v1beta1.FlinkSessionJob) string {
+	return deterministicJobID(string(job.UID), job.Status.ReconciliationStatus.ReconciliationTimestamp)
+}
+
+// summarize derives lifecycleState; a deployed, running, unsuspended spec becomes the
+// last stable spec.
+func (r *FlinkSessionJobReconciler) summarize(ctx context.Context, job *v1beta1.FlinkSessionJob, a lifecycle.Action) error {
+	last, _ := lastReconciledSessionSpec(job)
+	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+		st := &j.Status
+		rs := &st.ReconciliationStatus
+		suspended := last != nil && last.Job != nil && last.Job.EffectiveState() == v1beta1.JobStateSuspended
+		if last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == "RUNNING" {
+			rs.LastStableSpec = rs.LastReconciledSpec
+		}
+		if a.Kind != lifecycle.ActionBlocked && strings.Contains(st.Error, errTypeReconcile) {
+			st.Error = ""
+		}
+		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: st.CommonStatus, LastReconciledSuspended: suspended})
+	})
+}
+
+// reportBlocked records why no safe step exists, once as an event and in status.error.
+func (r *FlinkSessionJobReconciler) reportBlocked(ctx context.Context, job *v1beta1.FlinkSessionJob, reason string) error {
+	e := statusError(errTypeReconcile, reason)
+	if job.Status.Error != e {
+		r.Recorder.Event(job, corev1.EventTypeWarning, ReasonError, reason)
+	}
+	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) { j.Status.Error = e })
+}
+
+func boolOption(conf map[string]string, key string) bool {
+	b, _ := strconv.ParseBool(strings.TrimSpace(conf[key]))
+	return b
+}

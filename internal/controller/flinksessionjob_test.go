@@ -1,0 +1,238 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// startSession creates the example session cluster in ns and brings it to READY. It
+// returns the cluster's name and the REST URL its fake JobManager answers on.
+func startSession(t *testing.T, ns string) (string, string) {
+	t.Helper()
+	session := readManifest(t, "basic-session-deployment-and-job.yaml")[0]
+	session.SetNamespace(ns)
+	if err := k8s.Create(context.Background(), session); err != nil {
+		t.Fatal(err)
+	}
+	name := session.GetName()
+	url := restURLOf(t, ns, name)
+	waitForObject(t, ns, name, &appsv1.Deployment{})
+	markReady(t, ns, name)
+	waitFor(t, "session cluster READY", func() error {
+		if jm := getDeployment(t, ns, name).Status.JobManagerDeploymentStatus; jm != v1beta1.JMReady {
+			return fmt.Errorf("JobManager %s", jm)
+		}
+		return nil
+	})
+	return name, url
+}
+
+// serveJar serves a jar over http on a non-loopback address of this machine: the
+// operator's jar fetcher refuses loopback hosts.
+func serveJar(t *testing.T) string {
+	t.Helper()
+	var ip string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			ip = n.IP.String()
+			break
+		}
+	}
+	if ip == "" {
+		t.Skip("no non-loopback IPv4 address to serve the job jar on")
+	}
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Skip(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("PK\x03\x04 a jar for the fake JobManager"))
+	}))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL + "/jobs/top-speed-1.0.jar"
+}
+
+func newSessionJob(t *testing.T, ns, session, jar string, mode v1beta1.UpgradeMode) *v1beta1.FlinkSessionJob {
+	t.Helper()
+	j := &v1beta1.FlinkSessionJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "job", Namespace: ns},
+		Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: session, Job: &v1beta1.JobSpec{
+			JarURI: jar, Parallelism: 2, UpgradeMode: mode, EntryClass: "org.example.TopSpeed",
+		}},
+	}
+	if mode != v1beta1.UpgradeModeStateless {
+		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{
+			"state.checkpoints.dir": "file:///flink-data/checkpoints", "state.savepoints.dir": "file:///flink-data/savepoints",
+		})
+	}
+	if err := k8s.Create(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+func getSessionJob(t *testing.T, ns, name string) *v1beta1.FlinkSessionJob {
+	t.Helper()
+	j := &v1beta1.FlinkSessionJob{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, j); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// waitForSessionJob waits until the job is RUNNING under an id other than notID, deployed,
+// in lifecycle want.
+func waitForSessionJob(t *testing.T, ns string, want v1beta1.ResourceLifecycleState, notID string) *v1beta1.FlinkSessionJob {
+	t.Helper()
+	var j *v1beta1.FlinkSessionJob
+	waitFor(t, "session job "+string(want), func() error {
+		j = getSessionJob(t, ns, "job")
+		st := j.Status
+		running := st.JobStatus.State == "RUNNING" || want == v1beta1.LifecycleSuspended
+		if st.LifecycleState != want || !running || st.JobStatus.JobID == notID || st.ReconciliationStatus.State != v1beta1.ReconciliationDeployed {
+			return fmt.Errorf("lifecycle %s, reconciliation %s, job %s %s, error %q", st.LifecycleState,
+				st.ReconciliationStatus.State, st.JobStatus.JobID, st.JobStatus.State, st.Error)
+		}
+		return nil
+	})
+	return j
+}
+
+func updateSessionJob(t *testing.T, ns string, mutate func(*v1beta1.JobSpec)) {
+	t.Helper()
+	waitFor(t, "session job spec update", func() error {
+		j := getSessionJob(t, ns, "job")
+		mutate(j.Spec.Job)
+		return k8s.Update(context.Background(), j)
+	})
+}
+
+func TestSessionJobIsSubmittedOnceWithItsFixedJobID(t *testing.T) {
+	ns := newNamespace(t)
+	session, url := startSession(t, ns)
+	flink.loseNextRunAnswer(url) // the first run starts the job, but its answer is lost
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeStateless)
+	defer func() {
+		if t.Failed() {
+			t.Logf("calls: %v", flink.callsTo(url))
+		}
+	}()
+
+	j := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "")
+	id := j.Status.JobStatus.JobID
+	runs := flink.callsLike(url, "RUN ")
+	if len(runs) != 2 || runs[0] != runs[1] || runs[0] != "RUN "+id+" " {
+		t.Fatalf("want the same fixed id %s submitted twice (answer lost, then retried), got %v", id, runs)
+	}
+	if n := flink.started(url); n != 1 {
+		t.Fatalf("%d jobs started, want exactly 1", n)
+	}
+	if up, del := flink.callsLike(url, "POST /jars/upload"), flink.callsLike(url, "DELETE /jars/"); len(up) != 2 || len(del) != 2 {
+		t.Errorf("uploads %v, jar deletions %v: every uploaded jar is deleted after its run", up, del)
+	}
+
+	// An operator killed after the run but before recording it finds UPGRADING on restart:
+	// it must recognise the running job as its own, not stop it and submit again.
+	waitFor(t, "simulated crash record", func() error {
+		j := getSessionJob(t, ns, "job")
+		j.Status.ReconciliationStatus.State = v1beta1.ReconciliationUpgrading
+		return k8s.Status().Update(context.Background(), j)
+	})
+	waitForSessionJob(t, ns, v1beta1.LifecycleStable, "")
+	if runs := flink.callsLike(url, "RUN "); len(runs) != 2 {
+		t.Errorf("job resubmitted after the restart: %v", runs)
+	}
+	if c := flink.callsLike(url, "PATCH "); len(c) != 0 {
+		t.Errorf("the running job was cancelled after the restart: %v", c)
+	}
+	if ev := eventsFor(t, ns, "job"); !strings.Contains(ev, "Submit: Starting job") {
+		t.Errorf("events:\n%s", ev)
+	}
+}
+
+func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
+	ns := newNamespace(t)
+	session, url := startSession(t, ns)
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
+	id1 := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "").Status.JobStatus.JobID
+
+	// Upgrade: stop with a savepoint, then the new job restores from it.
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism = 3 })
+	j := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id1)
+	id2, sp := j.Status.JobStatus.JobID, j.Status.JobStatus.UpgradeSavepointPath
+	if !strings.HasPrefix(sp, "file:///flink-data/savepoints/savepoint-") {
+		t.Fatalf("upgradeSavepointPath %q", sp)
+	}
+	if stops := flink.callsLike(url, "POST /jobs/"+id1+"/stop"); len(stops) != 1 {
+		t.Errorf("stop-with-savepoint calls for the old job: %v", stops)
+	}
+	if runs := flink.callsLike(url, "RUN "+id2); len(runs) != 1 || runs[0] != "RUN "+id2+" "+sp {
+		t.Errorf("new job runs %v, want one restoring from %s", runs, sp)
+	}
+	last, _, _, _ := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](j.Status.ReconciliationStatus.LastReconciledSpec)
+	if last.Job.Parallelism != 3 || last.Job.UpgradeMode != v1beta1.UpgradeModeSavepoint {
+		t.Errorf("lastReconciledSpec job %+v", last.Job)
+	}
+
+	// Suspend: stop with a savepoint and keep it.
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.State = v1beta1.JobStateSuspended })
+	var suspendSP string
+	waitFor(t, "suspend savepoint", func() error {
+		j := getSessionJob(t, ns, "job")
+		suspendSP = j.Status.JobStatus.UpgradeSavepointPath
+		if j.Status.LifecycleState != v1beta1.LifecycleSuspended || suspendSP == sp || suspendSP == "" || j.Status.JobStatus.State != "FINISHED" {
+			return fmt.Errorf("lifecycle %s job %s savepoint %q", j.Status.LifecycleState, j.Status.JobStatus.State, suspendSP)
+		}
+		return nil
+	})
+	if stops := flink.callsLike(url, "POST /jobs/"+id2+"/stop"); len(stops) != 1 {
+		t.Errorf("stop-with-savepoint calls for the suspended job: %v", stops)
+	}
+
+	// Resume from the suspend savepoint.
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.State = v1beta1.JobStateRunning })
+	id3 := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id2).Status.JobStatus.JobID
+	if runs := flink.callsLike(url, "RUN "+id3); len(runs) != 1 || runs[0] != "RUN "+id3+" "+suspendSP {
+		t.Errorf("resumed job runs %v, want one restoring from %s", runs, suspendSP)
+	}
+	if n := flink.started(url); n != 3 {
+		t.Errorf("%d jobs started, want 3 (submit, upgrade, resume)", n)
+	}
+
+	// Delete: the job is cancelled (no savepoint-on-deletion), then the finalizer goes.
+	if err := k8s.Delete(context.Background(), getSessionJob(t, ns, "job")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "session job gone", func() error {
+		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: "job"}, &v1beta1.FlinkSessionJob{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("still there (%v)", err)
+	})
+	if c := flink.callsLike(url, "PATCH /jobs/"+id3); len(c) != 1 {
+		t.Errorf("cancel calls on delete: %v", c)
+	}
+	ev := eventsFor(t, ns, "job")
+	for _, reason := range []string{"Submit:", "SpecChanged:", "Suspended:", "Cleanup:"} {
+		if !strings.Contains(ev, reason) {
+			t.Errorf("no %s event:\n%s", reason, ev)
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package controller
+
+import (
+	"context"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/lifecycle"
+)
+
+// snapshotFinalizer is FKO's finalizer for FlinkStateSnapshots.
+const snapshotFinalizer = "flinkstatesnapshots.flink.apache.org/finalizer"
+
+// snapshotPoll is how often a snapshot in progress is asked about.
+const snapshotPoll = 2 * time.Second
+
+// FlinkStateSnapshotReconciler takes savepoints and checkpoints of the jobs that
+// FlinkStateSnapshots reference, and disposes savepoints when asked to on delete.
+type FlinkStateSnapshotReconciler struct {
+	client.Client
+	Scheme   *runtime.Scheme
+	Recorder record.EventRecorder
+	Clock    clock.PassiveClock
+	// Flink opens REST clients; nil leaves snapshots waiting.
+	Flink FlinkClientFactory
+}
+
+// Reconcile observes one snapshot, asks lifecycle.PlanSnapshot for the next step and takes it.
+func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	snap := &v1beta1.FlinkStateSnapshot{}
+	if err := r.Get(ctx, req.NamespacedName, snap); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	deleting := !snap.DeletionTimestamp.IsZero()
+	if deleting && !controllerutil.ContainsFinalizer(snap, snapshotFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	if !deleting && controllerutil.AddFinalizer(snap, snapshotFinalizer) {
+		if err := r.Update(ctx, snap); err != nil {
+			return quietConflict(err)
+		}
+	}
+	target, err := r.resolve(ctx, snap)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	facts := lifecycle.SnapshotFacts{JobExists: target.jobID != "", JobRunning: target.running, Deleting: deleting}
+	if !deleting {
+		r.poll(ctx, snap, target, &facts)
+	}
+	step := lifecycle.PlanSnapshot(snap.Spec, snap.Status, facts)
+	requeue, err := r.act(ctx, snap, target, step)
+	if err != nil {
+		return quietConflict(err)
+	}
+	return ctrl.Result{RequeueAfter: requeue}, nil
+}
+
+// SetupWithManager registers the reconciler.
+func (r *FlinkStateSnapshotReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1beta1.FlinkStateSnapshot{}).
+		Named("flinkstatesnapshot").
+		Complete(r)
+}
