@@ -237,7 +237,7 @@ func (b *Builder) goInstall(ctx context.Context, x Binary, tmp string) error {
 		return err
 	}
 	if err := b.goCmdEnv(ctx, scratch, x.Name, []string{"GOBIN=" + gobin},
-		"install", "-trimpath", "-ldflags", "-s -w", x.Package+"@v"+x.Version); err != nil {
+		"install", "-trimpath", "-ldflags", installLDFlags(x), x.Package+"@v"+x.Version); err != nil {
 		return err
 	}
 	return os.Rename(filepath.Join(gobin, x.Name), tmp)

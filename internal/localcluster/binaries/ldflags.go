@@ -29,3 +29,12 @@ func KubeLDFlags(version, buildDate string) string {
 	}
 	return strings.Join(f, " ")
 }
+
+// installLDFlags strips symbols and, for crictl, stamps the version its
+// upstream Makefile sets (otherwise `crictl --version` says "unknown").
+func installLDFlags(b Binary) string {
+	if b.Group == GroupCrictl {
+		return "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=v" + b.Version
+	}
+	return "-s -w"
+}
