@@ -35,6 +35,23 @@ verify-generate: generate ## Fail when generated files drift from the types.
 binaries: build ## Build etcd, Kubernetes and CoreDNS from the Go module proxy (cached per version).
 	$(WEIR) local build-binaries
 
+##@ Local cluster
+.PHONY: local-up
+local-up: build ## Start the local single-node Kubernetes (builds what is missing; a no-op when it is up).
+	$(WEIR) local up --data-dir $(WEIR_DATA_DIR)
+
+.PHONY: local-down
+local-down: build ## Stop the local cluster and remove its bridge, iptables chains, mounts and cgroups.
+	$(WEIR) local down --data-dir $(WEIR_DATA_DIR)
+
+.PHONY: local-status
+local-status: build ## Show the state of each local cluster component.
+	$(WEIR) local status --data-dir $(WEIR_DATA_DIR)
+
+.PHONY: test-e2e-local
+test-e2e-local: ## End-to-end test of the local cluster: up, pod DNS + API via Service, down, host clean (root).
+	WEIR_E2E=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 60m -run TestLocalClusterLifecycle ./test/e2e/
+
 ##@ Run
 .PHONY: run
 run: ## From nothing to a RUNNING Flink job managed by weir on the local cluster (cold ~45 min, warm ~1-2 min).
