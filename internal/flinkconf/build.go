@@ -34,6 +34,10 @@ func Build(d *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) (Conf,
 	// Defaults the user may override (as FKO sets them).
 	c.setDefault(KeyRestExposedType, "ClusterIP")
 	c.setDefault(KeyWebCancel, "false")
+	// The image's own config file, which carries these, is replaced by ours; without them
+	// Java 17 refuses Flink's reflection and jobs fail with InaccessibleObjectException.
+	// FKO sets the same default; env.java.opts.all stays free for the user.
+	c.setDefault(KeyJavaDefaultOpts, Java17Opts)
 
 	// What the operator owns.
 	name, ns := d.Name, d.Namespace
