@@ -78,9 +78,17 @@ public final class UserTraitsSerializer extends TypeSerializerSingleton<UserTrai
         for (Map.Entry<String, long[]> e : t.rings.entrySet()) {
             out.writeUTF(e.getKey());
             out.writeLong(t.ringHeads.get(e.getKey()));
+            // Sparse: most days of most rings are zero, and the rings dominate the state size.
             long[] ring = e.getValue();
-            out.writeInt(ring.length);
-            for (long v : ring) out.writeLong(v);
+            int nonZero = 0;
+            for (long v : ring) if (v != 0) nonZero++;
+            out.writeByte(ring.length);
+            out.writeByte(nonZero);
+            for (int i = 0; i < ring.length; i++) {
+                if (ring[i] == 0) continue;
+                out.writeByte(i);
+                out.writeLong(ring[i]);
+            }
         }
         out.writeInt(t.propValues.size());
         for (Map.Entry<String, String> e : t.propValues.entrySet()) {
@@ -114,8 +122,12 @@ public final class UserTraitsSerializer extends TypeSerializerSingleton<UserTrai
         for (int i = in.readInt(); i > 0; i--) {
             String name = in.readUTF();
             t.ringHeads.put(name, in.readLong());
-            long[] ring = new long[in.readInt()];
-            for (int j = 0; j < ring.length; j++) ring[j] = in.readLong();
+            long[] ring = new long[in.readUnsignedByte()];
+            for (int j = in.readUnsignedByte(); j > 0; j--) {
+                int slot = in.readUnsignedByte();
+                if (slot >= ring.length) throw new IOException("corrupt user traits state: ring slot " + slot);
+                ring[slot] = in.readLong();
+            }
             t.rings.put(name, ring);
         }
         for (int i = in.readInt(); i > 0; i--) {
