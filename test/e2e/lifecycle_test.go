@@ -32,6 +32,9 @@ import (
 // and exactly one job may be running.
 func TestLifecycleOnLocalCluster(t *testing.T) {
 	requireE2E(t)
+	if os.Getenv("WEIR_E2E_LIFECYCLE") != "1" {
+		t.Skip("lifecycle scenarios: set WEIR_E2E_LIFECYCLE=1 as well (make test-e2e-lifecycle)")
+	}
 	ctx := context.Background()
 	if out, err := exec.Command("ip", "link", "show", localcluster.BridgeName).CombinedOutput(); err == nil {
 		t.Fatalf("bridge %s exists: a local cluster is already running; run `weir local down` first\n%s", localcluster.BridgeName, out)
