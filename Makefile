@@ -25,11 +25,14 @@ generate: ## Regenerate deepcopy code, CRDs and RBAC from the Go types and marke
 	$(GO) tool controller-gen object paths=./api/...
 	$(GO) tool controller-gen crd:allowDangerousTypes=true paths=./api/... output:crd:artifacts:config=config/crd
 	$(GO) tool controller-gen rbac:roleName=weir-operator paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+	rm -f charts/weir-operator/crds/*.yaml
+	cp config/crd/*.yaml charts/weir-operator/crds/
+	cp config/rbac/role.yaml charts/weir-operator/files/role.yaml
 
 .PHONY: verify-generate
 verify-generate: generate ## Fail when generated files drift from the types.
-	@git diff --exit-code -- api config || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- api config)" || { git status --porcelain -- api config; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- api config charts || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- api config charts)" || { git status --porcelain -- api config charts; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 .PHONY: binaries
 binaries: build ## Build etcd, Kubernetes and CoreDNS from the Go module proxy (cached per version).
@@ -66,6 +69,10 @@ run-down: build ## Stop what `make run` started (the local cluster); leaves the 
 .PHONY: test-e2e
 test-e2e: binaries images ## End-to-end suite on real local clusters: cluster lifecycle, then the operator running Flink (root).
 	WEIR_E2E=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 90m ./test/e2e/
+
+.PHONY: test-e2e-lifecycle
+test-e2e-lifecycle: binaries images ## Lifecycle scenarios on real Flink: upgrades, suspend/resume, JM and operator kills, rollback (root).
+	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 90m -run TestLifecycleOnLocalCluster ./test/e2e/
 
 ##@ Test
 .PHONY: test
