@@ -1,6 +1,7 @@
 package controller_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ type jobFakes struct {
 	ran            map[string]map[string]bool // rest URL -> job ids ever started
 	loseRunAnswer  map[string]bool            // rest URL -> next run starts the job but answers 500
 	hidden         map[string]bool            // rest URL -> its job is not listed yet (still being registered)
+	triggers       map[string][]string        // rest URL -> trigger ids of savepoint triggers, in order
 	failSavepoints map[string]bool            // rest URL -> savepoints complete with a failure
 }
 
@@ -26,10 +28,20 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
 	if f.hidden == nil {
-		f.hidden = map[string]bool{}
+		f.hidden, f.triggers = map[string]bool{}, map[string][]string{}
 	}
 	p := r.URL.Path
 	call := func(s string) { f.calls[cluster] = append(f.calls[cluster], s) }
+	if r.Method == http.MethodPost && p == "/jobs/"+jobID+"/savepoints" {
+		// Note the trigger id; the trigger itself is answered by serve.
+		b, _ := io.ReadAll(r.Body)
+		var body struct {
+			TriggerID string `json:"triggerId"`
+		}
+		_ = json.Unmarshal(b, &body)
+		f.triggers[cluster] = append(f.triggers[cluster], body.TriggerID)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+	}
 	switch {
 	case p == "/jobs/overview" && f.hidden[cluster]:
 		fmt.Fprint(w, `{"jobs":[]}`)
@@ -125,6 +137,21 @@ func (f *fakeFlink) callsLike(restURL, prefix string) []string {
 	for _, c := range f.callsTo(restURL) {
 		if strings.HasPrefix(c, prefix) {
 			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// savepointTriggers lists the distinct trigger ids of the savepoints triggered on restURL.
+func (f *fakeFlink) savepointTriggers(restURL string) []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range f.triggers[restURL] {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
 		}
 	}
 	return out

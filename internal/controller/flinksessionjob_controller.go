@@ -37,6 +37,9 @@ type FlinkSessionJobReconciler struct {
 	Scheme   *runtime.Scheme
 	Recorder record.EventRecorder
 	Clock    clock.PassiveClock
+	// Reader reads the resource itself past the cache, so that a step is never taken
+	// twice on a stale copy; nil uses the manager's API reader.
+	Reader client.Reader
 	// Flink opens REST clients; nil means jobs are never submitted (validation and the
 	// SessionClusterReady condition only).
 	Flink FlinkClientFactory
@@ -47,7 +50,7 @@ type FlinkSessionJobReconciler struct {
 // Reconcile brings one FlinkSessionJob one step closer to its spec.
 func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	job := &v1beta1.FlinkSessionJob{}
-	if err := r.Get(ctx, req.NamespacedName, job); err != nil {
+	if err := r.Reader.Get(ctx, req.NamespacedName, job); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	session := &v1beta1.FlinkDeployment{}
@@ -127,6 +130,9 @@ func orDefault(s, d string) string {
 func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
+	}
+	if r.Reader == nil {
+		r.Reader = mgr.GetAPIReader()
 	}
 	if r.Artifacts == nil {
 		r.Artifacts = artifact.New()

@@ -28,6 +28,9 @@ type FlinkStateSnapshotReconciler struct {
 	Scheme   *runtime.Scheme
 	Recorder record.EventRecorder
 	Clock    clock.PassiveClock
+	// Reader reads the resource itself past the cache, so that a step is never taken
+	// twice on a stale copy; nil uses the manager's API reader.
+	Reader client.Reader
 	// Flink opens REST clients; nil leaves snapshots waiting.
 	Flink FlinkClientFactory
 }
@@ -35,7 +38,7 @@ type FlinkStateSnapshotReconciler struct {
 // Reconcile observes one snapshot, asks lifecycle.PlanSnapshot for the next step and takes it.
 func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	snap := &v1beta1.FlinkStateSnapshot{}
-	if err := r.Get(ctx, req.NamespacedName, snap); err != nil {
+	if err := r.Reader.Get(ctx, req.NamespacedName, snap); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	deleting := !snap.DeletionTimestamp.IsZero()
@@ -67,6 +70,9 @@ func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.R
 func (r *FlinkStateSnapshotReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
+	}
+	if r.Reader == nil {
+		r.Reader = mgr.GetAPIReader()
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.FlinkStateSnapshot{}).
