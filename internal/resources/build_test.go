@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"sigs.k8s.io/yaml"
 
+	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flinkconf"
 )
 
@@ -533,5 +534,23 @@ spec:
 	}
 	if !found || !mounted {
 		t.Errorf("secret env %v / mount %v missing: %+v %+v", found, mounted, c.Env, c.VolumeMounts)
+	}
+}
+
+func TestTaskManagerTemplateWithOddCharacters(t *testing.T) {
+	odd := "a\x7fb\u0085c\ufeffd\u0001e\u2028f"
+	d := decode(t, basic)
+	d.Spec.TaskManager.PodTemplate = &v1beta1.PodTemplate{}
+	d.Spec.TaskManager.PodTemplate.ObjectMeta.Annotations = map[string]string{"note": odd}
+	s, err := Build(Input{Deployment: d, Spec: &d.Spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pod corev1.Pod
+	if err := yaml.Unmarshal([]byte(s.ConfigMap.Data["taskmanager-pod-template.yaml"]), &pod); err != nil {
+		t.Fatal(err)
+	}
+	if pod.Annotations["note"] != odd {
+		t.Errorf("annotation came back as %q, want %q", pod.Annotations["note"], odd)
 	}
 }

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -55,7 +56,7 @@ func (c *cluster) taskManagerPodTemplate() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("taskmanager pod template: %w", err)
 	}
-	y, err := yaml.JSONToYAML(j)
+	y, err := yaml.JSONToYAML(escapeForYAML(j))
 	if err != nil {
 		return "", fmt.Errorf("taskmanager pod template: %w", err)
 	}
@@ -77,4 +78,21 @@ func pruneNulls(m map[string]any) {
 			}
 		}
 	}
+}
+
+// escapeForYAML rewrites characters YAML may not carry raw (DEL, C1 controls, BOM, …) as
+// JSON \u escapes; outside strings JSON holds only printable ASCII, so only strings change.
+func escapeForYAML(j []byte) []byte {
+	var b bytes.Buffer
+	for _, r := range string(j) {
+		// Also escaped: NEL and the Unicode line separators, which YAML 1.1 folds as breaks.
+		printable := r == '\t' || r == '\n' || r == '\r' || (r >= 0x20 && r <= 0x7e) ||
+			(r >= 0xa0 && r <= 0xd7ff && r != 0x2028 && r != 0x2029) || (r >= 0xe000 && r <= 0xfffd && r != 0xfeff) || r >= 0x10000
+		if printable {
+			b.WriteRune(r)
+			continue
+		}
+		fmt.Fprintf(&b, "\\u%04x", r)
+	}
+	return b.Bytes()
 }
