@@ -45,6 +45,7 @@ type FlinkDeploymentReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps;services;pods;serviceaccounts,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=deletecollection
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments;flinksessionjobs;flinkstatesnapshots,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments/status;flinksessionjobs/status;flinkstatesnapshots/status,verbs=get;update;patch
