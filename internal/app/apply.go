@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
@@ -54,6 +56,9 @@ func (c *Clients) Apply(ctx context.Context, data []byte, namespace string) ([]*
 		} else if namespaced && u.GetNamespace() == "" {
 			u.SetNamespace(namespace)
 		}
+		if err := c.waitGone(ctx, u); err != nil {
+			return nil, err
+		}
 		u.SetManagedFields(nil)
 		u.SetResourceVersion("")
 		if err := c.Ctrl.Patch(ctx, u, ctrlclient.Apply, ctrlclient.FieldOwner(fieldOwner), ctrlclient.ForceOwnership); err != nil {
@@ -61,4 +66,30 @@ func (c *Clients) Apply(ctx context.Context, data []byte, namespace string) ([]*
 		}
 	}
 	return objs, nil
+}
+
+// waitGone waits while an object of the same name is still being deleted: applying to it
+// would only update an object about to disappear.
+func (c *Clients) waitGone(ctx context.Context, u *unstructured.Unstructured) error {
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		cur := &unstructured.Unstructured{}
+		cur.SetGroupVersionKind(u.GroupVersionKind())
+		err := c.Ctrl.Get(ctx, ctrlclient.ObjectKeyFromObject(u), cur)
+		if apierrors.IsNotFound(err) || (err == nil && cur.GetDeletionTimestamp() == nil) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s %s/%s is still being deleted after 3m (finalizers %v); check the operator's log",
+				u.GetKind(), u.GetNamespace(), u.GetName(), cur.GetFinalizers())
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
