@@ -71,7 +71,7 @@ func checkShort(p *problems, field string, r *v1beta1.Resource) {
 		p.add("%s.cpu must be positive, got %v", field, *r.CPU)
 	}
 	if r.EphemeralStorage != "" {
-		if _, _, err := parseQuantity(r.EphemeralStorage); err != nil {
+		if !validQuantity(r.EphemeralStorage) {
 			p.add("%s.ephemeralStorage %q is not a Kubernetes quantity such as \"10Gi\"", field, r.EphemeralStorage)
 		}
 	}

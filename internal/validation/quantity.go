@@ -2,7 +2,8 @@ package validation
 
 import "k8s.io/apimachinery/pkg/api/resource"
 
-func parseQuantity(s string) (resource.Quantity, bool, error) {
-	q, err := resource.ParseQuantity(s)
-	return q, err == nil, err
+// validQuantity says whether s parses as a Kubernetes quantity such as "10Gi".
+func validQuantity(s string) bool {
+	_, err := resource.ParseQuantity(s)
+	return err == nil
 }
