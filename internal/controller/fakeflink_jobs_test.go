@@ -19,6 +19,7 @@ type jobFakes struct {
 	loseRunAnswer  map[string]bool            // rest URL -> next run starts the job but answers 500
 	hidden         map[string]bool            // rest URL -> its job is not listed yet (still being registered)
 	triggers       map[string][]string        // rest URL -> trigger ids of savepoint triggers, in order
+	checkpoint     map[string]string          // rest URL -> the job's latest completed checkpoint
 	failSavepoints map[string]bool            // rest URL -> savepoints complete with a failure
 }
 
@@ -28,7 +29,7 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
 	if f.hidden == nil {
-		f.hidden, f.triggers = map[string]bool{}, map[string][]string{}
+		f.hidden, f.triggers, f.checkpoint = map[string]bool{}, map[string][]string{}, map[string]string{}
 	}
 	p := r.URL.Path
 	call := func(s string) { f.calls[cluster] = append(f.calls[cluster], s) }
@@ -43,6 +44,8 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	switch {
+	case r.Method == http.MethodGet && p == "/jobs/"+jobID+"/checkpoints" && f.checkpoint[cluster] != "":
+		fmt.Fprintf(w, `{"counts":{"completed":1},"latest":{"completed":{"id":42,"status":"COMPLETED","external_path":%q}},"history":[]}`, f.checkpoint[cluster])
 	case p == "/jobs/overview" && f.hidden[cluster]:
 		fmt.Fprint(w, `{"jobs":[]}`)
 	case r.Method == http.MethodPost && p == "/jars/upload":
@@ -155,4 +158,14 @@ func (f *fakeFlink) savepointTriggers(restURL string) []string {
 		}
 	}
 	return out
+}
+
+// setCheckpoint makes the cluster report path as its job's latest completed checkpoint.
+func (f *fakeFlink) setCheckpoint(restURL, path string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.checkpoint == nil {
+		f.hidden, f.triggers, f.checkpoint = map[string]bool{}, map[string][]string{}, map[string]string{}
+	}
+	f.checkpoint[restURL] = path
 }

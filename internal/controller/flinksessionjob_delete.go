@@ -30,29 +30,36 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		if err != nil {
 			return quietConflict(err)
 		}
+		if obs.flink != nil {
+			if err := r.pollSavepoint(ctx, job, obs); err != nil {
+				return quietConflict(err)
+			}
+			if si := job.Status.JobStatus.SavepointInfo; si != nil && si.TriggerID != "" {
+				return ctrl.Result{RequeueAfter: pollTeardown}, nil // a savepoint is being taken
+			}
+		}
 		if obs.job != nil && !obs.job.State.IsGloballyTerminal() {
 			conf, _ := sessionJobConf(job, session)
 			mode := v1beta1.UpgradeModeStateless
 			if boolOption(conf, optSavepointOnDeletion) && obs.running() {
 				mode = v1beta1.UpgradeModeSavepoint
 			}
-			if err := r.pollSavepoint(ctx, job, obs); err != nil {
-				return quietConflict(err)
+			opts := lifecycle.DefaultOptions()
+			if o, err := opts.WithConfig(conf); err == nil {
+				opts = o
 			}
-			if si := job.Status.JobStatus.SavepointInfo; si == nil || si.TriggerID == "" {
-				opts := lifecycle.DefaultOptions()
-				if o, err := opts.WithConfig(conf); err == nil {
-					opts = o
-				}
-				if err := r.stopJob(ctx, job, obs, opts, mode); err != nil {
-					r.Recorder.Event(job, corev1.EventTypeWarning, ReasonCleanupFailed, err.Error())
-					return ctrl.Result{}, err
-				}
+			if err := r.stopJob(ctx, job, obs, opts, mode); err != nil {
+				r.Recorder.Event(job, corev1.EventTypeWarning, ReasonCleanupFailed, err.Error())
+				return ctrl.Result{}, err
 			}
 			return ctrl.Result{RequeueAfter: pollTeardown}, nil
 		}
 	}
-	r.Recorder.Event(job, corev1.EventTypeNormal, ReasonCleanup, "Cleaning up FlinkSessionJob")
+	msg := "Cleaning up FlinkSessionJob"
+	if si := job.Status.JobStatus.SavepointInfo; si != nil && si.LastSavepoint != nil && si.LastSavepoint.TimeStamp >= job.DeletionTimestamp.UnixMilli() {
+		msg += "; final savepoint " + si.LastSavepoint.Location
+	}
+	r.Recorder.Event(job, corev1.EventTypeNormal, ReasonCleanup, msg)
 	controllerutil.RemoveFinalizer(job, sessionJobFinalizer)
 	if err := r.Update(ctx, job); err != nil {
 		return quietConflict(client.IgnoreNotFound(err))

@@ -77,9 +77,11 @@ func newSessionJob(t *testing.T, ns, session, jar string, mode v1beta1.UpgradeMo
 		}},
 	}
 	if mode != v1beta1.UpgradeModeStateless {
-		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{
-			"state.checkpoints.dir": "file:///flink-data/checkpoints", "state.savepoints.dir": "file:///flink-data/savepoints",
-		})
+		conf := map[string]string{"state.checkpoints.dir": "file:///flink-data/checkpoints", "state.savepoints.dir": "file:///flink-data/savepoints"}
+		if mode == v1beta1.UpgradeModeLastState {
+			conf["high-availability.type"], conf["high-availability.storageDir"] = "kubernetes", "file:///flink-data/ha"
+		}
+		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
 	}
 	if err := k8s.Create(context.Background(), j); err != nil {
 		t.Fatal(err)
@@ -234,5 +236,69 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 		if !strings.Contains(ev, reason) {
 			t.Errorf("no %s event:\n%s", reason, ev)
 		}
+	}
+}
+
+func TestSessionJobLastStateUpgradeNeedsAndUsesTheLatestCheckpoint(t *testing.T) {
+	ns := newNamespace(t)
+	session, url := startSession(t, ns)
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeLastState)
+	id1 := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "").Status.JobStatus.JobID
+
+	// The job is cancelled, but no retained checkpoint is known: blocked, never empty.
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism = 3 })
+	waitFor(t, "upgrade blocked without a checkpoint", func() error {
+		j := getSessionJob(t, ns, "job")
+		if !strings.Contains(j.Status.Error, "refusing to start from empty state") {
+			return fmt.Errorf("lifecycle %s job %s error %q", j.Status.LifecycleState, j.Status.JobStatus.State, j.Status.Error)
+		}
+		return nil
+	})
+	if c := flink.callsLike(url, "PATCH /jobs/"+id1); len(c) != 1 {
+		t.Errorf("last-state stop: want one cancel, got %v", c)
+	}
+	if runs := flink.callsLike(url, "RUN "); len(runs) != 1 {
+		t.Fatalf("a job was started without its state: %v", runs)
+	}
+
+	// Once Flink reports the cancelled job's last checkpoint, the upgrade restores from it.
+	const chk = "file:///flink-data/checkpoints/job/chk-42"
+	flink.setCheckpoint(url, chk)
+	j := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id1)
+	id2 := j.Status.JobStatus.JobID
+	if runs := flink.callsLike(url, "RUN "+id2); len(runs) != 1 || runs[0] != "RUN "+id2+" "+chk {
+		t.Errorf("upgraded job runs %v, want one restoring from %s", runs, chk)
+	}
+	if j.Status.JobStatus.UpgradeSavepointPath != chk || j.Status.Error != "" {
+		t.Errorf("upgradeSavepointPath %q error %q", j.Status.JobStatus.UpgradeSavepointPath, j.Status.Error)
+	}
+}
+
+func TestSessionJobSavepointOnDeletion(t *testing.T) {
+	ns := newNamespace(t)
+	session, url := startSession(t, ns)
+	j := newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeStateless)
+	id := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "").Status.JobStatus.JobID
+	waitFor(t, "savepoint-on-deletion set", func() error {
+		j := getSessionJob(t, ns, "job")
+		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{"kubernetes.operator.job.savepoint-on-deletion": "true"})
+		return k8s.Update(context.Background(), j)
+	})
+	waitFor(t, "option recorded", func() error {
+		last, _, _, _ := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](getSessionJob(t, ns, "job").Status.ReconciliationStatus.LastReconciledSpec)
+		if last.FlinkConfiguration.IsEmpty() {
+			return fmt.Errorf("not yet")
+		}
+		return nil
+	})
+	deleteAndWaitGone(t, j)
+	if c := flink.callsLike(url, "POST /jobs/"+id+"/stop"); len(c) != 1 {
+		t.Errorf("stop-with-savepoint on delete: %v", flink.callsTo(url))
+	}
+	if c := flink.callsLike(url, "PATCH "); len(c) != 0 {
+		t.Errorf("cancelled instead of stopped with a savepoint: %v", c)
+	}
+	if ev := eventsFor(t, ns, "job"); !strings.Contains(ev, "final savepoint file:///flink-data/savepoints/savepoint-") {
+		t.Errorf("events:\n%s", ev)
 	}
 }
