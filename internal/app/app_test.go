@@ -34,7 +34,12 @@ func TestReached(t *testing.T) {
 		{"created", dep(1, 1, func(s *v1beta1.FlinkDeploymentStatus) { s.JobStatus.State = "CREATED" }), TargetRunning, false},
 		{"stable", dep(1, 1, func(s *v1beta1.FlinkDeploymentStatus) { s.LifecycleState = v1beta1.LifecycleStable }), TargetStable, true},
 		{"deployed is not stable", dep(1, 1, func(s *v1beta1.FlinkDeploymentStatus) { s.LifecycleState = v1beta1.LifecycleDeployed }), TargetStable, false},
-		{"suspended", dep(4, 4, func(s *v1beta1.FlinkDeploymentStatus) { s.LifecycleState = v1beta1.LifecycleSuspended }), TargetSuspended, true},
+		{"suspended", dep(4, 4, func(s *v1beta1.FlinkDeploymentStatus) {
+			s.LifecycleState, s.JobStatus.State = v1beta1.LifecycleSuspended, "FINISHED"
+		}), TargetSuspended, true},
+		{"suspend recorded, job still running", dep(4, 4, func(s *v1beta1.FlinkDeploymentStatus) {
+			s.LifecycleState, s.JobStatus.State = v1beta1.LifecycleSuspended, "RUNNING"
+		}), TargetSuspended, false},
 		{"jm ready", dep(1, 1, func(s *v1beta1.FlinkDeploymentStatus) { s.JobManagerDeploymentStatus = v1beta1.JMReady }), TargetReady, true},
 		{"jm deploying", dep(1, 1, func(s *v1beta1.FlinkDeploymentStatus) { s.JobManagerDeploymentStatus = v1beta1.JMDeploying }), TargetReady, false},
 	} {
