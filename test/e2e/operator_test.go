@@ -231,6 +231,11 @@ func appDeployment(name string, mode v1beta1.DeploymentMode) *v1beta1.FlinkDeplo
 		Parallelism: 1,
 		UpgradeMode: v1beta1.UpgradeModeStateless,
 	}
+	if mode == v1beta1.ModeStandalone {
+		// Standalone application clusters put the jar on the classpath but do not search
+		// it for a main class (examples/standalone.yaml names it too).
+		d.Spec.Job.EntryClass = "org.apache.flink.streaming.examples.statemachine.StateMachineExample"
+	}
 	return d
 }
 
