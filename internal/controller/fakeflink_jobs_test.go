@@ -20,6 +20,7 @@ type jobFakes struct {
 	hidden         map[string]bool            // rest URL -> its job is not listed yet (still being registered)
 	triggers       map[string][]string        // rest URL -> trigger ids of savepoint triggers, in order
 	checkpoint     map[string]string          // rest URL -> the job's latest completed checkpoint
+	real           map[string]string          // rest URL -> a real Flink REST URL that answers instead
 	failSavepoints map[string]bool            // rest URL -> savepoints complete with a failure
 }
 
@@ -168,4 +169,20 @@ func (f *fakeFlink) setCheckpoint(restURL, path string) {
 		f.hidden, f.triggers, f.checkpoint = map[string]bool{}, map[string][]string{}, map[string]string{}
 	}
 	f.checkpoint[restURL] = path
+}
+
+// routeToRealFlink makes the operator talk to a real Flink REST API for the cluster at restURL.
+func (f *fakeFlink) routeToRealFlink(restURL, realURL string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.real == nil {
+		f.real = map[string]string{}
+	}
+	f.real[restURL] = realURL
+}
+
+func (f *fakeFlink) realFlink(restURL string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.real[restURL]
 }

@@ -192,7 +192,17 @@ func (r *FlinkSessionJobReconciler) stopForRollout(ctx context.Context, job *v1b
 			return err
 		}
 	}
+	if continuing && stopSavepointTaken(job, a.UpgradeMode) {
+		return nil // the savepoint is taken; the job is on its way to FINISHED
+	}
 	return r.stopJob(ctx, job, obs, opts, a.UpgradeMode)
+}
+
+// stopSavepointTaken says the stop-with-savepoint of the rollout in progress completed
+// (recording the rollout cleared upgradeSavepointPath), so a job still seen RUNNING is
+// finishing and must not be stopped a second time.
+func stopSavepointTaken(job *v1beta1.FlinkSessionJob, mode v1beta1.UpgradeMode) bool {
+	return mode == v1beta1.UpgradeModeSavepoint && job.Status.JobStatus.UpgradeSavepointPath != ""
 }
 
 // stopJob stops the observed job: stop-with-savepoint (trigger id recorded first) in
@@ -205,6 +215,9 @@ func (r *FlinkSessionJobReconciler) stopJob(ctx context.Context, job *v1beta1.Fl
 		return nil
 	}
 	if mode == v1beta1.UpgradeModeSavepoint {
+		if !obs.tasksRunning() {
+			return nil // intent is recorded; stop once every task runs
+		}
 		tid, err := r.recordTrigger(ctx, job, v1beta1.SnapshotTriggerUpgrade)
 		if err != nil {
 			return err
@@ -236,7 +249,7 @@ func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.Fli
 		if si := job.Status.JobStatus.SavepointInfo; si != nil && si.TriggerID != "" {
 			return nil // the suspend savepoint is still being taken
 		}
-		if obs.running() {
+		if obs.running() && !stopSavepointTaken(job, last.Job.EffectiveUpgradeMode()) {
 			return r.stopJob(ctx, job, obs, opts, last.Job.EffectiveUpgradeMode())
 		}
 		return nil

@@ -7,6 +7,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/lifecycle"
@@ -29,6 +30,12 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		obs, err := r.observe(ctx, job, session)
 		if err != nil {
 			return quietConflict(err)
+		}
+		if obs.flink == nil && session != nil && session.Status.JobManagerDeploymentStatus == v1beta1.JMReady && session.DeletionTimestamp.IsZero() {
+			// The cluster is up but did not answer: the job may still run, so ask again
+			// rather than let it outlive its resource.
+			log.FromContext(ctx).Info("Session cluster did not answer; retrying the job's cancellation", "jobId", job.Status.JobStatus.JobID)
+			return ctrl.Result{RequeueAfter: pollTeardown}, nil
 		}
 		if obs.flink != nil {
 			if err := r.pollSavepoint(ctx, job, obs); err != nil {

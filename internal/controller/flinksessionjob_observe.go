@@ -27,6 +27,16 @@ func (o sessionObserved) running() bool {
 	return o.flink != nil && o.job != nil && o.job.State == rest.JobRunning
 }
 
+// tasksRunning says every task of the job is running, which a savepoint needs: Flink
+// reports a job RUNNING while its tasks still deploy, and refuses to snapshot it then.
+func (o sessionObserved) tasksRunning() bool {
+	if !o.running() {
+		return false
+	}
+	t := o.job.Tasks
+	return len(t) == 0 || t["total"] == 0 || t["running"] > 0 && t["running"]+t["finished"] == t["total"]
+}
+
 // sessionREST opens a REST client for a READY session cluster, by its rest Service's IP.
 func sessionREST(ctx context.Context, c client.Client, factory FlinkClientFactory, session *v1beta1.FlinkDeployment) (rest.API, error) {
 	if session == nil || factory == nil || session.Status.JobManagerDeploymentStatus != v1beta1.JMReady {

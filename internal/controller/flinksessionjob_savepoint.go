@@ -48,7 +48,7 @@ func (r *FlinkSessionJobReconciler) clearTrigger(ctx context.Context, job *v1bet
 // triggerSavepoint takes a savepoint of the running job (manual nonce or periodic).
 func (r *FlinkSessionJobReconciler) triggerSavepoint(ctx context.Context, job *v1beta1.FlinkSessionJob, obs sessionObserved,
 	opts lifecycle.Options, why v1beta1.SnapshotTriggerType) error {
-	if !obs.running() {
+	if !obs.tasksRunning() {
 		return nil
 	}
 	tid, err := r.recordTrigger(ctx, job, why)

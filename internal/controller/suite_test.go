@@ -240,6 +240,9 @@ func playGarbageCollector(ctx context.Context) {
 // factory returns a real REST client aimed at the fake server, tagging each request with
 // the cluster it was meant for.
 func (f *fakeFlink) factory(baseURL string) (flinkrest.API, error) {
+	if real := f.realFlink(baseURL); real != "" {
+		return flinkrest.New(real)
+	}
 	hc := &http.Client{Timeout: 5 * time.Second, Transport: tagTransport{cluster: baseURL}}
 	return flinkrest.New(f.srv.URL, flinkrest.WithHTTPClient(hc))
 }

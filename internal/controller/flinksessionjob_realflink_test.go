@@ -1,0 +1,167 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/flinkdist/flinktest"
+)
+
+// TestSessionJobOnRealFlink runs the session job controller against a real local Flink
+// session cluster (WEIR_FLINK_IT=1): the jar is fetched over http, uploaded and run with
+// the fixed job id, upgraded through a real stop-with-savepoint that the new job restores
+// from (Flink's own restore statistics), and cancelled on delete.
+func TestSessionJobOnRealFlink(t *testing.T) {
+	if !flinktest.Enabled() {
+		t.Skip("set WEIR_FLINK_IT=1 to run against a real local Flink cluster")
+	}
+	start := time.Now()
+	step := func(format string, args ...any) {
+		t.Logf("[%6.1fs] %s", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
+	dirs := t.TempDir()
+	conf := map[string]string{
+		"state.checkpoints.dir":         "file://" + filepath.Join(dirs, "checkpoints"),
+		"state.savepoints.dir":          "file://" + filepath.Join(dirs, "savepoints"),
+		"taskmanager.numberOfTaskSlots": "4",
+		"pekko.startup-timeout":         "60 s",
+	}
+	cluster := flinktest.New(t, flinktest.Options{Version: "1.20", Config: conf})
+	api, err := rest.New(cluster.RESTURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step("Flink %s up at %s", cluster.Version, cluster.RESTURL)
+
+	ns := newNamespace(t)
+	session := readManifest(t, "basic-session-deployment-and-job.yaml")[0].(*v1beta1.FlinkDeployment)
+	session.Namespace = ns
+	session.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{
+		"state.checkpoints.dir": conf["state.checkpoints.dir"], "state.savepoints.dir": conf["state.savepoints.dir"],
+	})
+	if err := k8s.Create(context.Background(), session); err != nil {
+		t.Fatal(err)
+	}
+	flink.routeToRealFlink(restURLOf(t, ns, session.Name), cluster.RESTURL)
+	waitForObject(t, ns, session.Name, &appsv1.Deployment{})
+	markReady(t, ns, session.Name)
+
+	jarURL := serveFile(t, filepath.Join(cluster.Home, "examples", "streaming", "StateMachineExample.jar"))
+	j := &v1beta1.FlinkSessionJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "job", Namespace: ns},
+		Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: session.Name, Job: &v1beta1.JobSpec{
+			JarURI: jarURL, Parallelism: 1, UpgradeMode: v1beta1.UpgradeModeSavepoint,
+		}},
+	}
+	if err := k8s.Create(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	id1 := waitLong(t, ns, "", api).Status.JobStatus.JobID
+	step("job %s RUNNING in Flink", id1)
+	if jars, err := api.ListJars(context.Background()); err != nil || len(jars) != 0 {
+		t.Errorf("uploaded jars left behind: %+v (%v)", jars, err)
+	}
+
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism = 2 })
+	up := waitLong(t, ns, id1, api)
+	id2, sp := up.Status.JobStatus.JobID, up.Status.JobStatus.UpgradeSavepointPath
+	step("upgraded to job %s from savepoint %s", id2, sp)
+	waitFlinkJob(t, api, id1, rest.JobFinished)
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		cp, err := api.Checkpoints(context.Background(), id2)
+		if err == nil && cp.Latest.Restored != nil {
+			if cp.Latest.Restored.ExternalPath != sp || !cp.Latest.Restored.IsSavepoint {
+				t.Errorf("new job restored from %+v, want savepoint %s", cp.Latest.Restored, sp)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("new job shows no restore in its checkpoint statistics (%v)", err)
+		}
+		time.Sleep(time.Second)
+	}
+	step("new job restored from the upgrade savepoint")
+
+	deleteAndWaitGone(t, getSessionJob(t, ns, "job"))
+	waitFlinkJob(t, api, id2, rest.JobCanceled)
+	step("job cancelled on delete")
+}
+
+// waitLong waits (up to 3 minutes: real JVMs on a loaded machine) for the session job to
+// be deployed and RUNNING under an id other than notID, and checks Flink agrees.
+func waitLong(t *testing.T, ns, notID string, api rest.API) *v1beta1.FlinkSessionJob {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		j := getSessionJob(t, ns, "job")
+		st := j.Status
+		if st.JobStatus.State == "RUNNING" && st.JobStatus.JobID != notID && st.ReconciliationStatus.State == v1beta1.ReconciliationDeployed {
+			job, err := api.Job(context.Background(), st.JobStatus.JobID)
+			if err != nil || job.State != rest.JobRunning {
+				t.Fatalf("status says RUNNING, Flink says %+v (%v)", job, err)
+			}
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("session job: lifecycle %s, reconciliation %s, job %s %s, error %q", st.LifecycleState,
+				st.ReconciliationStatus.State, st.JobStatus.JobID, st.JobStatus.State, st.Error)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// serveFile serves one file over http on a non-loopback address (the jar fetcher refuses
+// loopback).
+func serveFile(t *testing.T, path string) string {
+	t.Helper()
+	var ip string
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			ip = n.IP.String()
+			break
+		}
+	}
+	if ip == "" {
+		t.Skip("no non-loopback IPv4 address to serve the job jar on")
+	}
+	l, err := net.Listen("tcp", ip+":0")
+	if err != nil {
+		t.Skip(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, path) }))
+	srv.Listener.Close()
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL + "/" + filepath.Base(path)
+}
+
+// waitFlinkJob waits until Flink reports the job in state; its REST handlers cache a
+// job's details for a few seconds.
+func waitFlinkJob(t *testing.T, api rest.API, id string, want rest.JobStatus) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		job, err := api.Job(context.Background(), id)
+		if err == nil && job.State == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Flink job %s: want %s, got %+v (%v)", id, want, job, err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
