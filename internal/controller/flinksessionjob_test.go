@@ -302,3 +302,29 @@ func TestSessionJobSavepointOnDeletion(t *testing.T) {
 		t.Errorf("events:\n%s", ev)
 	}
 }
+
+func TestSessionJobSavepointTriggerNonce(t *testing.T) {
+	ns := newNamespace(t)
+	session, url := startSession(t, ns)
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
+	id := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "").Status.JobStatus.JobID
+
+	nonce := int64(1)
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.SavepointTriggerNonce = &nonce })
+	waitFor(t, "manual savepoint recorded", func() error {
+		j := getSessionJob(t, ns, "job")
+		si := j.Status.JobStatus.SavepointInfo
+		last, _, _, _ := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](j.Status.ReconciliationStatus.LastReconciledSpec)
+		if si == nil || si.LastSavepoint == nil || si.LastSavepoint.TriggerType != v1beta1.SnapshotTriggerManual ||
+			last.Job.SavepointTriggerNonce == nil || *last.Job.SavepointTriggerNonce != 1 {
+			return fmt.Errorf("savepointInfo %+v", si)
+		}
+		return nil
+	})
+	if c := flink.callsLike(url, "POST /jobs/"+id+"/savepoints"); len(c) == 0 {
+		t.Errorf("no savepoint triggered: %v", flink.callsTo(url))
+	}
+	if j := getSessionJob(t, ns, "job"); j.Status.JobStatus.JobID != id || len(flink.callsLike(url, "RUN ")) != 1 {
+		t.Errorf("a manual savepoint restarted the job: %v", flink.callsTo(url))
+	}
+}
