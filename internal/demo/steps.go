@@ -156,7 +156,10 @@ func (r *Runner) Wait(ctx context.Context, c *app.Clients, key types.NamespacedN
 		if err != nil {
 			return "", err
 		}
-		return "job " + d.Status.JobStatus.JobID, nil
+		if id := d.Status.JobStatus.JobID; id != "" {
+			return "job " + id, nil
+		}
+		return "", nil
 	})
 	return d, err
 }

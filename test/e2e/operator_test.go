@@ -145,6 +145,11 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 	if overview.TaskManagers == nil {
 		t.Errorf("GET %s/overview has no taskmanagers field", url)
 	}
+	if dep.Spec.Mode != v1beta1.ModeStandalone && dep.Spec.Job != nil {
+		// Native mode: Flink itself must have created a TaskManager pod through the API
+		// server, with the flink ServiceAccount the chart created and the operator's Role.
+		waitTaskManagerPod(t, ctx, c, key)
+	}
 	if dep.Spec.Job == nil {
 		return
 	}
@@ -161,6 +166,28 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 	getJSON(t, ctx, url+"/jobs/"+id, &job)
 	if job.ID != id || job.State != "RUNNING" {
 		t.Errorf("GET %s/jobs/%s: id %q state %q, want %s RUNNING", url, id, job.ID, job.State, id)
+	}
+}
+
+// waitTaskManagerPod waits for a running TaskManager pod of the deployment.
+func waitTaskManagerPod(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName) {
+	t.Helper()
+	sel := resources.TaskManagerSelector(key.Name)
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		pods, err := c.Core.CoreV1().Pods(key.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
+		if err == nil {
+			for _, p := range pods.Items {
+				if p.Status.Phase == corev1.PodRunning {
+					t.Logf("TaskManager pod %s created by Flink is running", p.Name)
+					return
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no running TaskManager pod (%s) after %s: Flink could not create it?\n%s", sel, readyTimeout, c.Diagnose(ctx, key, 40))
+		}
+		time.Sleep(2 * time.Second)
 	}
 }
 
