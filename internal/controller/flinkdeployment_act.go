@@ -104,20 +104,20 @@ func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.Fli
 	}
 	// Changes the planner ignores (for example kubernetes.operator.* keys) are recorded
 	// without a restart; trigger nonces are recorded only when their savepoint is taken.
-	rec := withMode(desired, lastReconciled.Job.EffectiveUpgradeMode())
+	rec := desired.DeepCopy()
 	if rec.Job != nil && lastReconciled.Job != nil {
 		rec.Job.SavepointTriggerNonce = lastReconciled.Job.SavepointTriggerNonce
 		rec.Job.CheckpointTriggerNonce = lastReconciled.Job.CheckpointTriggerNonce
 	}
-	if same, err := sameSpec(lastReconciled, rec); err != nil || !same {
-		if err != nil {
-			return err
-		}
-		if err := r.recordSpec(ctx, dep, rec, dep.Status.ReconciliationStatus.State, nil); err != nil {
-			return err
-		}
+	same, err := sameSpec(lastReconciled, rec)
+	if err != nil {
+		return err
 	}
-	return nil
+	if !same {
+		return r.recordSpec(ctx, dep, rec, dep.Status.ReconciliationStatus.State, nil)
+	}
+	// Nothing to record, but this generation has been looked at.
+	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.ObservedGeneration = d.Generation })
 }
 
 // deployTarget applies the cluster for the planned target. A different cluster still

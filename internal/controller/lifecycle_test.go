@@ -241,3 +241,28 @@ func TestUnhealthyJobIsRestartedWhenOptedIn(t *testing.T) {
 		return nil
 	})
 }
+
+func TestIgnorableChangeIsRecordedWithoutARestart(t *testing.T) {
+	ns := newNamespace(t)
+	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeLastState)
+	jm := waitForObject(t, ns, name, &appsv1.Deployment{})
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint })
+	waitFor(t, "the new generation observed and recorded", func() error {
+		d := getDeployment(t, ns, name)
+		last, _, _ := d.LastReconciledSpec()
+		if d.Status.ObservedGeneration != d.Generation || last.Job.UpgradeMode != v1beta1.UpgradeModeSavepoint {
+			return fmt.Errorf("observed %d of %d, recorded mode %s", d.Status.ObservedGeneration, d.Generation, last.Job.UpgradeMode)
+		}
+		return nil
+	})
+	after := waitForObject(t, ns, name, &appsv1.Deployment{})
+	if after.UID != jm.UID || after.Generation != jm.Generation {
+		t.Error("an upgradeMode change restarted the JobManager")
+	}
+	if calls := flink.callsTo(url); len(calls) != 0 {
+		t.Errorf("an upgradeMode change called Flink: %v", calls)
+	}
+	if st := getDeployment(t, ns, name).Status.LifecycleState; st != v1beta1.LifecycleStable {
+		t.Errorf("lifecycle %s", st)
+	}
+}
