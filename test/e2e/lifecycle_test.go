@@ -333,13 +333,17 @@ func (l *lifecycleRun) suspendResume() {
 	if _, err := l.r.Wait(l.ctx, l.c, l.key, app.TargetSuspended, readyTimeout); err != nil {
 		l.t.Fatal(err)
 	}
-	pods := &corev1.PodList{}
-	if err := l.c.Ctrl.List(l.ctx, pods, client.InNamespace(l.key.Namespace), client.MatchingLabels{"app": l.key.Name}); err != nil {
-		l.t.Fatal(err)
-	}
-	if len(pods.Items) != 0 {
-		l.t.Errorf("%d pods still run while suspended", len(pods.Items))
-	}
+	// SUSPENDED is reported once the suspend is recorded (as FKO does); the pods follow.
+	l.eventually("no pods while suspended", func() error {
+		pods := &corev1.PodList{}
+		if err := l.c.Ctrl.List(l.ctx, pods, client.InNamespace(l.key.Namespace), client.MatchingLabels{"app": l.key.Name}); err != nil {
+			return err
+		}
+		if len(pods.Items) != 0 {
+			return fmt.Errorf("%d pods still run while suspended", len(pods.Items))
+		}
+		return nil
+	})
 	sp := l.get().Status.JobStatus.UpgradeSavepointPath
 	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.State = v1beta1.JobStateRunning })
 	l.waitStable("resume")
