@@ -128,21 +128,7 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 	} else if s := st.JobStatus.State; s == "FINISHED" || s == "FAILED" || s == "CANCELED" {
 		f.Job = &lifecycle.JobFacts{ID: st.JobStatus.JobID, State: s}
 	}
-	if si := st.JobStatus.SavepointInfo; si != nil {
-		if si.LastSavepoint != nil {
-			f.LastSavepoint = &lifecycle.Snapshot{Path: si.LastSavepoint.Location, Time: time.UnixMilli(si.LastSavepoint.TimeStamp)}
-		}
-		if si.TriggerID != "" {
-			p := &lifecycle.PendingTrigger{TriggerID: si.TriggerID, Type: si.TriggerType}
-			if si.TriggerTimestamp != nil {
-				p.Since = time.UnixMilli(*si.TriggerTimestamp)
-			}
-			f.PendingSavepoint = p
-		}
-		if si.LastPeriodicSavepointTimestamp > 0 {
-			f.LastPeriodicSavepoint = time.UnixMilli(si.LastPeriodicSavepointTimestamp)
-		}
-	}
+	f.LastSavepoint, f.PendingSavepoint, f.LastPeriodicSavepoint = savepointFacts(st.JobStatus.SavepointInfo)
 	return f
 }
 

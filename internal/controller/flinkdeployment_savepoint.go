@@ -202,3 +202,24 @@ func (r *FlinkDeploymentReconciler) pruneHistory(ctx context.Context, dep *v1bet
 		savepointInfo(d).SavepointHistory = keep
 	})
 }
+
+// savepointFacts turns the recorded savepoint info of a deployment or session job into the
+// planners' plain values: the newest savepoint, a pending trigger and the last periodic one.
+func savepointFacts(si *v1beta1.SavepointInfo) (last *lifecycle.Snapshot, pending *lifecycle.PendingTrigger, lastPeriodic time.Time) {
+	if si == nil {
+		return nil, nil, time.Time{}
+	}
+	if si.LastSavepoint != nil {
+		last = &lifecycle.Snapshot{Path: si.LastSavepoint.Location, Time: time.UnixMilli(si.LastSavepoint.TimeStamp)}
+	}
+	if si.TriggerID != "" {
+		pending = &lifecycle.PendingTrigger{TriggerID: si.TriggerID, Type: si.TriggerType}
+		if si.TriggerTimestamp != nil {
+			pending.Since = time.UnixMilli(*si.TriggerTimestamp)
+		}
+	}
+	if si.LastPeriodicSavepointTimestamp > 0 {
+		lastPeriodic = time.UnixMilli(si.LastPeriodicSavepointTimestamp)
+	}
+	return last, pending, lastPeriodic
+}

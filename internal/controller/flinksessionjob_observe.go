@@ -107,20 +107,6 @@ func sessionFacts(job *v1beta1.FlinkSessionJob, obs sessionObserved) lifecycle.S
 	if obs.job != nil {
 		f.Job = &lifecycle.JobFacts{ID: obs.job.ID, State: string(obs.job.State)}
 	}
-	if si := st.JobStatus.SavepointInfo; si != nil {
-		if si.LastSavepoint != nil {
-			f.LastSavepoint = &lifecycle.Snapshot{Path: si.LastSavepoint.Location, Time: time.UnixMilli(si.LastSavepoint.TimeStamp)}
-		}
-		if si.TriggerID != "" {
-			p := &lifecycle.PendingTrigger{TriggerID: si.TriggerID, Type: si.TriggerType}
-			if si.TriggerTimestamp != nil {
-				p.Since = time.UnixMilli(*si.TriggerTimestamp)
-			}
-			f.PendingSavepoint = p
-		}
-		if si.LastPeriodicSavepointTimestamp > 0 {
-			f.LastPeriodicSavepoint = time.UnixMilli(si.LastPeriodicSavepointTimestamp)
-		}
-	}
+	f.LastSavepoint, f.PendingSavepoint, f.LastPeriodicSavepoint = savepointFacts(st.JobStatus.SavepointInfo)
 	return f
 }
