@@ -69,6 +69,14 @@ func probeOnce(ctx context.Context, l Layout, d Daemon) error {
 	return nil
 }
 
+// exitedError is a daemon that died before it was ready; the log tail
+// usually names the reason.
+type exitedError struct{ name, log, tail string }
+
+func (e *exitedError) Error() string {
+	return fmt.Sprintf("%s exited during start-up; last log lines (%s):\n%s", e.name, e.log, e.tail)
+}
+
 // waitReady polls d until it is ready, failing fast (with its log tail) if the
 // process exits.
 func waitReady(ctx context.Context, l Layout, d Daemon, timeout time.Duration) error {
@@ -76,7 +84,7 @@ func waitReady(ctx context.Context, l Layout, d Daemon, timeout time.Duration) e
 	var last error
 	for {
 		if _, running := pidState(l, d); !running {
-			return fmt.Errorf("%s exited during start-up; last log lines (%s):\n%s", d.Name, l.LogFile(d.Name), logTail(l, d.Name, 15))
+			return &exitedError{name: d.Name, log: l.LogFile(d.Name), tail: logTail(l, d.Name, 15)}
 		}
 		if last = probeOnce(ctx, l, d); last == nil {
 			return nil

@@ -292,11 +292,47 @@ func startAll(ctx context.Context, l Layout, ds []Daemon, timeout time.Duration)
 		}
 	}
 	for _, d := range ds {
-		if err := waitReady(ctx, l, d, timeout); err != nil {
+		note, err := waitReadyRestarting(ctx, l, d, timeout)
+		if err != nil {
 			return "", err
+		}
+		if note != "" {
+			notes = append(notes, note)
 		}
 	}
 	return strings.Join(notes, "; "), nil
+}
+
+// startAttempts bounds how often a daemon that exits during start-up is
+// started again. kcm and the scheduler exit on some start-up races with a
+// fresh API server (as they would be restarted by a kubelet in kubeadm), so
+// one early exit is not yet a failure; the same exit three times is.
+const startAttempts = 3
+
+// waitReadyRestarting waits for d and, like a supervisor, restarts it when it
+// exits before it became ready. The note says how often that happened.
+func waitReadyRestarting(ctx context.Context, l Layout, d Daemon, timeout time.Duration) (string, error) {
+	for attempt := 1; ; attempt++ {
+		err := waitReady(ctx, l, d, timeout)
+		var exited *exitedError
+		if err == nil || !errors.As(err, &exited) || attempt == startAttempts {
+			if err == nil && attempt > 1 {
+				return fmt.Sprintf("%s restarted %d time(s) after exiting during start-up (see %s)", d.Name, attempt-1, l.LogFile(d.Name)), nil
+			}
+			return "", err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(time.Duration(attempt) * time.Second):
+		}
+		if err := checkPortsFree(d); err != nil {
+			return "", fmt.Errorf("%w (after: %v)", err, exited)
+		}
+		if _, err := startDaemon(l, d, daemonEnv(l)); err != nil {
+			return "", err
+		}
+	}
 }
 
 // daemonEnv keeps kubectl caches and the shim's PATH predictable.
