@@ -70,4 +70,3 @@ func TestWaitReadyRestartingRestartsAnEarlyExit(t *testing.T) {
 		})
 	}
 }
-
