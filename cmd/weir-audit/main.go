@@ -28,6 +28,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Int64Var(&c.BaseTs, "base-ts", c.BaseTs, "event time of event 0, epoch ms")
 	rulesText := fs.String("rules", audit.DefaultRules, "audience rules the job ran with")
 	rulesFile := fs.String("rules-file", "", "file with the audience rules (overrides --rules)")
+	running := fs.Bool("running", false, "the job is still running: check that the committed output is an exact prefix of the run, not that it is complete")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: weir-audit --output DIR [--seed N --events N --users N ...]\n"+
 			"Pass the same generator flags and rules as the job. Exit status: 0 pass, 1 audit failed, 2 usage or read error.\n")
@@ -63,7 +64,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "weir-audit: %v\n", err)
 		return 2
 	}
-	rep := audit.Check(c, rules, out)
+	check := audit.Check
+	if *running {
+		check = audit.CheckPrefix
+	}
+	rep := check(c, rules, out)
 	rep.Write(stdout)
 	fmt.Fprintf(stdout, "  (audit took %s)\n", time.Since(start).Round(time.Millisecond))
 	if !rep.OK() {

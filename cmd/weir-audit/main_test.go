@@ -65,6 +65,15 @@ func TestRunExitCodes(t *testing.T) {
 		t.Fatalf("report does not name the failure:\n%s", out.String())
 	}
 
+	// Output of the full run is also a valid prefix; the running check still catches the double count.
+	out.Reset()
+	if code := run(append(args(good), "--running"), &out, &errOut); code != 0 || !strings.Contains(out.String(), "running job") {
+		t.Fatalf("--running on correct output: exit %d\n%s", code, out.String())
+	}
+	if code := run(append(args(bad), "--running"), &out, &errOut); code != 1 {
+		t.Fatalf("--running on a double-counted event: exit %d, want 1", code)
+	}
+
 	errOut.Reset()
 	if code := run([]string{"--events", "10"}, &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "--output DIR is required") {
 		t.Fatalf("missing --output: exit %d, stderr %q", code, errOut.String())

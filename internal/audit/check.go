@@ -18,6 +18,7 @@ type Finding struct {
 // Report is the audit's result.
 type Report struct {
 	Config         GenConfig
+	Prefix         bool // a running job's output, checked by CheckPrefix
 	Files          int
 	SkippedFiles   int
 	Snapshots      int

@@ -21,26 +21,31 @@ type RefUser struct {
 func Reference(c GenConfig, rules []Rule) map[string]*RefUser {
 	users := map[string]*RefUser{}
 	for seq := int64(0); seq < c.Events; seq++ {
-		e := Generate(c, seq)
-		u := users[e.UserID]
-		if u == nil {
-			u = &RefUser{Traits: NewTraits()}
-			users[e.UserID] = u
-		}
-		t := u.Traits
-		t.Apply(e)
-		for _, r := range rules {
-			now := r.Matches(t)
-			if now == t.Audiences[r.Name] {
-				continue
-			}
-			t.Audiences[r.Name] = now
-			kind := "exit"
-			if now {
-				kind = "enter"
-			}
-			u.Changes = append(u.Changes, Change{UserID: e.UserID, Audience: r.Name, Change: kind, Count: t.Count, Seq: e.Seq, Ts: e.Ts})
-		}
+		referenceStep(users, rules, Generate(c, seq))
 	}
 	return users
+}
+
+// referenceStep applies one event to its user and records the audience changes it causes.
+func referenceStep(users map[string]*RefUser, rules []Rule, e Event) *RefUser {
+	u := users[e.UserID]
+	if u == nil {
+		u = &RefUser{Traits: NewTraits()}
+		users[e.UserID] = u
+	}
+	t := u.Traits
+	t.Apply(e)
+	for _, r := range rules {
+		now := r.Matches(t)
+		if now == t.Audiences[r.Name] {
+			continue
+		}
+		t.Audiences[r.Name] = now
+		kind := "exit"
+		if now {
+			kind = "enter"
+		}
+		u.Changes = append(u.Changes, Change{UserID: e.UserID, Audience: r.Name, Change: kind, Count: t.Count, Seq: e.Seq, Ts: e.Ts})
+	}
+	return u
 }

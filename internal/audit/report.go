@@ -14,7 +14,11 @@ func (r *Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "audit of the audiences job output\n")
 	fmt.Fprintf(w, "  generator: seed=%d events=%d users=%d spacing-ms=%d base-ts=%d\n", c.Seed, c.Events, c.Users, c.SpacingMs, c.BaseTs)
 	fmt.Fprintf(w, "  output: %d committed files (%d uncommitted ignored), %d snapshots, %d audience changes\n", r.Files, r.SkippedFiles, r.Snapshots, r.Changes)
-	fmt.Fprintf(w, "  events: %d generated, %d counted over %d users\n", r.EventsExpected, r.EventsCounted, r.Users)
+	if r.Prefix {
+		fmt.Fprintf(w, "  running job: the committed prefix reaches %d users, whose latest snapshots count %d of %d events\n", r.Users, r.EventsCounted, r.EventsExpected)
+	} else {
+		fmt.Fprintf(w, "  events: %d generated, %d counted over %d users\n", r.EventsExpected, r.EventsCounted, r.Users)
+	}
 	fmt.Fprintf(w, "  history compared event by event for %d users (%d events arrived behind the watermark)\n", r.HistoryChecked, r.LateEvents)
 	byCheck := map[string][]Finding{}
 	order := []string{"exactly-once", "traits", "audiences", "output"}
