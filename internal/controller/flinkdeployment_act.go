@@ -279,8 +279,10 @@ func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1b
 		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonRestartUnhealthyJob, a.Reason)
 	}
 	if a.Kind != lifecycle.ActionRollback || dep.Status.ReconciliationStatus.State != v1beta1.ReconciliationRollingBack {
+		// A new rollout forgets the last one's savepoint; a rollback of a job that cannot
+		// take one keeps the savepoint its failed upgrade took (a.RestoreFrom).
 		if err := r.recordSpec(ctx, dep, spec, state, func(st *v1beta1.FlinkDeploymentStatus) {
-			st.JobStatus.UpgradeSavepointPath = ""
+			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
 		}); err != nil {
 			return 0, err
 		}

@@ -266,3 +266,56 @@ func TestIgnorableChangeIsRecordedWithoutARestart(t *testing.T) {
 		t.Errorf("lifecycle %s", st)
 	}
 }
+
+// A broken upgrade (the new job never runs) rolls back to the last stable spec, restoring
+// the savepoint the upgrade took: the failed job can take none, and no HA data exists.
+func TestBrokenUpgradeRollsBackFromTheUpgradeSavepoint(t *testing.T) {
+	ns := newNamespace(t)
+	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	d.Spec.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
+	conf, _ := d.Spec.FlinkConfiguration.Flatten()
+	conf["kubernetes.operator.deployment.rollback.enabled"] = "true"
+	conf["kubernetes.operator.deployment.readiness.timeout"] = "2s"
+	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	name, url := d.Name, restURLOf(t, ns, d.Name)
+	waitForObject(t, ns, name, &appsv1.Deployment{})
+	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
+	flink.setJob(url, "RUNNING")
+	markReady(t, ns, name)
+	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.EntryClass = "org.example.DoesNotExist" })
+	var sp string
+	waitFor(t, "the broken upgrade deployed from its savepoint", func() error {
+		sp = getDeployment(t, ns, name).Status.JobStatus.UpgradeSavepointPath
+		if c := flinkConf(t, ns, name); sp == "" || confValue(c, "execution.savepoint.path") != sp || !strings.Contains(c, "DoesNotExist") {
+			return fmt.Errorf("upgradeSavepointPath %q, config restores %q", sp, confValue(c, "execution.savepoint.path"))
+		}
+		return nil
+	})
+	flink.setJob(url, "FAILED") // the entry class does not exist
+
+	waitFor(t, "the rollback deployed from the upgrade savepoint", func() error {
+		dep := getDeployment(t, ns, name)
+		c := flinkConf(t, ns, name)
+		if dep.Status.ReconciliationStatus.State != v1beta1.ReconciliationRollingBack &&
+			dep.Status.ReconciliationStatus.State != v1beta1.ReconciliationRolledBack || strings.Contains(c, "DoesNotExist") {
+			return fmt.Errorf("reconciliation %s, error %q", dep.Status.ReconciliationStatus.State, dep.Status.Error)
+		}
+		if got := confValue(c, "execution.savepoint.path"); got != sp {
+			return fmt.Errorf("rollback restores from %q, want the upgrade savepoint %q", got, sp)
+		}
+		return nil
+	})
+	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
+	flink.setJob(url, "RUNNING")
+	markReady(t, ns, name)
+	waitForLifecycle(t, ns, name, v1beta1.LifecycleRolledBack)
+	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Rollback") {
+		t.Errorf("no Rollback event:\n%s", ev)
+	}
+}
