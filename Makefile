@@ -67,12 +67,12 @@ run-down: build ## Stop what `make run` started (the local cluster); leaves the 
 	$(WEIR) local down --data-dir $(WEIR_DATA_DIR)
 
 .PHONY: test-e2e
-test-e2e: binaries images ## End-to-end suite on real local clusters: cluster lifecycle, then the operator running Flink (root).
-	WEIR_E2E=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 90m ./test/e2e/
+test-e2e: binaries images audiences-jar ## End-to-end suite on real local clusters: cluster lifecycle, the operator running Flink, the audited job lifecycle (root).
+	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 80m ./test/e2e/
 
 .PHONY: test-e2e-lifecycle
-test-e2e-lifecycle: binaries images ## Lifecycle scenarios on real Flink: upgrades, suspend/resume, JM and operator kills, rollback (root).
-	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 90m -run TestLifecycleOnLocalCluster ./test/e2e/
+test-e2e-lifecycle: binaries images audiences-jar ## Only the audited lifecycle: the audiences job through upgrades, suspend/resume, JM/TM/operator kills, snapshot, rollback (root).
+	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 60m -run TestLifecycleOnLocalCluster ./test/e2e/
 
 ##@ Test
 .PHONY: test

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,136 +20,68 @@ import (
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/demo"
 	flinkrest "weir.dev/weir/internal/flink/rest"
-	"weir.dev/weir/internal/localcluster"
 )
 
-// TestLifecycleOnLocalCluster runs a stateful job (Flink's StateMachineExample, keyed
-// state, checkpoints every few seconds, Kubernetes HA) under the operator on the local
-// cluster and takes it through the lifecycle: savepoint upgrade, last-state upgrade,
-// suspend/resume, a JobManager pod kill, a broken upgrade that rolls back, and the
-// operator killed in the middle of an upgrade. After each step Flink's own checkpoint
-// statistics must show that the new job restored from the expected snapshot, with state,
-// and exactly one job may be running.
+// TestLifecycleOnLocalCluster runs the audiences example job (keyed state, exactly-once
+// file sink, checkpoints every 3s, Kubernetes HA) under the operator on the local cluster
+// while events flow, and takes it through the lifecycle: savepoint upgrade, last-state
+// upgrade, suspend/resume, a JobManager pod kill, a TaskManager pod kill, a
+// FlinkStateSnapshot, the operator killed at several points of an upgrade, and a broken
+// upgrade that rolls back. After each step Flink's own checkpoint statistics must show
+// that the job restored from the expected snapshot, exactly one job may run, and the audit
+// proves from the committed output that no event was lost or counted twice. Finally the
+// input ends and the audit checks the whole run: every event counted exactly once, every
+// user's traits and audience history equal to a reference computed from the seed.
 func TestLifecycleOnLocalCluster(t *testing.T) {
 	requireE2E(t)
 	if os.Getenv("WEIR_E2E_LIFECYCLE") != "1" {
 		t.Skip("lifecycle scenarios: set WEIR_E2E_LIFECYCLE=1 as well (make test-e2e-lifecycle)")
 	}
 	ctx := context.Background()
-	if out, err := exec.Command("ip", "link", "show", localcluster.BridgeName).CombinedOutput(); err == nil {
-		t.Fatalf("bridge %s exists: a local cluster is already running; run `weir local down` first\n%s", localcluster.BridgeName, out)
-	}
-	dataDir := os.Getenv("WEIR_E2E_LIFECYCLE_DATA_DIR")
-	if dataDir == "" {
-		dataDir = t.TempDir()
-	}
-	r := demo.NewRunner(lineLogger{t})
-	r.DataDir = dataDir
-	r.OperatorBinary = buildOperatorBinary(t, ctx)
-	downed := false
-	t.Cleanup(func() {
-		if !downed {
-			_ = r.ClusterDown(context.Background())
-		}
-	})
-	for _, step := range []func(context.Context) error{r.EnsureBinaries, r.ClusterUp} {
-		if err := step(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	opKey, err := r.Images(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.InstallOperator(ctx, opKey, e2eNamespace); err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Clients()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dep := statefulDeployment("e2e-stateful", dataDir)
+	r, c := operatorCluster(t, ctx, "WEIR_E2E_LIFECYCLE_DATA_DIR")
+	job := newAudiencesJob(t, "audiences", r.DataDir)
+	dep := job.deployment()
 	key := types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}
 	if err := c.Ctrl.Create(ctx, dep); err != nil {
 		t.Fatal(err)
 	}
-	lc := &lifecycleRun{t: t, ctx: ctx, r: r, c: c, key: key}
+	lc := &lifecycleRun{t: t, ctx: ctx, r: r, c: c, key: key, job: job}
 	lc.waitStable("first deployment")
 	lc.waitCheckpoint()
+	lc.auditProgress()
 
+	// Every step but the snapshot (which does not touch the job) and the last one (which
+	// audits the whole run) ends with an audit of the output committed so far.
 	steps := []struct {
-		name string
-		run  func()
+		name  string
+		run   func()
+		audit bool
 	}{
-		{"savepoint upgrade", lc.savepointUpgrade},
-		{"last-state upgrade", lc.lastStateUpgrade},
-		{"suspend and resume", lc.suspendResume},
-		{"JobManager pod killed", lc.jobManagerKilled},
-		{"operator killed mid-upgrade", lc.operatorKilledMidUpgrade},
-		{"broken upgrade rolls back", lc.brokenUpgradeRollsBack},
+		{"savepoint upgrade", lc.savepointUpgrade, true},
+		{"last-state upgrade", lc.lastStateUpgrade, true},
+		{"suspend and resume", lc.suspendResume, true},
+		{"JobManager pod killed", lc.jobManagerKilled, true},
+		{"TaskManager pod killed", lc.taskManagerKilled, true},
+		{"FlinkStateSnapshot", lc.stateSnapshot, false},
+		{"operator killed mid-upgrade", lc.operatorKilledMidUpgrade, true},
+		{"broken upgrade rolls back", lc.brokenUpgradeRollsBack, true},
+		{"input ends, whole run audited", lc.runToEnd, false},
 	}
 	for _, s := range steps {
-		if !t.Run(s.name, func(t *testing.T) { lc.t = t; s.run() }) {
+		start := time.Now()
+		ok := t.Run(s.name, func(t *testing.T) {
+			lc.t = t
+			s.run()
+			if s.audit {
+				lc.auditProgress()
+			}
+		})
+		t.Logf("step %q took %s", s.name, time.Since(start).Round(time.Second))
+		if !ok {
 			t.Logf("operator log:\n%s", operatorLog(ctx, c))
 			t.Logf("diagnosis:\n%s", c.Diagnose(ctx, key, 60))
 			break
 		}
-	}
-	lc.t = t
-
-	err = r.ClusterDown(ctx)
-	downed = true
-	if err != nil {
-		t.Fatalf("down: %v", err)
-	}
-	if left := localcluster.Leftovers(ctx, r.Layout(), clusterBinaries()); len(left) > 0 {
-		t.Errorf("left behind after down:\n  %s", strings.Join(left, "\n  "))
-	}
-}
-
-// statefulDeployment is an FKO-style application with keyed state, checkpoints and HA on a
-// hostPath volume that every pod of the single node shares.
-func statefulDeployment(name, dataDir string) *v1beta1.FlinkDeployment {
-	host := dataDir + "/volumes/" + name
-	return &v1beta1.FlinkDeployment{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: e2eNamespace},
-		Spec: v1beta1.FlinkDeploymentSpec{
-			Image: "flink:1.20", FlinkVersion: v1beta1.FlinkVersion1_20, ServiceAccount: "flink",
-			ImagePullPolicy: "IfNotPresent",
-			FlinkConfiguration: v1beta1.NewConfigObject(map[string]string{
-				"taskmanager.numberOfTaskSlots":                    "2",
-				"state.backend.type":                               "hashmap",
-				"state.checkpoints.dir":                            "file:///flink-data/checkpoints",
-				"state.savepoints.dir":                             "file:///flink-data/savepoints",
-				"execution.checkpointing.interval":                 "3s",
-				"high-availability.type":                           "kubernetes",
-				"high-availability.storageDir":                     "file:///flink-data/ha",
-				"restart-strategy.type":                            "fixed-delay",
-				"restart-strategy.fixed-delay.attempts":            "2147483647",
-				"kubernetes.operator.deployment.rollback.enabled":  "true",
-				"kubernetes.operator.deployment.readiness.timeout": "90s",
-			}),
-			PodTemplate: &v1beta1.PodTemplate{Spec: corev1.PodSpec{
-				InitContainers: []corev1.Container{{
-					Name: "flink-data-owner", Image: "flink:1.20", ImagePullPolicy: corev1.PullIfNotPresent,
-					Command:      []string{"chown", "9999:9999", "/flink-data"},
-					VolumeMounts: []corev1.VolumeMount{{Name: "flink-data", MountPath: "/flink-data"}},
-				}},
-				Containers: []corev1.Container{{
-					Name:         "flink-main-container",
-					VolumeMounts: []corev1.VolumeMount{{Name: "flink-data", MountPath: "/flink-data"}},
-				}},
-				Volumes: []corev1.Volume{{Name: "flink-data", VolumeSource: corev1.VolumeSource{
-					HostPath: &corev1.HostPathVolumeSource{Path: host, Type: ptr.To(corev1.HostPathDirectoryOrCreate)},
-				}}},
-			}},
-			JobManager:  &v1beta1.JobManagerSpec{Resource: &v1beta1.Resource{CPU: ptr.To(0.5), Memory: "1024m"}},
-			TaskManager: &v1beta1.TaskManagerSpec{Resource: &v1beta1.Resource{CPU: ptr.To(0.5), Memory: "1024m"}},
-			Job: &v1beta1.JobSpec{
-				JarURI:      "local:///opt/flink/examples/streaming/StateMachineExample.jar",
-				Parallelism: 2, UpgradeMode: v1beta1.UpgradeModeSavepoint,
-			},
-		},
 	}
 }
 
@@ -159,6 +91,9 @@ type lifecycleRun struct {
 	r   *demo.Runner
 	c   *app.Clients
 	key types.NamespacedName
+	job *audiencesJob
+	// committed is how many records the last audit saw; each audit must see more.
+	committed int
 }
 
 func (l *lifecycleRun) get() *v1beta1.FlinkDeployment {
@@ -199,15 +134,7 @@ func (l *lifecycleRun) update(mutate func(*v1beta1.FlinkDeploymentSpec)) {
 // flink returns a REST client for the deployment's JobManager through the rest Service.
 func (l *lifecycleRun) flink() *flinkrest.Client {
 	l.t.Helper()
-	url, err := l.c.UIURL(l.ctx, l.key)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	fl, err := flinkrest.New(url)
-	if err != nil {
-		l.t.Fatal(err)
-	}
-	return fl
+	return flinkClient(l.t, l.ctx, l.c, l.key)
 }
 
 // onlyJob asserts that exactly one job runs and returns it.
@@ -273,15 +200,7 @@ func (l *lifecycleRun) waitCheckpoint() int64 {
 
 func (l *lifecycleRun) eventually(what string, check func() error) {
 	l.t.Helper()
-	deadline := time.Now().Add(readyTimeout)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = check(); err == nil {
-			return
-		}
-		time.Sleep(2 * time.Second)
-	}
-	l.t.Fatalf("gave up waiting for %s: %v\n%s", what, err, l.c.Diagnose(l.ctx, l.key, 40))
+	eventually(l.t, what, check, func() string { return l.c.Diagnose(l.ctx, l.key, 40) })
 }
 
 func (l *lifecycleRun) savepointUpgrade() {
@@ -490,4 +409,135 @@ func samePath(a, b string) bool {
 		return strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(s, "file:"), "//"), "/")
 	}
 	return a != "" && trim(a) == trim(b)
+}
+
+// auditProgress waits until the job has committed more output than at the last audit and
+// audits it: whatever the step did, the committed output is still an exact prefix of the run.
+func (l *lifecycleRun) auditProgress() {
+	l.t.Helper()
+	var text string
+	l.eventually("committed output beyond the last audit", func() error {
+		rep, txt, err := l.job.audit(false)
+		if err != nil {
+			return err
+		}
+		if !rep.OK() {
+			l.t.Fatalf("audit of the running job failed:\n%s", txt)
+		}
+		if n := rep.Snapshots + rep.Changes; n <= l.committed {
+			return fmt.Errorf("%d committed records, %d at the last audit", n, l.committed)
+		}
+		l.committed, text = rep.Snapshots+rep.Changes, txt
+		return nil
+	})
+	l.t.Logf("audit after the step:\n%s", text)
+}
+
+func (l *lifecycleRun) taskManagerKilled() {
+	lastCP := l.waitCheckpoint()
+	before := l.onlyJob()
+	pods := &corev1.PodList{}
+	if err := l.c.Ctrl.List(l.ctx, pods, client.InNamespace(l.key.Namespace),
+		client.MatchingLabels{"app": l.key.Name, "component": "taskmanager"}); err != nil || len(pods.Items) == 0 {
+		l.t.Fatalf("TaskManager pods: %v (%d pods)", err, len(pods.Items))
+	}
+	for i := range pods.Items {
+		if err := l.c.Ctrl.Delete(l.ctx, &pods.Items[i], client.GracePeriodSeconds(0)); err != nil {
+			l.t.Fatal(err)
+		}
+	}
+	l.t.Logf("deleted %d TaskManager pod(s) after checkpoint %d", len(pods.Items), lastCP)
+	// Flink fails the tasks over: same job, restored from the latest checkpoint onto a new
+	// TaskManager that its resource manager asks Kubernetes for.
+	var r *flinkrest.RestoredCheckpoint
+	l.eventually("the job restored from a checkpoint after the TaskManager loss", func() error {
+		cp, err := l.flink().Checkpoints(l.ctx, before.ID)
+		if err != nil {
+			return err
+		}
+		if cp.Latest.Restored == nil || cp.Latest.Restored.ID < lastCP || cp.Latest.Restored.IsSavepoint {
+			return fmt.Errorf("restored %+v, want a checkpoint at or after %d", cp.Latest.Restored, lastCP)
+		}
+		r = cp.Latest.Restored
+		return nil
+	})
+	if job := l.onlyJob(); job.ID != before.ID {
+		l.t.Errorf("a TaskManager loss keeps the job: was %s, now %s", before.ID, job.ID)
+	}
+	l.assertRestoredState(before.ID, r)
+}
+
+// stateSnapshot takes a savepoint through a FlinkStateSnapshot, checks its files on the
+// volume, and deletes it: with disposeOnDelete the savepoint goes too.
+func (l *lifecycleRun) stateSnapshot() {
+	l.waitCheckpoint()
+	snap := &v1beta1.FlinkStateSnapshot{
+		ObjectMeta: metav1.ObjectMeta{Name: l.key.Name + "-manual", Namespace: l.key.Namespace},
+		Spec: v1beta1.FlinkStateSnapshotSpec{
+			JobReference: &v1beta1.JobReference{Kind: v1beta1.JobKindFlinkDeployment, Name: l.key.Name},
+			Savepoint:    &v1beta1.SavepointSpec{DisposeOnDelete: ptr.To(true)},
+		},
+	}
+	if err := l.c.Ctrl.Create(l.ctx, snap); err != nil {
+		l.t.Fatal(err)
+	}
+	skey := client.ObjectKeyFromObject(snap)
+	l.eventually("the FlinkStateSnapshot to complete", func() error {
+		if err := l.c.Ctrl.Get(l.ctx, skey, snap); err != nil {
+			return err
+		}
+		if snap.Status.State == v1beta1.SnapshotFailed {
+			l.t.Fatalf("snapshot failed: %s", snap.Status.Error)
+		}
+		if snap.Status.State != v1beta1.SnapshotCompleted || snap.Status.Path == "" {
+			return fmt.Errorf("snapshot state %q path %q", snap.Status.State, snap.Status.Path)
+		}
+		return nil
+	})
+	dir := l.job.hostPath(snap.Status.Path)
+	if _, err := os.Stat(filepath.Join(dir, "_metadata")); err != nil {
+		l.t.Fatalf("savepoint %s (%s on the host) has no _metadata: %v", snap.Status.Path, dir, err)
+	}
+	l.t.Logf("FlinkStateSnapshot completed: %s", snap.Status.Path)
+	l.onlyJob() // a savepoint does not stop the job
+	if err := l.c.Ctrl.Delete(l.ctx, snap); err != nil {
+		l.t.Fatal(err)
+	}
+	l.eventually("the savepoint disposed after the snapshot was deleted", func() error {
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			return fmt.Errorf("%s still exists (%v)", dir, err)
+		}
+		return nil
+	})
+}
+
+// runToEnd lifts the rate cap through one more savepoint upgrade, waits for the end of
+// input and audits the whole run.
+func (l *lifecycleRun) runToEnd() {
+	before := l.onlyJob()
+	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Args = l.job.args(0) })
+	deadline := time.Now().Add(readyTimeout)
+	for {
+		// The old job also ends FINISHED when it stops with its savepoint; wait for the new one.
+		d := l.get()
+		if d.Status.JobStatus.State == "FINISHED" && d.Status.JobStatus.JobID != before.ID {
+			l.t.Logf("job finished: lifecycle %s", d.Status.LifecycleState)
+			break
+		}
+		if time.Now().After(deadline) {
+			l.t.Fatalf("job did not finish: lifecycle %s job %s\n%s", d.Status.LifecycleState, d.Status.JobStatus.State, l.c.Diagnose(l.ctx, l.key, 40))
+		}
+		time.Sleep(3 * time.Second)
+	}
+	rep, text, err := l.job.audit(true)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Logf("audit of the whole run:\n%s", text)
+	if !rep.OK() {
+		l.t.Fatal("audit of the whole run failed")
+	}
+	if rep.HistoryChecked != rep.Users {
+		l.t.Errorf("audience history compared for %d of %d users", rep.HistoryChecked, rep.Users)
+	}
 }

@@ -41,45 +41,13 @@ const (
 // which tears its own down), installs the operator through the Helm chart with the
 // operator image built from this tree, then runs Flink the ways users do: an application
 // in standalone mode, one in native mode and a session cluster, each checked through
-// its status and its REST API via the rest Service. Finally it tears the cluster down
+// its status and its REST API via the rest Service, and a FlinkSessionJob through a
+// savepoint upgrade, suspend, resume and deletion. Finally it tears the cluster down
 // and checks the host is clean.
 func TestOperatorOnLocalCluster(t *testing.T) {
 	requireE2E(t)
 	ctx := context.Background()
-	if out, err := exec.Command("ip", "link", "show", localcluster.BridgeName).CombinedOutput(); err == nil {
-		t.Fatalf("bridge %s exists: a local cluster is already running; run `weir local down` first\n%s", localcluster.BridgeName, out)
-	}
-	dataDir := os.Getenv("WEIR_E2E_OPERATOR_DATA_DIR")
-	if dataDir == "" {
-		dataDir = t.TempDir()
-	}
-	r := demo.NewRunner(lineLogger{t})
-	r.DataDir = dataDir
-	r.OperatorBinary = buildOperatorBinary(t, ctx)
-
-	downed := false
-	t.Cleanup(func() {
-		if !downed {
-			_ = r.ClusterDown(context.Background())
-		}
-	})
-	if err := r.EnsureBinaries(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.ClusterUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	key, err := r.Images(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := r.InstallOperator(ctx, key, e2eNamespace); err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Clients()
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, c := operatorCluster(t, ctx, "WEIR_E2E_OPERATOR_DATA_DIR")
 
 	for _, tc := range []struct {
 		name string
@@ -96,16 +64,10 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 			t.Logf("operator log after %s failed:\n%s", tc.name, operatorLog(ctx, c))
 		}
 	}
+	if !t.Run("session-job", func(t *testing.T) { runSessionJob(t, ctx, r, c) }) {
+		t.Logf("operator log after session-job failed:\n%s", operatorLog(ctx, c))
+	}
 
-	err = r.ClusterDown(ctx)
-	downed = true
-	if err != nil {
-		t.Fatalf("down: %v", err)
-	}
-	if left := localcluster.Leftovers(ctx, r.Layout(), clusterBinaries()); len(left) > 0 {
-		t.Errorf("left behind after down:\n  %s", strings.Join(left, "\n  "))
-	}
-	assertHostClean(t, dataDir)
 }
 
 // runDeployment creates the deployment, waits for its target state, checks the Flink

@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"weir.dev/weir/internal/app"
+	"weir.dev/weir/internal/demo"
+	flinkrest "weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/localcluster"
+)
+
+// operatorCluster brings up a local cluster (data dir from the environment variable
+// dataDirEnv, else a temporary one), imports the Flink and operator images built from this
+// tree and installs the operator with its Helm chart, the way `make run` does. When the
+// test ends the cluster goes down and the host must be as it was.
+func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string) (*demo.Runner, *app.Clients) {
+	t.Helper()
+	if out, err := exec.Command("ip", "link", "show", localcluster.BridgeName).CombinedOutput(); err == nil {
+		t.Fatalf("bridge %s exists: a local cluster is already running; run `weir local down` first\n%s", localcluster.BridgeName, out)
+	}
+	dataDir := os.Getenv(dataDirEnv)
+	if dataDir == "" {
+		dataDir = t.TempDir()
+	}
+	r := demo.NewRunner(lineLogger{t})
+	r.DataDir = dataDir
+	r.OperatorBinary = buildOperatorBinary(t, ctx)
+	t.Cleanup(func() {
+		if err := r.ClusterDown(context.Background()); err != nil {
+			t.Errorf("down: %v", err)
+			return
+		}
+		if left := localcluster.Leftovers(context.Background(), r.Layout(), clusterBinaries()); len(left) > 0 {
+			t.Errorf("left behind after down:\n  %s", strings.Join(left, "\n  "))
+		}
+		assertHostClean(t, dataDir)
+	})
+	for _, step := range []func(context.Context) error{r.EnsureBinaries, r.ClusterUp} {
+		if err := step(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key, err := r.Images(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.InstallOperator(ctx, key, e2eNamespace); err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Clients()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, c
+}
+
+// eventually polls check every two seconds until it passes or readyTimeout ends the
+// test; diagnose adds what the operator and the cluster say to the failure.
+func eventually(t *testing.T, what string, check func() error, diagnose func() string) {
+	t.Helper()
+	deadline := time.Now().Add(readyTimeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = check(); err == nil {
+			return
+		}
+		time.Sleep(2 * time.Second)
+	}
+	t.Fatalf("gave up waiting for %s: %v\n%s", what, err, diagnose())
+}
+
+// flinkClient is a REST client for a deployment's JobManager through its rest Service,
+// which the host reaches directly.
+func flinkClient(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName) *flinkrest.Client {
+	t.Helper()
+	url, err := c.UIURL(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fl, err := flinkrest.New(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fl
+}
