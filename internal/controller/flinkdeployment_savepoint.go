@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
@@ -88,74 +87,27 @@ func (r *FlinkDeploymentReconciler) recordTrigger(ctx context.Context, dep *v1be
 }
 
 func (r *FlinkDeploymentReconciler) clearTrigger(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
-	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		si := savepointInfo(d)
-		si.TriggerID, si.TriggerType, si.TriggerTimestamp, si.FormatType = "", "", nil, ""
-	})
+	return r.savepoints().clearTrigger(ctx, dep)
 }
 
 func savepointInfo(d *v1beta1.FlinkDeployment) *v1beta1.SavepointInfo {
-	if d.Status.JobStatus.SavepointInfo == nil {
-		d.Status.JobStatus.SavepointInfo = &v1beta1.SavepointInfo{}
-	}
-	return d.Status.JobStatus.SavepointInfo
+	return ensureSavepointInfo(&d.Status.JobStatus)
 }
 
-// pollSavepoint asks Flink about a pending trigger and records the result: the savepoint
-// joins the history (an UPGRADE one also becomes jobStatus.upgradeSavepointPath), or the
-// failure is reported and the trigger cleared.
+// pollSavepoint settles a pending trigger (savepoint_poll.go); with none pending it
+// prunes the savepoint history.
 func (r *FlinkDeploymentReconciler) pollSavepoint(ctx context.Context, dep *v1beta1.FlinkDeployment, obs observed) error {
-	si := dep.Status.JobStatus.SavepointInfo
-	if si == nil || si.TriggerID == "" {
+	if si := dep.Status.JobStatus.SavepointInfo; si == nil || si.TriggerID == "" {
 		return r.pruneHistory(ctx, dep, obs)
 	}
-	age := time.Duration(0)
-	if si.TriggerTimestamp != nil {
-		age = r.Clock.Now().Sub(time.UnixMilli(*si.TriggerTimestamp))
+	return r.savepoints().poll(ctx, dep, obs.flink)
+}
+
+func (r *FlinkDeploymentReconciler) savepoints() savepointPoll[*v1beta1.FlinkDeployment] {
+	return savepointPoll[*v1beta1.FlinkDeployment]{
+		client: r.Client, recorder: r.Recorder, clock: r.Clock, where: "the JobManager",
+		status: func(d *v1beta1.FlinkDeployment) *v1beta1.JobStatus { return &d.Status.JobStatus },
 	}
-	if obs.flink == nil || dep.Status.JobStatus.JobID == "" {
-		if age > savepointTimeout {
-			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint abandoned: the JobManager could not be asked about it for "+age.Round(time.Second).String())
-			return r.clearTrigger(ctx, dep)
-		}
-		return nil
-	}
-	op, err := obs.flink.SavepointStatus(ctx, dep.Status.JobStatus.JobID, si.TriggerID)
-	if err != nil {
-		if rest.IsNotFound(err) && age > time.Minute {
-			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint trigger unknown to Flink: "+err.Error())
-			return r.clearTrigger(ctx, dep)
-		}
-		log.FromContext(ctx).Info("Savepoint status not available yet", "reason", err.Error())
-		return nil
-	}
-	switch {
-	case op.Status != rest.OperationCompleted:
-		if age > savepointTimeout {
-			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint timed out after "+age.Round(time.Second).String())
-			return r.clearTrigger(ctx, dep)
-		}
-		return nil
-	case op.Failure != nil:
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonSavepointError, "Savepoint failed: "+op.Failure.Message())
-		return r.clearTrigger(ctx, dep)
-	}
-	why := si.TriggerType
-	now := r.Clock.Now().UnixMilli()
-	r.Recorder.Eventf(dep, corev1.EventTypeNormal, "SavepointCompleted", "%s savepoint completed at %s", why, op.Location)
-	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		si := savepointInfo(d)
-		sp := v1beta1.Savepoint{TimeStamp: now, Location: op.Location, TriggerType: why, FormatType: si.FormatType}
-		si.LastSavepoint = &sp
-		si.SavepointHistory = append(si.SavepointHistory, sp)
-		if why == v1beta1.SnapshotTriggerPeriodic {
-			si.LastPeriodicSavepointTimestamp = now
-		}
-		if why == v1beta1.SnapshotTriggerUpgrade {
-			d.Status.JobStatus.UpgradeSavepointPath = op.Location
-		}
-		si.TriggerID, si.TriggerType, si.TriggerTimestamp, si.FormatType = "", "", nil, ""
-	})
 }
 
 // pruneHistory keeps the savepoint history within its count and age bounds, disposing of
