@@ -72,11 +72,7 @@ func (r *FlinkDeploymentReconciler) recordSpec(ctx context.Context, dep *v1beta1
 	}
 	now := r.Clock.Now().UnixMilli()
 	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		rs := &d.Status.ReconciliationStatus
-		if rs.LastReconciledSpec != serialized || rs.State != state {
-			rs.ReconciliationTimestamp = now
-		}
-		rs.LastReconciledSpec, rs.State = serialized, state
+		markReconciled(&d.Status.ReconciliationStatus, serialized, state, now)
 		d.Status.ObservedGeneration = d.Generation
 		if mutate != nil {
 			mutate(&d.Status)

@@ -66,11 +66,7 @@ func (r *FlinkSessionJobReconciler) recordSpec(ctx context.Context, job *v1beta1
 	}
 	now := r.Clock.Now().UnixMilli()
 	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-		rs := &j.Status.ReconciliationStatus
-		if rs.LastReconciledSpec != serialized || rs.State != state {
-			rs.ReconciliationTimestamp = now
-		}
-		rs.LastReconciledSpec, rs.State = serialized, state
+		markReconciled(&j.Status.ReconciliationStatus, serialized, state, now)
 		j.Status.ObservedGeneration = j.Generation
 		if mutate != nil {
 			mutate(&j.Status)

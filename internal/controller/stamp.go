@@ -79,3 +79,13 @@ func deterministicJobID(uid string, rollout int64) string {
 	sum := sha256.Sum256([]byte(uid + "/" + strconv.FormatInt(rollout, 10)))
 	return hex.EncodeToString(sum[:16])
 }
+
+// markReconciled records serialized as the last reconciled spec in state. The timestamp
+// moves only when either changes: it fixes the rollout's deterministic job id, so a
+// retried write-ahead record must keep it.
+func markReconciled(rs *v1beta1.ReconciliationStatus, serialized string, state v1beta1.ReconciliationState, now int64) {
+	if rs.LastReconciledSpec != serialized || rs.State != state {
+		rs.ReconciliationTimestamp = now
+	}
+	rs.LastReconciledSpec, rs.State = serialized, state
+}
