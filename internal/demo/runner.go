@@ -47,9 +47,7 @@ func (r *Runner) clusterOptions() localcluster.Options {
 // Step runs fn between a header and a footer line carrying the step's and the total
 // elapsed time; fn's note, when not empty, ends the footer.
 func (r *Runner) Step(name string, fn func() (string, error)) error {
-	if r.start.IsZero() {
-		r.start = time.Now()
-	}
+	r.startClock()
 	fmt.Fprintf(r.Out, "==> %s\n", name)
 	t := time.Now()
 	note, err := fn()
@@ -62,6 +60,13 @@ func (r *Runner) Step(name string, fn func() (string, error)) error {
 	}
 	fmt.Fprintf(r.Out, "<== %s done in %s [total %s]%s\n", name, round(time.Since(t)), round(time.Since(r.start)), note)
 	return nil
+}
+
+// startClock starts the total elapsed time once; call it before steps run concurrently.
+func (r *Runner) startClock() {
+	if r.start.IsZero() {
+		r.start = time.Now()
+	}
 }
 
 // Elapsed is the time since the first step started.

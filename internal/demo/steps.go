@@ -21,9 +21,25 @@ import (
 
 // EnsureBinaries builds etcd, Kubernetes, CoreDNS and crictl when the cache lacks them.
 func (r *Runner) EnsureBinaries(ctx context.Context) error {
-	return r.Step("binaries (etcd, Kubernetes, CoreDNS, crictl)", func() (string, error) {
+	return r.ensureBinaries(ctx, "binaries (etcd, Kubernetes, CoreDNS, crictl)", binaries.All())
+}
+
+// EnsureClusterBinaries builds what the cluster runs. crictl is only a teardown aid (down
+// copes without it), so `make run` does not wait five cold minutes for it.
+func (r *Runner) EnsureClusterBinaries(ctx context.Context) error {
+	var set []binaries.Binary
+	for _, b := range binaries.All() {
+		if b.Name != "crictl" {
+			set = append(set, b)
+		}
+	}
+	return r.ensureBinaries(ctx, "binaries (etcd, Kubernetes, CoreDNS)", set)
+}
+
+func (r *Runner) ensureBinaries(ctx context.Context, step string, set []binaries.Binary) error {
+	return r.Step(step, func() (string, error) {
 		b := &binaries.Builder{Cache: binaries.Cache{Root: r.CacheDir}, Out: newIndent(r.Out)}
-		missing := b.Missing(binaries.All())
+		missing := b.Missing(set)
 		if len(missing) == 0 {
 			return "all cached", nil
 		}
@@ -46,11 +62,20 @@ func (r *Runner) ClusterDown(ctx context.Context) error {
 	})
 }
 
-// Images builds the Flink images and the operator image (both cached by input hash) and
-// imports what the cluster's containerd lacks or holds in an older build. It returns a
-// key that changes with the operator image, for rolling the operator pod.
+// Images builds the Flink images and the operator image and imports them (BuildImages,
+// then ImportImages). It returns a key that changes with the operator image, for rolling
+// the operator pod.
 func (r *Runner) Images(ctx context.Context) (operatorKey string, err error) {
-	var archives []image.Result
+	archives, operatorKey, err := r.BuildImages(ctx)
+	if err != nil {
+		return "", err
+	}
+	return operatorKey, r.ImportImages(ctx, archives)
+}
+
+// BuildImages builds the Flink images and the operator image into the cache (each keyed by
+// a hash of its inputs). It needs no cluster, so `make run` overlaps it with the binaries.
+func (r *Runner) BuildImages(ctx context.Context) (archives []image.Result, operatorKey string, err error) {
 	err = r.Step("images (Flink "+strings.Join(r.FlinkLines, ", ")+", operator)", func() (string, error) {
 		p := image.NewProgress(newIndent(r.Out))
 		for _, line := range r.FlinkLines {
@@ -72,10 +97,12 @@ func (r *Runner) Images(ctx context.Context) (operatorKey string, err error) {
 		operatorKey = strings.TrimSuffix(filepath.Base(res.Path), ".tar")
 		return "", nil
 	})
-	if err != nil {
-		return "", err
-	}
-	err = r.Step("import images into the cluster", func() (string, error) {
+	return archives, operatorKey, err
+}
+
+// ImportImages imports the archives the cluster's containerd lacks or holds in an older build.
+func (r *Runner) ImportImages(ctx context.Context, archives []image.Result) error {
+	return r.Step("import images into the cluster", func() (string, error) {
 		var did []string
 		for _, a := range archives {
 			imported, err := r.importArchive(ctx, a)
@@ -91,7 +118,6 @@ func (r *Runner) Images(ctx context.Context) (operatorKey string, err error) {
 		}
 		return "imported " + strings.Join(did, "; "), nil
 	})
-	return operatorKey, err
 }
 
 // InstallOperator installs the CRDs and the operator through the embedded Helm chart, the
