@@ -54,6 +54,20 @@ func committed(name string) bool {
 
 // ReadOutput reads the committed part files under dir (recursively, for bucketed layouts).
 func ReadOutput(dir string) (*Output, error) {
+	out, err := ListOutput(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range out.Files {
+		if err := out.readFile(f); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ListOutput lists the committed and the skipped files under dir without reading them.
+func ListOutput(dir string) (*Output, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, fmt.Errorf("job output directory: %w", err)
@@ -85,11 +99,6 @@ func ReadOutput(dir string) (*Output, error) {
 		return nil, fmt.Errorf("listing job output %s: %w", dir, err)
 	}
 	sort.Strings(out.Files)
-	for _, f := range out.Files {
-		if err := out.readFile(f); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
 }
 

@@ -155,3 +155,12 @@ func (j *audiencesJob) audit(finished bool) (*audit.Report, string, error) {
 	rep.Write(&b)
 	return rep, b.String(), nil
 }
+
+// committedFiles counts the part files the sink has committed so far.
+func (j *audiencesJob) committedFiles() (int, error) {
+	out, err := audit.ListOutput(filepath.Join(j.hostDir, "out"))
+	if err != nil {
+		return 0, err
+	}
+	return len(out.Files), nil
+}
