@@ -57,7 +57,7 @@ test-e2e-local: ## End-to-end test of the local cluster: up, pod DNS + API via S
 
 ##@ Run
 .PHONY: run
-run: ## From nothing to a RUNNING Flink job managed by weir on the local cluster (cold ~45 min, warm ~1-2 min).
+run: ## From nothing to a RUNNING Flink job managed by weir on the local cluster (cold ~30 min, warm ~1-2 min).
 	hack/install-deps.sh
 	$(MAKE) build
 	$(WEIR) demo --data-dir $(WEIR_DATA_DIR)
