@@ -29,9 +29,15 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	if desired == nil { // invalid and nothing valid deployed before: wait for a fix
 		return ctrl.Result{}, r.summarize(ctx, dep)
 	}
-	lastReconciled, _, err := dep.LastReconciledSpec()
+	lastReconciled, meta, err := dep.LastReconciledSpec()
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("while reading lastReconciledSpec: %w", err)
+	}
+	if rolledBackUnchanged(dep, lastReconciled, meta) {
+		// As in FKO, a spec that was rolled back is not tried again until the user changes
+		// it: the cluster keeps running the last stable spec, which the rollback recorded
+		// with the generation of the spec that failed.
+		desired = lastReconciled
 	}
 	lastStable, err := dep.LastStableSpec()
 	if err != nil {
@@ -202,4 +208,11 @@ func (r *FlinkDeploymentReconciler) reportBlocked(ctx context.Context, dep *v1be
 		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, reason)
 	}
 	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.Error = e })
+}
+
+// rolledBackUnchanged says whether the deployment was rolled back and its spec has not been
+// edited since: the rollback's record carries the generation of the spec that failed.
+func rolledBackUnchanged(dep *v1beta1.FlinkDeployment, last *v1beta1.FlinkDeploymentSpec, meta v1beta1.ReconciliationMetadata) bool {
+	return last != nil && dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationRolledBack &&
+		meta.Generation == dep.Generation
 }

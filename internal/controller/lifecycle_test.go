@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -318,4 +319,24 @@ func TestBrokenUpgradeRollsBackFromTheUpgradeSavepoint(t *testing.T) {
 	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Rollback") {
 		t.Errorf("no Rollback event:\n%s", ev)
 	}
+
+	// The failed spec is not tried again while it stays as it is (several reconciles pass,
+	// each poll of the status requeues one)...
+	for i := 0; i < 5; i++ {
+		time.Sleep(time.Second)
+		if c := flinkConf(t, ns, name); strings.Contains(c, "DoesNotExist") {
+			t.Fatal("the rolled-back spec was deployed again")
+		}
+		if d := getDeployment(t, ns, name); d.Status.ReconciliationStatus.State != v1beta1.ReconciliationRolledBack {
+			t.Fatalf("reconciliation %s after the rollback, want ROLLED_BACK (error %q)", d.Status.ReconciliationStatus.State, d.Status.Error)
+		}
+	}
+	// ...but a new edit of the spec is an upgrade again.
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.EntryClass = "org.example.Fixed" })
+	waitFor(t, "the fixed spec deployed", func() error {
+		if c := flinkConf(t, ns, name); !strings.Contains(c, "org.example.Fixed") {
+			return fmt.Errorf("lifecycle %s", getDeployment(t, ns, name).Status.LifecycleState)
+		}
+		return nil
+	})
 }
