@@ -34,6 +34,9 @@ func (c *Clients) Diagnose(ctx context.Context, key types.NamespacedName, logLin
 	} else {
 		fmt.Fprintf(&b, "--- last %d log lines of JobManager pod %s:\n%s\n", logLines, pod, strings.TrimRight(logs, "\n"))
 	}
+	if prev, err := c.PreviousJobManagerLogs(ctx, key, logLines); err == nil && prev != "" {
+		fmt.Fprintf(&b, "--- JobManager container before its last restart: %s\n", prev)
+	}
 	return b.String()
 }
 

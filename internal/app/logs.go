@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,6 +48,35 @@ func (c *Clients) JobManagerLogs(ctx context.Context, key types.NamespacedName, 
 		return "", pod.Name, fmt.Errorf("logs of %s: %w", pod.Name, err)
 	}
 	return string(raw), pod.Name, nil
+}
+
+// PreviousJobManagerLogs returns the last lines the JobManager container wrote before its
+// last restart, with how it ended; empty when it has not restarted. A crash-looping
+// JobManager's reason is there, not in the current container's log.
+func (c *Clients) PreviousJobManagerLogs(ctx context.Context, key types.NamespacedName, tail int64) (string, error) {
+	pod, err := c.JobManagerPod(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	name := jobManagerContainer(pod)
+	var ended string
+	for _, cs := range pod.Status.ContainerStatuses {
+		if t := cs.LastTerminationState.Terminated; cs.Name == name && cs.RestartCount > 0 && t != nil {
+			ended = fmt.Sprintf("restarted %d time(s); last exit code %d (%s) at %s", cs.RestartCount, t.ExitCode, t.Reason, t.FinishedAt.UTC().Format("15:04:05"))
+		}
+	}
+	if ended == "" {
+		return "", nil
+	}
+	opts := &corev1.PodLogOptions{Container: name, Previous: true}
+	if tail > 0 {
+		opts.TailLines = &tail
+	}
+	raw, err := c.Core.CoreV1().Pods(key.Namespace).GetLogs(pod.Name, opts).DoRaw(ctx)
+	if err != nil {
+		return ended + fmt.Sprintf("\n(previous logs of %s: %v)", pod.Name, err), nil
+	}
+	return ended + "\n" + strings.TrimRight(string(raw), "\n"), nil
 }
 
 // StreamJobManagerLogs copies the JobManager log to w, following it when follow is set.
