@@ -144,6 +144,20 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 			return pollTeardown, err
 		}
 	}
+	if target.Job != nil && a.UpgradeMode != v1beta1.UpgradeModeLastState {
+		// As FKO: a job started from a savepoint (or empty) must not find the old job's graph
+		// and checkpoint pointers in HA metadata, or its JobManager would recover the old job
+		// as well, or refuse to start. The old job is stopped and its state is in the
+		// savepoint; last-state rollouts keep HA metadata, it is their state. Only before the
+		// first apply: a retried step must not wipe the new job's HA data.
+		err := r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: resources.Names(dep.Name).JobManager}, &appsv1.Deployment{})
+		if apierrors.IsNotFound(err) {
+			err = r.deleteHAData(ctx, dep)
+		}
+		if err != nil {
+			return 0, err
+		}
+	}
 	jobID := dep.Status.JobStatus.JobID
 	if target.Job != nil && (a.UpgradeMode != v1beta1.UpgradeModeLastState || jobID == "") {
 		jobID = deterministicJobID(string(dep.UID), dep.Status.ReconciliationStatus.ReconciliationTimestamp)

@@ -84,6 +84,7 @@ func TestSavepointUpgradeRestoresFromTheStopSavepoint(t *testing.T) {
 		t.Fatalf("no fixed job id in the config:\n%s", flinkConf(t, ns, name))
 	}
 
+	ha := haConfigMap(t, ns, name) // the old job's graph and checkpoint pointers
 	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" })
 	var d *v1beta1.FlinkDeployment
 	waitFor(t, "new JobManager restoring from the stop savepoint", func() error {
@@ -99,6 +100,9 @@ func TestSavepointUpgradeRestoresFromTheStopSavepoint(t *testing.T) {
 	})
 	if calls := flink.callsTo(url); len(calls) != 1 || !strings.HasSuffix(calls[0], "/stop") {
 		t.Fatalf("want exactly one stop-with-savepoint, got %v", calls)
+	}
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(ha), &corev1.ConfigMap{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the old job's HA metadata survived a savepoint upgrade (err=%v): the new JobManager would recover the old job", err)
 	}
 	sp := d.Status.JobStatus.UpgradeSavepointPath
 	if !strings.HasPrefix(sp, "file:///flink-data/savepoints/savepoint-") {
