@@ -71,10 +71,21 @@ func probeOnce(ctx context.Context, l Layout, d Daemon) error {
 
 // exitedError is a daemon that died before it was ready; the log tail
 // usually names the reason.
-type exitedError struct{ name, log, tail string }
+type exitedError struct{ name, how, log, tail string }
 
 func (e *exitedError) Error() string {
-	return fmt.Sprintf("%s exited during start-up; last log lines (%s):\n%s", e.name, e.log, e.tail)
+	return fmt.Sprintf("%s exited during start-up (%s); last log lines (%s):\n%s", e.name, e.how, e.log, e.tail)
+}
+
+// daemonExited says whether d's recorded process has ended. For a daemon this process
+// started, its reaped exit is the answer; /proc is only consulted for daemons an earlier
+// `weir local up` started.
+func daemonExited(l Layout, d Daemon) (bool, string) {
+	pid, running := pidState(l, d)
+	if c, ours := child(pid); ours {
+		return c.exited, c.status
+	}
+	return !running, "no longer running"
 }
 
 // waitReady polls d until it is ready, failing fast (with its log tail) if the
@@ -83,8 +94,8 @@ func waitReady(ctx context.Context, l Layout, d Daemon, timeout time.Duration) e
 	deadline := time.Now().Add(timeout)
 	var last error
 	for {
-		if _, running := pidState(l, d); !running {
-			return &exitedError{name: d.Name, log: l.LogFile(d.Name), tail: logTail(l, d.Name, 15)}
+		if exited, how := daemonExited(l, d); exited {
+			return &exitedError{name: d.Name, how: how, log: l.LogFile(d.Name), tail: logTail(l, d.Name, 15)}
 		}
 		if last = probeOnce(ctx, l, d); last == nil {
 			return nil

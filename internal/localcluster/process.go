@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -79,9 +80,38 @@ func startDaemon(l Layout, d Daemon, env []string) (int, error) {
 		_ = cmd.Process.Kill()
 		return 0, err
 	}
-	// Reap it if it dies while we are still running, so alive() sees the exit.
-	go func() { _ = cmd.Wait() }()
+	// Reap it if it dies while we are still running, and remember how it ended: start-up
+	// checks then know a child's exit for certain instead of inferring it from /proc.
+	children.Store(pid, childState{})
+	go func() {
+		err := cmd.Wait()
+		children.Store(pid, childState{exited: true, status: exitStatus(err)})
+	}()
 	return pid, nil
+}
+
+// children maps the PID of each daemon this process started to its childState.
+var children sync.Map
+
+type childState struct {
+	exited bool
+	status string // "exit status 1", "signal: killed", ...
+}
+
+// child reports whether pid is a daemon this process started, and its state.
+func child(pid int) (childState, bool) {
+	v, ok := children.Load(pid)
+	if !ok {
+		return childState{}, false
+	}
+	return v.(childState), true
+}
+
+func exitStatus(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
 }
 
 // stopPID sends SIGTERM, waits up to grace, then SIGKILLs.
