@@ -56,10 +56,12 @@ func withMode(spec *v1beta1.FlinkDeploymentSpec, mode v1beta1.UpgradeMode) *v1be
 // recordSpec writes spec as lastReconciledSpec with the given reconciliation state.
 func (r *FlinkDeploymentReconciler) recordSpec(ctx context.Context, dep *v1beta1.FlinkDeployment,
 	spec *v1beta1.FlinkDeploymentSpec, state v1beta1.ReconciliationState, mutate func(*v1beta1.FlinkDeploymentStatus)) error {
-	// firstDeployment stays true while the first spec is retried, so that a retry writes the
-	// same record, keeps the rollout's timestamp and hence its deterministic job id.
+	// firstDeployment stays true while the first rollout is retried, so that a retry writes
+	// the same record, keeps the rollout's timestamp and hence its deterministic job id. Once
+	// that rollout is done a job has run, and no later record may claim there is no state.
 	first := dep.Status.ReconciliationStatus.LastReconciledSpec == ""
-	if prev, meta, err := dep.LastReconciledSpec(); err == nil && prev != nil && meta.FirstDeployment {
+	if prev, meta, err := dep.LastReconciledSpec(); err == nil && prev != nil && meta.FirstDeployment &&
+		dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading {
 		if same, _ := sameSpec(prev, spec); same {
 			first = true
 		}

@@ -125,6 +125,7 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 		DeployedSpecCurrent:  obs.deployedHash != "" && obs.deployedHash == specHash(running),
 		HAMetadata:           obs.haMetadata,
 		Reconciliation:       st.ReconciliationStatus.State,
+		FirstDeployment:      firstDeployment(st.ReconciliationStatus.LastReconciledSpec),
 		ReconciledAt:         time.UnixMilli(st.ReconciliationStatus.ReconciliationTimestamp),
 		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
 		Health:               lifecycle.EvaluateHealth(healthSamples(&st), checkpointing(running), now, opts),

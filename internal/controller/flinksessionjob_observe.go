@@ -98,6 +98,7 @@ func sessionFacts(job *v1beta1.FlinkSessionJob, obs sessionObserved) lifecycle.S
 	f := lifecycle.SessionJobObserved{
 		ClusterReady:         obs.flink != nil,
 		Reconciliation:       rs.State,
+		FirstDeployment:      firstDeployment(rs.LastReconciledSpec),
 		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
 		LastCheckpointPath:   obs.lastCheckpoint,
 	}

@@ -3,6 +3,7 @@ package controller
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"sort"
 	"strconv"
 
@@ -88,4 +89,13 @@ func markReconciled(rs *v1beta1.ReconciliationStatus, serialized string, state v
 		rs.ReconciliationTimestamp = now
 	}
 	rs.LastReconciledSpec, rs.State = serialized, state
+}
+
+// firstDeployment reads resource_metadata.firstDeployment of a recorded spec: true while
+// the resource's first rollout is recorded and not yet superseded.
+func firstDeployment(recorded string) bool {
+	var rec struct {
+		Meta v1beta1.ReconciliationMetadata `json:"resource_metadata"`
+	}
+	return recorded != "" && json.Unmarshal([]byte(recorded), &rec) == nil && rec.Meta.FirstDeployment
 }

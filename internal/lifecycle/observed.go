@@ -21,6 +21,9 @@ type Observed struct {
 	HAMetadata bool
 	// Reconciliation is status.reconciliationStatus.state.
 	Reconciliation v1beta1.ReconciliationState
+	// FirstDeployment: the rollout in progress is the resource's first; no job ran before
+	// it, so there is no state to carry and none is missing.
+	FirstDeployment bool
 	// ReconciledAt is when the last reconciled spec was recorded (upgrade/deploy start).
 	ReconciledAt time.Time
 	// UpgradeSavepointPath is jobStatus.upgradeSavepointPath: the savepoint the stop step of

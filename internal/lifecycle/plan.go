@@ -191,6 +191,8 @@ func continueRollout(in Input, target *v1beta1.FlinkDeploymentSpec, what string)
 	case restore != "":
 		a.RestoreFrom = restore
 		a.Reason = fmt.Sprintf("%s: deploying from savepoint %s", what, restore)
+	case o.FirstDeployment && what == "upgrade": // a retried first deployment: no state yet
+		a.Reason = "first deployment: deploying (nothing to restore)"
 	case mode == v1beta1.UpgradeModeSavepoint && in.Options.LastStateFallback && haUsable:
 		a.UpgradeMode = v1beta1.UpgradeModeLastState
 		a.Reason = what + ": no savepoint was taken (the job stopped first); recovering from HA metadata (last-state)"

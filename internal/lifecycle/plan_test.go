@@ -152,6 +152,18 @@ func TestPlan(t *testing.T) {
 			noHA(o)
 			o.LastSavepoint = &Snapshot{Path: "s3://b/sp-old", Time: t0.Add(-time.Hour)}
 		})), ActionBlocked, "", "", "refusing to start from empty state"},
+		{"upgrading: a retried first deployment needs no state (savepoint)", mk(spec(sp), spec(sp), obs(func(o *Observed) {
+			upgrading(o)
+			jmMissing(o)
+			noHA(o)
+			o.FirstDeployment = true
+		})), ActionDeploy, sp, "", "first deployment"},
+		{"upgrading: a retried first deployment needs no state (last-state)", mk(spec(ls), spec(ls), obs(func(o *Observed) {
+			upgrading(o)
+			jmMissing(o)
+			noHA(o)
+			o.FirstDeployment = true
+		})), ActionDeploy, ls, "", "first deployment"},
 		{"upgrading: no savepoint but HA metadata", mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, ls, "", "HA metadata"},
 		{"upgrading last-state", mk(spec(ls), spec(ls), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, ls, "", "last-state"},
 		{"upgrading last-state without HA is blocked", mk(spec(ls), spec(ls), obs(func(o *Observed) { upgrading(o); jmMissing(o); noHA(o) })), ActionBlocked, "", "", "Manual restore"},

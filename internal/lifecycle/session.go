@@ -16,7 +16,10 @@ type SessionJobObserved struct {
 	// know it (never submitted, or lost with a session cluster that had no HA).
 	Job            *JobFacts
 	Reconciliation v1beta1.ReconciliationState
-	ReconciledAt   time.Time
+	// FirstDeployment: the submission in progress is the job's first; there is no state to
+	// carry and none is missing.
+	FirstDeployment bool
+	ReconciledAt    time.Time
 	// UpgradeSavepointPath is the savepoint the stop step of an upgrade/suspend produced.
 	UpgradeSavepointPath string
 	// LastCheckpointPath is the newest retained completed checkpoint of the job, the
@@ -177,8 +180,11 @@ func continueSessionRollout(in SessionJobInput) Action {
 		return Action{Kind: ActionWait, Reason: "upgrade: waiting for session cluster " + in.LastReconciled.DeploymentName}
 	}
 	path, reason, ok := sessionRestore(o, mode)
-	if o.UpgradeSavepointPath != "" { // a savepoint taken or chosen (redeploy) for this rollout
+	switch {
+	case o.UpgradeSavepointPath != "": // a savepoint taken or chosen (redeploy) for this rollout
 		path, reason, ok = o.UpgradeSavepointPath, "restoring from savepoint "+o.UpgradeSavepointPath, true
+	case o.FirstDeployment: // a retried first submission (initialSavepointPath is recorded above)
+		path, reason, ok = "", "first submission, nothing to restore", true
 	}
 	if !ok {
 		return Action{Kind: ActionBlocked, Reason: "upgrade: " + reason}

@@ -75,6 +75,11 @@ func TestPlanSessionJob(t *testing.T) {
 			o.Reconciliation = v1beta1.ReconciliationUpgrading
 			o.Job.State = "FINISHED"
 		}), nil, ActionBlocked, "", "", "refusing"},
+		{"upgrading: a retried first submission needs no state", sessionJob(sp), sessionJob(sp), so(func(o *SessionJobObserved) {
+			o.Reconciliation = v1beta1.ReconciliationUpgrading
+			o.FirstDeployment = true
+			o.Job = nil // the first submit failed before Flink had the job
+		}), nil, ActionDeploy, sp, "", "first submission"},
 		{"job lost by the session cluster, checkpoint known", sessionJob(sp), sessionJob(sp), so(func(o *SessionJobObserved) { o.Job = nil; o.LastCheckpointPath = "s3://b/chk-7" }), nil, ActionDeploy, ls, "s3://b/chk-7", "gone"},
 		{"job lost, nothing known, stateful: blocked", sessionJob(sp), sessionJob(sp), so(func(o *SessionJobObserved) { o.Job = nil }), nil, ActionBlocked, "", "", "Manual restore"},
 		{"job lost, stateless resubmits", sessionJob(sl), sessionJob(sl), so(func(o *SessionJobObserved) { o.Job = nil }), nil, ActionDeploy, sl, "", ""},
