@@ -364,6 +364,17 @@ func (l *lifecycleRun) brokenUpgradeRollsBack() {
 			l.t.Errorf("rolled-back JobManager still runs the broken entry class: %v", jm.Spec.Template.Spec.Containers[0].Args)
 		}
 	}
+	// The user fixes the spec back to what runs: nothing to roll out, the job keeps running.
+	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.EntryClass = l.job.deployment().Spec.Job.EntryClass })
+	l.eventually("the fixed spec observed", func() error {
+		if d := l.get(); d.Status.ObservedGeneration != d.Generation {
+			return fmt.Errorf("observed generation %d of %d", d.Status.ObservedGeneration, d.Generation)
+		}
+		return nil
+	})
+	if after := l.onlyJob(); after.ID != job.ID {
+		l.t.Errorf("fixing the spec back to the running one restarted the job (%s -> %s)", job.ID, after.ID)
+	}
 }
 
 // killOperator deletes the operator pod at once; its Deployment starts a new one.
@@ -528,7 +539,8 @@ func (l *lifecycleRun) runToEnd() {
 	for {
 		// The old job also ends FINISHED when it stops with its savepoint; wait for the new one.
 		d := l.get()
-		if d.Status.JobStatus.State == "FINISHED" && d.Status.JobStatus.JobID != before.ID {
+		if d.Status.JobStatus.State == "FINISHED" && d.Status.JobStatus.JobID != before.ID &&
+			d.Status.ReconciliationStatus.State == v1beta1.ReconciliationDeployed {
 			l.t.Logf("job finished: lifecycle %s", d.Status.LifecycleState)
 			break
 		}
