@@ -94,8 +94,6 @@ func markReconciled(rs *v1beta1.ReconciliationStatus, serialized string, state v
 // firstDeployment reads resource_metadata.firstDeployment of a recorded spec: true while
 // the resource's first rollout is recorded and not yet superseded.
 func firstDeployment(recorded string) bool {
-	var rec struct {
-		Meta v1beta1.ReconciliationMetadata `json:"resource_metadata"`
-	}
-	return recorded != "" && json.Unmarshal([]byte(recorded), &rec) == nil && rec.Meta.FirstDeployment
+	_, meta, ok, err := v1beta1.ReadSpecWithMeta[json.RawMessage](recorded)
+	return ok && err == nil && meta.FirstDeployment
 }
