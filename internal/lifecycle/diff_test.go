@@ -201,3 +201,19 @@ func TestDiffSessionJobParallelismUpgrades(t *testing.T) {
 		t.Fatalf("%v %v", d, err)
 	}
 }
+
+func TestDiffSessionJobHidesArgsAndSensitiveConf(t *testing.T) {
+	old := &v1beta1.FlinkSessionJobSpec{DeploymentName: "s", Job: &v1beta1.JobSpec{JarURI: "https://x/j.jar", Args: []string{"--token", "t0ps3cret"}}}
+	new := old.DeepCopy()
+	new.Job.Args = []string{"--token", "t0ps3cret2"}
+	new.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{"kafka.sasl.jaas.config": "t0ps3cret"})
+	d, err := DiffSessionJob(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.String()
+	if strings.Contains(s, "t0ps3cret") || !strings.Contains(s, "job.args changed") ||
+		!strings.Contains(s, "flinkConfiguration.kafka.sasl.jaas.config: (unset) -> ******") {
+		t.Errorf("session job diff %q", s)
+	}
+}
