@@ -115,7 +115,8 @@ func flattenInto(out map[string]string, prefix string, node map[string]any) erro
 			return fmt.Errorf("flinkConfiguration key %q: %w", full, err)
 		}
 		if prev, dup := out[full]; dup && prev != s {
-			return fmt.Errorf("flinkConfiguration key %q is set twice, to %q and %q", full, prev, s)
+			// Only the key: the values may be secrets, and this message reaches status.error.
+			return fmt.Errorf("flinkConfiguration key %q is set twice (flat and nested) to different values", full)
 		}
 		out[full] = s
 	}

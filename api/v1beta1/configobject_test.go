@@ -3,6 +3,7 @@ package v1beta1
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -78,4 +79,17 @@ func FuzzConfigObject(f *testing.F) {
 		}
 		_, _ = c.Flatten()
 	})
+}
+
+// The conflict message reaches status.error and an Event: it names the key, never the values.
+func TestConfigObjectConflictNamesOnlyTheKey(t *testing.T) {
+	var c ConfigObject
+	if err := json.Unmarshal([]byte(`{"s3.secret-key":"flat-value","s3":{"secret-key":"nested-value"}}`), &c); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Flatten()
+	if err == nil || strings.Contains(err.Error(), "flat-value") || strings.Contains(err.Error(), "nested-value") ||
+		!strings.Contains(err.Error(), `"s3.secret-key"`) {
+		t.Fatalf("conflict error: %v", err)
+	}
 }

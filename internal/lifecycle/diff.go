@@ -4,11 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"regexp"
 	"sort"
 	"strings"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/redact"
 )
 
 // DiffType is how disruptive a spec change is; larger values win when several fields change.
@@ -46,6 +46,26 @@ type Change struct {
 	Path     string
 	Type     DiffType
 	Old, New string // rendered values; secrets redacted; "" when absent
+	// OnlyChanged: the values are never shown (job.args), only that they changed.
+	OnlyChanged bool
+	// Env names the pod environment variables whose values changed (shown by name only).
+	Env []string
+}
+
+// String renders one change, e.g. "job.parallelism: 1 -> 2" or "job.args changed".
+func (c Change) String() string {
+	if c.OnlyChanged {
+		return c.Path + " changed"
+	}
+	env := ""
+	if len(c.Env) > 0 {
+		env = "env " + strings.Join(c.Env, ", ") + " changed"
+		if c.Old == c.New {
+			return c.Path + ": " + env
+		}
+		env = " (" + env + ")"
+	}
+	return fmt.Sprintf("%s: %s -> %s%s", c.Path, orNone(c.Old), orNone(c.New), env)
 }
 
 // SpecDiff is the classified difference between two specs.
@@ -74,7 +94,7 @@ func (d SpecDiff) String() string {
 	}
 	parts := make([]string, len(d.Changes))
 	for i, c := range d.Changes {
-		parts[i] = fmt.Sprintf("%s: %s -> %s", c.Path, orNone(c.Old), orNone(c.New))
+		parts[i] = c.String()
 	}
 	return d.Type.String() + " change(s) detected: " + strings.Join(parts, ", ")
 }
@@ -149,7 +169,7 @@ func diffSpecs[S any](old, new *S, classifyPath func(string) DiffType) (SpecDiff
 	}
 	var changes []Change
 	walk("", a, b, func(path string, x, y any) {
-		changes = append(changes, Change{Path: path, Type: classifyPath(path), Old: render(path, x), New: render(path, y)})
+		changes = append(changes, describe(path, classifyPath(path), x, y))
 	})
 	sort.Slice(changes, func(i, j int) bool { return changes[i].Path < changes[j].Path })
 	d := SpecDiff{Changes: changes}
@@ -232,15 +252,38 @@ func join(path, k string) string {
 	return path + "." + k
 }
 
-var secretKey = regexp.MustCompile(`(?i)(password|secret|token|credential|access[.-]?key|private[.-]?key)`)
+// valuesNeverShown are paths whose values may hold credentials in any form (program
+// arguments), so a change to them is reported without values.
+var valuesNeverShown = map[string]bool{"job.args": true}
 
-// render shows a value in an event; configuration values that look like secrets are hidden.
-func render(path string, v any) string {
+// describe renders one changed leaf without secrets: sensitive flinkConfiguration values
+// (redact.IsSensitiveKey), job arguments and pod environment values are never shown.
+func describe(path string, t DiffType, x, y any) Change {
+	c := Change{Path: path, Type: t}
+	if valuesNeverShown[path] {
+		c.OnlyChanged = true
+		return c
+	}
+	if key, ok := strings.CutPrefix(path, "flinkConfiguration."); ok && redact.IsSensitiveKey(key) {
+		c.Old, c.New = hideIfSet(x), hideIfSet(y)
+		return c
+	}
+	c.Env = changedEnv(x, y)
+	c.Old, c.New = render(hideEnvValues(x)), render(hideEnvValues(y))
+	return c
+}
+
+func hideIfSet(v any) string {
 	if v == nil {
 		return ""
 	}
-	if strings.HasPrefix(path, "flinkConfiguration.") && secretKey.MatchString(path) {
-		return "***"
+	return redact.Hidden
+}
+
+// render shows a value in an event, cut to a readable length.
+func render(v any) string {
+	if v == nil {
+		return ""
 	}
 	if s, ok := v.(string); ok {
 		return s
@@ -251,4 +294,86 @@ func render(path string, v any) string {
 		s = s[:120] + "…"
 	}
 	return s
+}
+
+// hideEnvValues returns a copy of a JSON tree in which every value of an "env" list entry
+// (a container's environment in a pod template) is hidden.
+func hideEnvValues(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			if list, ok := e.([]any); ok && k == "env" {
+				hidden := make([]any, len(list))
+				for i, item := range list {
+					if m, ok := item.(map[string]any); ok {
+						if _, has := m["value"]; has {
+							mc := make(map[string]any, len(m))
+							for mk, mv := range m {
+								mc[mk] = mv
+							}
+							mc["value"] = redact.Hidden
+							item = mc
+						}
+					}
+					hidden[i] = item
+				}
+				out[k] = hidden
+				continue
+			}
+			out[k] = hideEnvValues(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = hideEnvValues(e)
+		}
+		return out
+	}
+	return v
+}
+
+// changedEnv names the environment variables (of any container in the tree) whose value or
+// source differs between x and y, sorted.
+func changedEnv(x, y any) []string {
+	a, b := map[string]string{}, map[string]string{}
+	collectEnv(x, a)
+	collectEnv(y, b)
+	var names []string
+	for n, v := range a {
+		if w, ok := b[n]; !ok || w != v {
+			names = append(names, n)
+		}
+	}
+	for n := range b {
+		if _, ok := a[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func collectEnv(v any, into map[string]string) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if list, ok := e.([]any); ok && k == "env" {
+				for _, item := range list {
+					if m, ok := item.(map[string]any); ok {
+						name, _ := m["name"].(string)
+						b, _ := json.Marshal(m)
+						into[name] = string(b)
+					}
+				}
+				continue
+			}
+			collectEnv(e, into)
+		}
+	case []any:
+		for _, e := range t {
+			collectEnv(e, into)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"reflect"
 	"strings"
 	"testing"
@@ -131,11 +132,56 @@ func TestDiffStringRedactsSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := d.String()
-	if strings.Contains(s, "hunter2") || !strings.Contains(s, "flinkConfiguration.s3.secret-key: (unset) -> ***") {
+	if strings.Contains(s, "hunter2") || !strings.Contains(s, "flinkConfiguration.s3.secret-key: (unset) -> ******") {
 		t.Errorf("event text %q", s)
 	}
 	if !strings.HasPrefix(s, "UPGRADE change(s) detected: ") || !strings.Contains(s, "http://minio:9000") {
 		t.Errorf("event text %q", s)
+	}
+}
+
+// No secret a user can write into the spec reaches the diff text: values of keys on Flink's
+// sensitive list (or weir's), job arguments and pod environment values.
+func TestDiffStringNeverShowsSecretsAnywhere(t *testing.T) {
+	const secret = "s3cr3t-v4lue"
+	spec := func(v string) *v1beta1.FlinkDeploymentSpec {
+		s := withConf(baseSpec(), "fs.azure.account.key.acct.blob.core.windows.net", v,
+			"metrics.reporter.dd.apikey", v, "properties.sasl.jaas.config", v,
+			"metrics.reporter.otel.exporter.http-headers", v, "pulsar.auth-params", v)
+		s.Job.Args = []string{"--password", v}
+		s.PodTemplate = &v1beta1.PodTemplate{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+			Name: "flink-main-container",
+			Env:  []corev1.EnvVar{{Name: "DB_PASSWORD", Value: v}, {Name: "PLAIN", Value: "same"}},
+		}}}}
+		return s
+	}
+	d, err := DiffDeployment(spec(secret+"-old"), spec(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.String()
+	if strings.Contains(s, secret) {
+		t.Fatalf("diff shows a secret: %s", s)
+	}
+	for _, want := range []string{
+		"job.args changed",
+		"podTemplate.spec.containers: env DB_PASSWORD changed",
+		"flinkConfiguration.metrics.reporter.dd.apikey: ****** -> ******",
+		"flinkConfiguration.pulsar.auth-params: ****** -> ******",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("diff %q lacks %q", s, want)
+		}
+	}
+	if len(d.Changes) != 7 || d.Type != DiffUpgrade {
+		t.Errorf("changes %v, type %s", d.Paths(), d.Type)
+	}
+	// A pod template change besides env shows the rest of the template, env values hidden.
+	other := spec(secret)
+	other.PodTemplate.Spec.Containers[0].Image = "custom:1"
+	d, _ = DiffDeployment(spec(secret+"-old"), other)
+	if s := d.String(); strings.Contains(s, secret) || !strings.Contains(s, "custom:1") || !strings.Contains(s, "(env DB_PASSWORD changed)") {
+		t.Errorf("diff %q", s)
 	}
 }
 
@@ -153,5 +199,21 @@ func TestDiffSessionJobParallelismUpgrades(t *testing.T) {
 	d, err := DiffSessionJob(old, new)
 	if err != nil || d.Type != DiffUpgrade || d.Paths()[0] != "job.parallelism" {
 		t.Fatalf("%v %v", d, err)
+	}
+}
+
+func TestDiffSessionJobHidesArgsAndSensitiveConf(t *testing.T) {
+	old := &v1beta1.FlinkSessionJobSpec{DeploymentName: "s", Job: &v1beta1.JobSpec{JarURI: "https://x/j.jar", Args: []string{"--token", "t0ps3cret"}}}
+	new := old.DeepCopy()
+	new.Job.Args = []string{"--token", "t0ps3cret2"}
+	new.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{"kafka.sasl.jaas.config": "t0ps3cret"})
+	d, err := DiffSessionJob(old, new)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.String()
+	if strings.Contains(s, "t0ps3cret") || !strings.Contains(s, "job.args changed") ||
+		!strings.Contains(s, "flinkConfiguration.kafka.sasl.jaas.config: (unset) -> ******") {
+		t.Errorf("session job diff %q", s)
 	}
 }

@@ -11,7 +11,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/controller"
@@ -22,9 +21,14 @@ import (
 type Options struct {
 	// Namespaces to watch; empty watches all.
 	Namespaces []string
-	// MetricsAddr serves Prometheus /metrics ("0" disables).
+	// MetricsAddr serves Prometheus /metrics over authenticated HTTPS ("0" disables).
 	MetricsAddr string
-	// ProbeAddr serves /healthz and /readyz.
+	// MetricsInsecure serves /metrics over plain HTTP without authentication, on a
+	// loopback MetricsAddr only (development).
+	MetricsInsecure bool
+	// MetricsCertDir holds tls.crt and tls.key for /metrics; empty uses a self-signed pair.
+	MetricsCertDir string
+	// ProbeAddr serves /healthz and /readyz (plain HTTP, for the kubelet's probes).
 	ProbeAddr string
 	// LeaderElection makes only one replica act at a time.
 	LeaderElection          bool
@@ -44,9 +48,13 @@ func NewScheme() *runtime.Scheme {
 // NewManager builds a manager with every weir reconciler registered.
 func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	scheme := NewScheme()
+	metrics, err := MetricsOptions(o)
+	if err != nil {
+		return nil, err
+	}
 	mo := ctrl.Options{
 		Scheme:                  scheme,
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		Metrics:                 metrics,
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "weir-operator.flink.apache.org",

@@ -48,6 +48,7 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 	requireE2E(t)
 	ctx := context.Background()
 	r, c := operatorCluster(t, ctx, "WEIR_E2E_OPERATOR_DATA_DIR")
+	createPropsSecret(t, ctx, c)
 
 	for _, tc := range []struct {
 		name string
@@ -128,6 +129,36 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 	getJSON(t, ctx, url+"/jobs/"+id, &job)
 	if job.ID != id || job.State != "RUNNING" {
 		t.Errorf("GET %s/jobs/%s: id %q state %q, want %s RUNNING", url, id, job.ID, job.State, id)
+	}
+	// A configuration value from a Secret, through the pod template's env and
+	// FLINK_PROPERTIES (docs/security.md), reaches the running JobManager.
+	var conf []struct{ Key, Value string }
+	getJSON(t, ctx, url+"/jobmanager/config", &conf)
+	var fromSecret string
+	for _, e := range conf {
+		if e.Key == propsKey {
+			fromSecret = e.Value
+		}
+	}
+	if fromSecret != propsValue {
+		t.Errorf("GET %s/jobmanager/config: %s = %q, want the Secret's %q", url, propsKey, fromSecret, propsValue)
+	}
+}
+
+// The Secret whose value appDeployment's pods read into Flink's configuration. The key is
+// not on Flink's sensitive list, so the REST API shows its value.
+const (
+	propsSecret = "e2e-flink-props"
+	propsKey    = "weir.e2e.from-pod-env"
+	propsValue  = "value-from-the-secret"
+)
+
+func createPropsSecret(t *testing.T, ctx context.Context, c *app.Clients) {
+	t.Helper()
+	s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: propsSecret, Namespace: e2eNamespace},
+		StringData: map[string]string{"value": propsValue}}
+	if _, err := c.Core.CoreV1().Secrets(e2eNamespace).Create(ctx, s, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
 	}
 }
 
@@ -225,6 +256,14 @@ func appDeployment(name string, mode v1beta1.DeploymentMode) *v1beta1.FlinkDeplo
 		// it for a main class (examples/standalone.yaml names it too).
 		d.Spec.Job.EntryClass = "org.apache.flink.streaming.examples.statemachine.StateMachineExample"
 	}
+	d.Spec.PodTemplate = &v1beta1.PodTemplate{Spec: corev1.PodSpec{Containers: []corev1.Container{{
+		Name: "flink-main-container",
+		Env: []corev1.EnvVar{
+			{Name: "FROM_SECRET", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: propsSecret}, Key: "value"}}},
+			{Name: "FLINK_PROPERTIES", Value: propsKey + ": $(FROM_SECRET)"},
+		},
+	}}}}
 	return d
 }
 
