@@ -100,10 +100,11 @@ test-flinkconf: ## Real Flink 1.20 and 2.3 read weir's config files and log4j de
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/
 
 .PHONY: fuzz
-fuzz: ## Short fuzz runs over the validator and config parsing.
+fuzz: ## Short fuzz runs over decoding, the validator and config parsing.
 	$(GO) test -run '^$$' -fuzz '^FuzzConfigObject$$' -fuzztime 20s ./api/v1beta1
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateDeployment$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/validation
 	$(GO) test -run '^$$' -fuzz '^FuzzValidateSessionJob$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/validation
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/validation
 	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/resources
 
 ##@ Images

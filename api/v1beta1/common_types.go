@@ -69,6 +69,11 @@ type PodTemplate struct {
 	ObjectMeta metav1.ObjectMeta `json:"metadata,omitempty"`
 	// +optional
 	Spec corev1.PodSpec `json:"spec,omitempty"`
+
+	// raw is the JSON as written when it did not decode cleanly, and problems says why
+	// (see podtemplate_decode.go); both are empty for a template that decoded cleanly.
+	raw      string
+	problems []string
 }
 
 // IngressSpec asks for an Ingress in front of the Flink UI.

@@ -11,6 +11,13 @@ func checkPodTemplate(p *problems, field string, t *v1beta1.PodTemplate) {
 	if t == nil {
 		return
 	}
+	if problems := t.DecodeProblems(); len(problems) > 0 {
+		// The rest of the template is incomplete; the checks below would only add noise.
+		for _, m := range problems {
+			p.add("%s: %s", field, m)
+		}
+		return
+	}
 	if t.Kind != "" && t.Kind != "Pod" {
 		p.add("%s.kind is %q; a pod template is a Pod (or leave kind out)", field, t.Kind)
 	}
