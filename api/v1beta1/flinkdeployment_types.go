@@ -1,7 +1,6 @@
 package v1beta1
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -46,11 +45,12 @@ type FlinkDeploymentSpec struct {
 
 // JobManagerSpec sizes the JobManager.
 type JobManagerSpec struct {
-	// Resource is FKO's short form; Resources (a ResourceRequirements) wins when both are set.
+	// Resource is FKO's short form; Resources (requests/limits, amounts kept as written)
+	// wins when both are set.
 	// +optional
 	Resource *Resource `json:"resource,omitempty"`
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas above 1 need HA.
 	// +optional
 	Replicas int32 `json:"replicas,omitempty"`
@@ -66,7 +66,7 @@ type TaskManagerSpec struct {
 	// +optional
 	Resource *Resource `json:"resource,omitempty"`
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas of TaskManagers; by default ceil(parallelism / slots).
 	// +optional
 	Replicas *int32 `json:"replicas,omitempty"`
