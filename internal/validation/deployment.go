@@ -56,6 +56,7 @@ func Deployment(d *v1beta1.FlinkDeployment) error {
 	}
 	checkJobManager(&p, spec, conf)
 	checkTaskManager(&p, spec, conf)
+	checkMemory(&p, spec, conf)
 	if spec.Job != nil {
 		checkJob(&p, spec.Job, spec.TaskManager, conf, "spec.job")
 		checkDeploymentJarURI(&p, spec)
