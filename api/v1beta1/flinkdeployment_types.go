@@ -53,6 +53,8 @@ type JobManagerSpec struct {
 	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas above 1 need HA.
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Replicas int32 `json:"replicas,omitempty"`
 	// +optional
 	// +kubebuilder:validation:Schemaless
@@ -69,6 +71,8 @@ type TaskManagerSpec struct {
 	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas of TaskManagers; by default ceil(parallelism / slots).
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Replicas *int32 `json:"replicas,omitempty"`
 	// +optional
 	// +kubebuilder:validation:Schemaless
@@ -82,6 +86,8 @@ type TaskManagerInfo struct {
 	// +optional
 	LabelSelector string `json:"labelSelector,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Replicas int32 `json:"replicas,omitempty"`
 }
 
