@@ -14,8 +14,8 @@ import (
 
 // Flink's memory model, as its start scripts derive it from the total process size, with
 // Flink's defaults; the user's own flinkConfiguration values win. A process size that leaves
-// a negative remainder is refused by Flink (or, for a JobManager heap of zero, by the JVM)
-// before any pod could run, so weir refuses it up front. Nothing smaller is rejected.
+// a negative remainder is refused by Flink (or, for a JobManager heap under a few MiB, by the
+// JVM) before any pod could run, so weir refuses it up front. Nothing else is rejected.
 type memoryPart struct {
 	name, key string
 	def       int64 // bytes
@@ -30,6 +30,10 @@ type memoryRange struct {
 }
 
 const mib = int64(1) << 20
+
+// jvmMinHeap is the smallest heap a JobManager JVM starts with: Flink itself accepts any
+// positive heap, but Java 17 refuses -Xmx2m ("Too small maximum heap") and starts at 3m.
+const jvmMinHeap = 3 * mib
 
 var (
 	jmFixed = []memoryPart{
@@ -178,9 +182,9 @@ func checkMemory(p *problems, spec *v1beta1.FlinkDeploymentSpec, c flinkconf.Con
 	if c[flinkconf.KeyJMFlinkMemory] == "" && c[flinkconf.KeyJMHeapMemory] == "" {
 		if b, field, ok := processMemory("jobManager", jmRes, jmShort, c, flinkconf.KeyJMMemory); ok {
 			m := &memoryModel{c: c, ok: true}
-			if heap := jobManagerHeap(m, b); m.ok && heap <= 0 {
-				p.add("%s is too small for a JobManager: Flink's %s leave no JVM heap; %s",
-					field, partsList(m, b, jmOverhead, jmFixed...), atLeast(m, jobManagerHeap, 1))
+			if heap := jobManagerHeap(m, b); m.ok && heap < jvmMinHeap {
+				p.add("%s is too small for a JobManager: Flink's %s leave no room for the JVM heap (at least %s); %s",
+					field, partsList(m, b, jmOverhead, jmFixed...), human(jvmMinHeap), atLeast(m, jobManagerHeap, jvmMinHeap))
 			}
 		}
 	}

@@ -25,10 +25,10 @@ func TestMemoryLeavesRoomForFlink(t *testing.T) {
 		{name: "defaults are fine", jm: okJM, tm: okTM},
 		{name: "FKO basic 2048m in resources", jm: `resources: {requests: {memory: "2048m"}}`, tm: `resources: {requests: {memory: "2048m"}}`},
 		{name: "examples' smallest sizes", jm: `resource: {memory: "1024m"}`, tm: `resource: {memory: "1024m"}`},
-		// JobManager: metaspace 256m + overhead 192m + off-heap 128m = 576m, and a heap above it.
-		{name: "jm 577m is the least", jm: `resource: {memory: 577m}`, tm: okTM},
-		{name: "jm 576m leaves no heap", jm: `resource: {memory: 576m}`, tm: okTM,
-			expect: `spec.jobManager.resource.memory "576m" is too small for a JobManager: Flink's JVM metaspace 256m, off-heap 128m, JVM overhead 192m leave no JVM heap; use at least 577m`},
+		// JobManager: metaspace 256m + overhead 192m + off-heap 128m = 576m, and a heap of 3m.
+		{name: "jm 579m is the least", jm: `resource: {memory: 579m}`, tm: okTM},
+		{name: "jm 578m leaves too small a heap", jm: `resource: {memory: 578m}`, tm: okTM,
+			expect: `spec.jobManager.resource.memory "578m" is too small for a JobManager: Flink's JVM metaspace 256m, off-heap 128m, JVM overhead 192m leave no room for the JVM heap (at least 3m); use at least 579m`},
 		{name: "jm 2 bytes", jm: `resources: {requests: {memory: "2"}}`, tm: okTM,
 			expect: `spec.jobManager.resources.requests.memory "2" is too small for a JobManager`},
 		{name: "jm 100m in resources limits", jm: `resources: {limits: {memory: 100m}}`, tm: okTM,
@@ -37,7 +37,7 @@ func TestMemoryLeavesRoomForFlink(t *testing.T) {
 			expect: `flinkConfiguration jobmanager.memory.process.size "500m" is too small for a JobManager`},
 		{name: "jm smaller metaspace lets 400m run", conf: `jobmanager.memory.jvm-metaspace.size: 64m`, jm: `resource: {memory: 400m}`, tm: okTM},
 		{name: "jm bigger overhead", conf: `jobmanager.memory.jvm-overhead.min: 1g, jobmanager.memory.jvm-overhead.max: 1g`, jm: okJM, tm: okTM,
-			expect: `JVM overhead 1g leave no JVM heap; use at least 1409m`},
+			expect: `JVM overhead 1g leave no room for the JVM heap (at least 3m); use at least 1411m`},
 		{name: "jm heap set: Flink derives otherwise", conf: `jobmanager.memory.heap.size: 64m`, jm: `resource: {memory: 500m}`, tm: okTM},
 		// TaskManager: 448m of metaspace and overhead; of the rest 40% managed, network at
 		// least 64m and 256m of framework memory: total Flink memory of 533⅓m, process 982m.
