@@ -13,6 +13,8 @@ type JobSpec struct {
 	JarURI string `json:"jarURI,omitempty"`
 	// Parallelism of the job; 0 means the cluster default.
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Parallelism int32 `json:"parallelism,omitempty"`
 	// EntryClass is the fully qualified main class.
 	// +optional

@@ -1,7 +1,6 @@
 package v1beta1
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -46,13 +45,16 @@ type FlinkDeploymentSpec struct {
 
 // JobManagerSpec sizes the JobManager.
 type JobManagerSpec struct {
-	// Resource is FKO's short form; Resources (a ResourceRequirements) wins when both are set.
+	// Resource is FKO's short form; Resources (requests/limits, amounts kept as written)
+	// wins when both are set.
 	// +optional
 	Resource *Resource `json:"resource,omitempty"`
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas above 1 need HA.
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Replicas int32 `json:"replicas,omitempty"`
 	// +optional
 	// +kubebuilder:validation:Schemaless
@@ -66,9 +68,11 @@ type TaskManagerSpec struct {
 	// +optional
 	Resource *Resource `json:"resource,omitempty"`
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *ResourceRequirements `json:"resources,omitempty"`
 	// Replicas of TaskManagers; by default ceil(parallelism / slots).
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Replicas *int32 `json:"replicas,omitempty"`
 	// +optional
 	// +kubebuilder:validation:Schemaless
@@ -82,6 +86,8 @@ type TaskManagerInfo struct {
 	// +optional
 	LabelSelector string `json:"labelSelector,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Replicas int32 `json:"replicas,omitempty"`
 }
 

@@ -38,6 +38,8 @@ type FlinkStateSnapshotSpec struct {
 	Checkpoint *CheckpointSpec `json:"checkpoint,omitempty"`
 	// BackoffLimit is how many failed triggers are retried; -1 (default) retries forever.
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	BackoffLimit *int32 `json:"backoffLimit,omitempty"`
 }
 
@@ -56,6 +58,8 @@ type FlinkStateSnapshotStatus struct {
 	// +optional
 	Error string `json:"error,omitempty"`
 	// +optional
+	// +kubebuilder:validation:Minimum=-2147483648
+	// +kubebuilder:validation:Maximum=2147483647
 	Failures int32 `json:"failures,omitempty"`
 }
 

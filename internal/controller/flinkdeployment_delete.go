@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -39,6 +40,11 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 // deleteHAData removes the ConfigMaps that Flink's Kubernetes HA services write for the
 // cluster (labelled app=<cluster-id>, configmap-type=high-availability).
 func (r *FlinkDeploymentReconciler) deleteHAData(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
+	if len(validation.IsValidLabelValue(dep.Name)) > 0 {
+		// A name no label can hold (over 63 characters) was refused by validation, so Flink
+		// never ran and wrote no HA data; selecting by it would fail and keep the finalizer.
+		return nil
+	}
 	err := r.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(dep.Namespace),
 		client.MatchingLabels{"app": dep.Name, "configmap-type": "high-availability"})
 	if err != nil {

@@ -184,25 +184,21 @@ func TaskManagerReplicas(spec *v1beta1.FlinkDeploymentSpec, c Conf) int32 {
 	return int32(min((p+slots-1)/slots, math.MaxInt32))
 }
 
-// HasRequirements says whether a ResourceRequirements sets anything (an empty `resources: {}`
-// must not hide the short `resource` form).
-func HasRequirements(r *corev1.ResourceRequirements) bool {
-	return r != nil && (len(r.Requests) > 0 || len(r.Limits) > 0)
-}
-
 // applySizing writes memory, cpu and limit factors from `resources` (preferred) or `resource`.
-func applySizing(c Conf, what string, res *corev1.ResourceRequirements, r *v1beta1.Resource, memKey, cpuKey, memFactorKey, cpuFactorKey string) error {
+func applySizing(c Conf, what string, res *v1beta1.ResourceRequirements, r *v1beta1.Resource, memKey, cpuKey, memFactorKey, cpuFactorKey string) error {
 	if HasRequirements(res) {
-		if q, ok := requestOrLimit(res, corev1.ResourceMemory); ok {
-			// A core Quantity has exact Kubernetes meaning ("2G" is 2e9 bytes), unlike the
-			// short form's string, which is read with Flink's syntax first.
-			b := q.Value()
-			if b <= 0 {
-				return fmt.Errorf("spec.%s.resources memory %s must be positive", what, q.String())
-			}
-			c[memKey] = FormatMemory(b)
+		q, ok, err := requestOrLimit(res, corev1.ResourceMemory)
+		if err != nil {
+			return fmt.Errorf("spec.%s.resources memory: %w", what, err)
 		}
-		if q, ok := requestOrLimit(res, corev1.ResourceCPU); ok {
+		if ok {
+			c[memKey] = FormatMemory(q.Value())
+		}
+		q, ok, err = requestOrLimit(res, corev1.ResourceCPU)
+		if err != nil {
+			return fmt.Errorf("spec.%s.resources cpu: %w", what, err)
+		}
+		if ok {
 			c[cpuKey] = formatFloat(q.AsApproximateFloat64())
 		}
 		if f, ok := limitFactor(res, corev1.ResourceCPU); ok {

@@ -135,7 +135,7 @@ func allNamed(list []any) bool {
 // main container, as FKO does.
 func componentTemplate(spec *v1beta1.FlinkDeploymentSpec, component string, byName bool) (*v1beta1.PodTemplate, error) {
 	var own *v1beta1.PodTemplate
-	var res *corev1.ResourceRequirements
+	var res *v1beta1.ResourceRequirements
 	var short *v1beta1.Resource
 	switch component {
 	case ComponentJobManager:

@@ -15,9 +15,15 @@ import (
 // extraResources are the requests and limits other than cpu and memory (which travel
 // through the Flink configuration): everything else from `resources`, or ephemeral storage
 // from the short `resource` form.
-func extraResources(res *corev1.ResourceRequirements, short *v1beta1.Resource) (req, lim corev1.ResourceList, err error) {
+func extraResources(res *v1beta1.ResourceRequirements, short *v1beta1.Resource) (req, lim corev1.ResourceList, err error) {
 	if flinkconf.HasRequirements(res) {
-		return withoutCPUMemory(res.Requests), withoutCPUMemory(res.Limits), nil
+		if req, err = flinkconf.Amounts(withoutCPUMemory(res.Requests)); err != nil {
+			return nil, nil, fmt.Errorf("requests: %w", err)
+		}
+		if lim, err = flinkconf.Amounts(withoutCPUMemory(res.Limits)); err != nil {
+			return nil, nil, fmt.Errorf("limits: %w", err)
+		}
+		return req, lim, nil
 	}
 	if short == nil || short.EphemeralStorage == "" {
 		return nil, nil, nil
@@ -30,8 +36,8 @@ func extraResources(res *corev1.ResourceRequirements, short *v1beta1.Resource) (
 	return one, one.DeepCopy(), nil
 }
 
-func withoutCPUMemory(l corev1.ResourceList) corev1.ResourceList {
-	out := corev1.ResourceList{}
+func withoutCPUMemory(l v1beta1.ResourceList) v1beta1.ResourceList {
+	out := v1beta1.ResourceList{}
 	for k, v := range l {
 		if k != corev1.ResourceCPU && k != corev1.ResourceMemory {
 			out[k] = v

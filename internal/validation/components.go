@@ -4,6 +4,7 @@ import (
 	"sort"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flinkconf"
@@ -49,7 +50,7 @@ func checkTaskManager(p *problems, spec *v1beta1.FlinkDeploymentSpec, c flinkcon
 
 func shortMemory(r *v1beta1.Resource) bool { return r != nil && r.Memory != "" }
 
-func requirementsMemory(r *corev1.ResourceRequirements) bool {
+func requirementsMemory(r *v1beta1.ResourceRequirements) bool {
 	if r == nil {
 		return false
 	}
@@ -77,34 +78,52 @@ func checkShort(p *problems, field string, r *v1beta1.Resource) {
 	}
 }
 
-func checkRequirements(p *problems, field string, r *corev1.ResourceRequirements) {
+// checkRequirements reads every amount as the builders will (memory with Flink's syntax
+// first) and checks signs and request <= limit.
+func checkRequirements(p *problems, field string, r *v1beta1.ResourceRequirements) {
 	if r == nil {
 		return
 	}
+	read := map[string]corev1.ResourceList{}
 	for _, part := range []struct {
 		name string
-		l    corev1.ResourceList
+		l    v1beta1.ResourceList
 	}{{"requests", r.Requests}, {"limits", r.Limits}} {
+		read[part.name] = corev1.ResourceList{}
 		for _, k := range sortedResourceNames(part.l) {
-			q := part.l[k]
-			switch {
-			case (k == corev1.ResourceMemory || k == corev1.ResourceCPU) && q.Sign() <= 0:
-				p.add("%s.%s.%s must be positive, got %s", field, part.name, k, q.String())
-			case q.Sign() < 0:
-				p.add("%s.%s.%s must not be negative, got %s", field, part.name, k, q.String())
+			raw := string(part.l[k])
+			if k == corev1.ResourceMemory {
+				b, err := flinkconf.ParseMemory(raw)
+				if err != nil {
+					p.add("%s.%s.%s: %s", field, part.name, k, err.Error())
+					continue
+				}
+				read[part.name][k] = *resource.NewQuantity(b, resource.BinarySI)
+				continue
 			}
+			q, err := resource.ParseQuantity(raw)
+			switch {
+			case err != nil:
+				p.add("%s.%s.%s %q is not a Kubernetes quantity such as \"500m\", \"2\" or \"10Gi\"", field, part.name, k, raw)
+				continue
+			case k == corev1.ResourceCPU && q.Sign() <= 0:
+				p.add("%s.%s.%s must be positive, got %s", field, part.name, k, raw)
+			case q.Sign() < 0:
+				p.add("%s.%s.%s must not be negative, got %s", field, part.name, k, raw)
+			}
+			read[part.name][k] = q
 		}
 	}
 	for _, k := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
-		req, ok1 := r.Requests[k]
-		lim, ok2 := r.Limits[k]
+		req, ok1 := read["requests"][k]
+		lim, ok2 := read["limits"][k]
 		if ok1 && ok2 && req.Cmp(lim) > 0 {
-			p.add("%s %s request (%s) must not exceed its limit (%s)", field, k, req.String(), lim.String())
+			p.add("%s %s request (%s) must not exceed its limit (%s)", field, k, r.Requests[k], r.Limits[k])
 		}
 	}
 }
 
-func sortedResourceNames(l corev1.ResourceList) []corev1.ResourceName {
+func sortedResourceNames(l v1beta1.ResourceList) []corev1.ResourceName {
 	out := make([]corev1.ResourceName, 0, len(l))
 	for k := range l {
 		out = append(out, k)

@@ -39,9 +39,12 @@ func Deployment(d *v1beta1.FlinkDeployment) error {
 		p.add("spec.imagePullPolicy %q is unknown; use Always, IfNotPresent or Never", spec.ImagePullPolicy)
 	}
 
+	checkImage(&p, "spec.image", spec.Image)
+	checkSpecSize(&p, spec)
 	conf, confOK := userConf(&p, "spec.flinkConfiguration", spec.FlinkConfiguration)
 	if confOK {
 		checkConf(&p, conf)
+		checkDurations(&p, "spec.flinkConfiguration", conf)
 		if verErr == nil {
 			if _, _, err := flinkconf.Render(ver.Name, conf); err != nil {
 				p.add("%s", err.Error())
@@ -56,6 +59,7 @@ func Deployment(d *v1beta1.FlinkDeployment) error {
 	}
 	checkJobManager(&p, spec, conf)
 	checkTaskManager(&p, spec, conf)
+	checkMemory(&p, spec, conf)
 	if spec.Job != nil {
 		checkJob(&p, spec.Job, spec.TaskManager, conf, "spec.job")
 		checkDeploymentJarURI(&p, spec)

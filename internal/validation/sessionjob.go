@@ -18,7 +18,11 @@ func SessionJob(j *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) er
 	}
 	var p problems
 	checkName(&p, "FlinkDeployment", j.Spec.DeploymentName)
-	jobConf, _ := userConf(&p, "spec.flinkConfiguration", j.Spec.FlinkConfiguration)
+	checkSpecSize(&p, &j.Spec)
+	jobConf, jobConfOK := userConf(&p, "spec.flinkConfiguration", j.Spec.FlinkConfiguration)
+	if jobConfOK {
+		checkDurations(&p, "spec.flinkConfiguration", jobConf)
+	}
 	conf := flinkconf.Conf{}
 	if session != nil {
 		if sc, err := session.Spec.FlinkConfiguration.Flatten(); err == nil {

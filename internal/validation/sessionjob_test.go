@@ -120,6 +120,9 @@ func TestStateSnapshot(t *testing.T) {
 		{"spec: {jobReference: {kind: FlinkDeployment}, checkpoint: {}}", "spec.jobReference.name must name"},
 		{"spec: {savepoint: {alreadyExists: true}}", "spec.savepoint.path must name the existing savepoint"},
 		{"spec: {jobReference: {kind: FlinkDeployment, name: b}, checkpoint: {}, backoffLimit: -5}", "spec.backoffLimit must be -1"},
+		{"spec: {jobReference: {kind: FlinkDeployment, name: b}, checkpoint: {}, backoffLimit: -2}", "spec.backoffLimit must be -1 (retry forever) or more, got -2"},
+		{"spec: {jobReference: {kind: FlinkDeployment, name: b}, checkpoint: {}, backoffLimit: -1}", ""},
+		{"spec: {jobReference: {kind: FlinkDeployment, name: b}, checkpoint: {}, backoffLimit: 0}", ""},
 		{"spec: {jobReference: {kind: FlinkDeployment, name: b}, savepoint: {formatType: UNKNOWN}}", `formatType "UNKNOWN" is unknown`},
 	}
 	for _, tc := range cases {
