@@ -9,6 +9,16 @@ import (
 
 // Plan returns the next step for a FlinkDeployment. It is pure: same input, same action.
 func Plan(in Input) Action {
+	a := plan(in)
+	if (a.Kind == ActionDeploy || a.Kind == ActionResume) && a.UpgradeMode == v1beta1.UpgradeModeLastState &&
+		a.Target != nil && a.Target.Job != nil {
+		// HA metadata carries the state; the job graph in it is the old spec's.
+		a.DeleteJobGraph = true
+	}
+	return a
+}
+
+func plan(in Input) Action {
 	if in.Desired == nil {
 		return Action{Kind: ActionBlocked, Reason: "no desired spec"}
 	}
