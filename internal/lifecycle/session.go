@@ -32,8 +32,8 @@ type SessionJobObserved struct {
 	// checkpoint statistics, latest.restored): its state until it completes a checkpoint.
 	RestoredFrom string
 	// JobStarted is when the observed job started (zero when no job is observed).
-	JobStarted    time.Time
-	LastSavepoint *Snapshot
+	JobStarted            time.Time
+	LastSavepoint         *Snapshot
 	PendingSavepoint      *PendingTrigger
 	LastPeriodicSavepoint time.Time
 }
