@@ -28,12 +28,12 @@ type observed struct {
 	// The TaskManager Deployment (standalone clusters): missing, being deleted, its spec hash.
 	tmMissing, tmTerminating bool
 	tmHash                   string
-	haMetadata   bool   // Flink's HA ConfigMaps hold job data
-	tmReplicas   int32
-	flink        rest.API // nil while the REST API cannot be reached
-	job          *rest.JobOverview
-	clusterInfo  map[string]string
-	health       *lifecycle.HealthSample // nil unless sampled this round
+	haMetadata               bool // Flink's HA ConfigMaps hold job data
+	tmReplicas               int32
+	flink                    rest.API // nil while the REST API cannot be reached
+	job                      *rest.JobOverview
+	clusterInfo              map[string]string
+	health                   *lifecycle.HealthSample // nil unless sampled this round
 }
 
 func (o observed) jobRunning() bool {
