@@ -266,10 +266,14 @@ func (l *lifecycleRun) suspendResume() {
 	l.waitStable("mode change")
 	l.waitCheckpoint()
 	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.State = v1beta1.JobStateSuspended })
-	if _, err := l.r.Wait(l.ctx, l.c, l.key, app.TargetSuspended, readyTimeout); err != nil {
+	d, err := l.r.Wait(l.ctx, l.c, l.key, app.TargetSuspended, readyTimeout)
+	if err != nil {
 		l.t.Fatal(err)
 	}
-	// SUSPENDED is reported once the suspend is recorded (as FKO does); the pods follow.
+	// SUSPENDED is reported together with the suspend savepoint (as FKO does); the pods follow.
+	if d.Status.JobStatus.UpgradeSavepointPath == "" {
+		l.t.Error("SUSPENDED without the suspend savepoint's path (jobStatus.upgradeSavepointPath)")
+	}
 	l.eventually("no pods while suspended", func() error {
 		pods := &corev1.PodList{}
 		if err := l.c.Ctrl.List(l.ctx, pods, client.InNamespace(l.key.Namespace), client.MatchingLabels{"app": l.key.Name}); err != nil {
