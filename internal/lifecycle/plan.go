@@ -55,7 +55,13 @@ func plan(in Input) Action {
 			return Action{Kind: ActionWait, Reason: fmt.Sprintf("suspending: waiting for savepoint %s", o.PendingSavepoint.TriggerID)}
 		}
 		if o.jobRunning() {
-			return Action{Kind: ActionSuspend, UpgradeMode: in.LastReconciled.Job.EffectiveUpgradeMode(), Diff: diff,
+			mode := in.LastReconciled.Job.EffectiveUpgradeMode()
+			if mode == v1beta1.UpgradeModeSavepoint && o.UpgradeSavepointPath != "" {
+				// Recording the suspend cleared the path: this is its savepoint, and the job
+				// is on its way to FINISHED. Stopping again would forget the savepoint.
+				return Action{Kind: ActionWait, Reason: "suspending: savepoint " + o.UpgradeSavepointPath + " taken; the job is finishing"}
+			}
+			return Action{Kind: ActionSuspend, UpgradeMode: mode, Diff: diff,
 				Reason: "suspend in progress: the job still runs; stopping it"}
 		}
 		if diff.IsEmpty() {

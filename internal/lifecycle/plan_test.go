@@ -113,6 +113,8 @@ func TestPlan(t *testing.T) {
 		{"suspend with savepoint", mk(suspendedSpec(sp), spec(sp), running()), ActionSuspend, sp, "", "suspended"},
 		{"suspend last-state", mk(suspendedSpec(ls), spec(ls), running()), ActionSuspend, ls, "", ""},
 		{"recorded suspended but still running: stop it (operator died in between)", mk(suspendedSpec(sp), suspendedSpec(sp), running()), ActionSuspend, sp, "", "still runs"},
+		{"recorded suspended, its savepoint taken, the job still finishing", mk(suspendedSpec(sp), suspendedSpec(sp), obs(func(o *Observed) { o.UpgradeSavepointPath = "s3://b/sp-sus" })),
+			ActionWait, "", "", "finishing"},
 		{"recorded suspended, savepoint in flight", mk(suspendedSpec(sp), suspendedSpec(sp), obs(func(o *Observed) {
 			o.PendingSavepoint = &PendingTrigger{TriggerID: "t5", Type: v1beta1.SnapshotTriggerUpgrade}
 		})), ActionWait, "", "", "t5"},

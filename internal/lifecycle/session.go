@@ -88,7 +88,17 @@ func PlanSessionJob(in SessionJobInput) Action {
 			return Action{Kind: ActionWait, Reason: "suspending: waiting for savepoint " + o.PendingSavepoint.TriggerID}
 		}
 		if o.running() { // recorded as suspended, but the stop never happened
-			return Action{Kind: ActionSuspend, UpgradeMode: in.LastReconciled.Job.EffectiveUpgradeMode(), Diff: diff, Reason: "suspend in progress: the job still runs; stopping it"}
+			mode := in.LastReconciled.Job.EffectiveUpgradeMode()
+			if mode == v1beta1.UpgradeModeSavepoint && o.UpgradeSavepointPath != "" {
+				// Recording the suspend cleared the path: this is its savepoint, and the job
+				// is on its way to FINISHED. Stopping again would forget the savepoint.
+				return Action{Kind: ActionWait, Reason: "suspending: savepoint " + o.UpgradeSavepointPath + " taken; the job is finishing"}
+			}
+			a := Action{Kind: ActionSuspend, UpgradeMode: mode, Diff: diff, Reason: "suspend in progress: the job still runs; stopping it"}
+			if mode == v1beta1.UpgradeModeLastState {
+				a.RestoreFrom, _, _ = sessionLastState(o) // the fallback recorded with the suspend
+			}
+			return a
 		}
 		return Action{Kind: ActionNothing, Diff: diff, Reason: "job is suspended"}
 	case had == v1beta1.JobStateSuspended:

@@ -90,6 +90,8 @@ func TestPlanSessionJob(t *testing.T) {
 		{"stateless upgrade", sj(sessionJob(sl), newJar), sessionJob(sl), so(func(o *SessionJobObserved) { o.Job.State = "FAILED" }), nil, ActionUpgrade, sl, "", ""},
 		{"suspend", sj(sessionJob(sp), suspend), sessionJob(sp), sessionRunning(), nil, ActionSuspend, sp, "", "suspended"},
 		{"recorded suspended but still running", sj(sessionJob(sp), suspend), sj(sessionJob(sp), suspend), sessionRunning(), nil, ActionSuspend, sp, "", "still runs"},
+		{"recorded suspended, its savepoint taken, the job still finishing", sj(sessionJob(sp), suspend), sj(sessionJob(sp), suspend), so(func(o *SessionJobObserved) { o.UpgradeSavepointPath = "s3://b/sp-sus" }), nil, ActionWait, "", "", "finishing"},
+		{"recorded suspended last-state, still running: the fallback is kept", sj(sessionJob(ls), suspend), sj(sessionJob(ls), suspend), so(func(o *SessionJobObserved) { o.UpgradeSavepointPath = "s3://b/chk-2" }), nil, ActionSuspend, ls, "s3://b/chk-2", "still runs"},
 		{"resume from the suspend savepoint", sessionJob(sp), sj(sessionJob(sp), suspend), SessionJobObserved{ClusterReady: true, UpgradeSavepointPath: "s3://b/sp-3"}, nil, ActionResume, sp, "s3://b/sp-3", "resuming"},
 		{"resume last-state from the checkpoint", sessionJob(ls), sj(sessionJob(ls), suspend), SessionJobObserved{ClusterReady: true, LastCheckpointPath: "s3://b/chk-4"}, nil, ActionResume, ls, "s3://b/chk-4", ""},
 		{"resume without state is blocked", sessionJob(sp), sj(sessionJob(sp), suspend), SessionJobObserved{ClusterReady: true}, nil, ActionBlocked, "", "", "refusing to start from empty state"},
