@@ -19,8 +19,9 @@ import (
 	"weir.dev/weir/internal/resources"
 )
 
-// observed is what one look at the cluster and at Flink found. The observer only reads; the
-// result goes into status and into the planner.
+// observed is what one look at the cluster and at Flink found. The observer reads (it only
+// re-applies a lost standalone TaskManager Deployment); the result goes into status and
+// into the planner.
 type observed struct {
 	jm           v1beta1.JobManagerDeploymentStatus
 	terminating  bool   // the JobManager Deployment is being deleted
@@ -91,8 +92,12 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 // finished after the new cluster was applied): without it the job never gets slots.
 func (r *FlinkDeploymentReconciler) restoreTaskManagers(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, obs observed) error {
 	suspended := spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended
+	rs := dep.Status.ReconciliationStatus.State
+	// The JobManager is the current spec's: its hash says so, or no rollout is under way
+	// (an in-place scale records a new spec without re-stamping it).
+	current := obs.deployedHash == specHash(spec) || rs == v1beta1.ReconciliationDeployed || rs == v1beta1.ReconciliationRolledBack
 	if !obs.tmMissing || spec.EffectiveMode() != v1beta1.ModeStandalone || suspended ||
-		obs.jm == v1beta1.JMMissing || obs.terminating || obs.deployedHash != specHash(spec) {
+		obs.jm == v1beta1.JMMissing || obs.terminating || !current {
 		return nil
 	}
 	set, err := r.build(dep, spec, nil, dep.Status.JobStatus.JobID)
