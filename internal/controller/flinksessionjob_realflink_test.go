@@ -54,6 +54,9 @@ func TestSessionJobOnRealFlink(t *testing.T) {
 	session.Namespace = ns
 	session.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{
 		"state.checkpoints.dir": conf["state.checkpoints.dir"], "state.savepoints.dir": conf["state.savepoints.dir"],
+		// Validation asks for HA with last-state; a session job's state travels in its
+		// retained checkpoint, which the local (non-HA) cluster keeps.
+		"high-availability.type": "kubernetes", "high-availability.storageDir": "file://" + filepath.Join(dirs, "ha"),
 	})
 	if err := k8s.Create(context.Background(), session); err != nil {
 		t.Fatal(err)

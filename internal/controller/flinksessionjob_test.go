@@ -292,7 +292,14 @@ func TestSessionJobLastStateUpgradeAfterASavepointRestore(t *testing.T) {
 		t.Fatal("no upgrade savepoint recorded")
 	}
 
-	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism, j.UpgradeMode = 2, v1beta1.UpgradeModeLastState })
+	waitFor(t, "last-state upgrade to parallelism 2", func() error {
+		j := getSessionJob(t, ns, "job")
+		j.Spec.Job.Parallelism, j.Spec.Job.UpgradeMode = 2, v1beta1.UpgradeModeLastState
+		conf, _ := j.Spec.FlinkConfiguration.Flatten()
+		conf["high-availability.type"], conf["high-availability.storageDir"] = "kubernetes", "file:///flink-data/ha"
+		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+		return k8s.Update(context.Background(), j)
+	})
 	j := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id2)
 	id3 := j.Status.JobStatus.JobID
 	if c := flink.callsLike(url, "PATCH /jobs/"+id2); len(c) != 1 {
