@@ -40,8 +40,8 @@ func Reached(d *v1beta1.FlinkDeployment, t Target) bool {
 	case TargetStable:
 		return d.Status.LifecycleState == v1beta1.LifecycleStable
 	case TargetSuspended:
-		// The lifecycle says SUSPENDED as soon as the suspended spec is recorded; the job
-		// stops (after its savepoint) a moment later.
+		// The lifecycle says SUSPENDED once the suspend kept its state (a savepoint-mode
+		// suspend: with upgradeSavepointPath); the pods go a moment later.
 		return d.Status.LifecycleState == v1beta1.LifecycleSuspended && d.Status.JobStatus.State != "RUNNING"
 	case TargetReady:
 		return d.Status.JobManagerDeploymentStatus == v1beta1.JMReady

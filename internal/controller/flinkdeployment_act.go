@@ -137,8 +137,11 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 	}); err != nil {
 		return 0, err
 	}
-	if obs.terminating || obs.deployedHash != "" && obs.deployedHash != specHash(target) || obs.jm != v1beta1.JMMissing && obs.jobTerminal() {
-		// The old cluster must be gone (pods included) before the new one starts.
+	h := specHash(target)
+	if obs.terminating || obs.tmTerminating || obs.deployedHash != "" && obs.deployedHash != h || obs.tmHash != "" && obs.tmHash != h ||
+		obs.jm != v1beta1.JMMissing && obs.jobTerminal() {
+		// The old cluster must be gone (both Deployments and their pods) before the new one
+		// starts: a TaskManager Deployment still being deleted would swallow the new one.
 		if gone, err := r.clusterGone(ctx, dep); err != nil || !gone {
 			if err == nil {
 				err = r.deleteCluster(ctx, dep, target)
@@ -146,15 +149,20 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 			return pollTeardown, err
 		}
 	}
-	if target.Job != nil && a.UpgradeMode != v1beta1.UpgradeModeLastState {
+	if target.Job != nil && (a.UpgradeMode != v1beta1.UpgradeModeLastState || a.DeleteJobGraph) {
 		// As FKO: a job started from a savepoint (or empty) must not find the old job's graph
 		// and checkpoint pointers in HA metadata, or its JobManager would recover the old job
 		// as well, or refuse to start. The old job is stopped and its state is in the
-		// savepoint; last-state rollouts keep HA metadata, it is their state. Only before the
-		// first apply: a retried step must not wipe the new job's HA data.
+		// savepoint. Last-state rollouts keep the checkpoint pointers, their state, but drop
+		// the job graph, so the job is resubmitted from the new spec. Only before the first
+		// apply (the intent is recorded above): a retried step must not touch the new job's.
 		err := r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: resources.Names(dep.Name).JobManager}, &appsv1.Deployment{})
 		if apierrors.IsNotFound(err) {
-			err = r.deleteHAData(ctx, dep)
+			if a.UpgradeMode == v1beta1.UpgradeModeLastState {
+				err = r.deleteJobGraphs(ctx, dep)
+			} else {
+				err = r.deleteHAData(ctx, dep)
+			}
 		}
 		if err != nil {
 			return 0, err
@@ -194,15 +202,10 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 // apply builds the objects for spec and applies them; objects the build no longer wants are
 // deleted.
 func (r *FlinkDeploymentReconciler) apply(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, restore *resources.Restore, jobID string) error {
-	conf, err := flinkconf.Build(dep, spec)
+	set, err := r.build(dep, spec, restore, jobID)
 	if err != nil {
-		return fmt.Errorf("while building Flink configuration: %w", err)
+		return err
 	}
-	set, err := resources.Build(resources.Input{Deployment: dep, Spec: spec, Conf: conf, Restore: restore, JobID: jobID})
-	if err != nil {
-		return fmt.Errorf("while building objects: %w", err)
-	}
-	stamp(set, spec)
 	if err := r.ensureServiceAccount(ctx, dep, spec); err != nil {
 		return err
 	}
@@ -217,6 +220,20 @@ func (r *FlinkDeploymentReconciler) apply(ctx context.Context, dep *v1beta1.Flin
 		}
 	}
 	return nil
+}
+
+// build builds the stamped objects of the cluster for spec.
+func (r *FlinkDeploymentReconciler) build(dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, restore *resources.Restore, jobID string) (*resources.Set, error) {
+	conf, err := flinkconf.Build(dep, spec)
+	if err != nil {
+		return nil, fmt.Errorf("while building Flink configuration: %w", err)
+	}
+	set, err := resources.Build(resources.Input{Deployment: dep, Spec: spec, Conf: conf, Restore: restore, JobID: jobID})
+	if err != nil {
+		return nil, fmt.Errorf("while building objects: %w", err)
+	}
+	stamp(set, spec)
+	return set, nil
 }
 
 // ensureServiceAccount creates the app's service account when nobody has: Flink pods cannot

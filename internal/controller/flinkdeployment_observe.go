@@ -6,7 +6,6 @@ import (
 	"net"
 	"sort"
 	"strconv"
-	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -20,18 +19,22 @@ import (
 	"weir.dev/weir/internal/resources"
 )
 
-// observed is what one look at the cluster and at Flink found. The observer only reads; the
-// result goes into status and into the planner.
+// observed is what one look at the cluster and at Flink found. The observer reads (it only
+// re-applies a lost standalone TaskManager Deployment); the result goes into status and
+// into the planner.
 type observed struct {
 	jm           v1beta1.JobManagerDeploymentStatus
 	terminating  bool   // the JobManager Deployment is being deleted
 	deployedHash string // spec hash on the JobManager Deployment
-	haMetadata   bool   // Flink's HA ConfigMaps hold job data
-	tmReplicas   int32
-	flink        rest.API // nil while the REST API cannot be reached
-	job          *rest.JobOverview
-	clusterInfo  map[string]string
-	health       *lifecycle.HealthSample // nil unless sampled this round
+	// The TaskManager Deployment (standalone clusters): missing, being deleted, its spec hash.
+	tmMissing, tmTerminating bool
+	tmHash                   string
+	haMetadata               bool // Flink's HA ConfigMaps hold job data
+	tmReplicas               int32
+	flink                    rest.API // nil while the REST API cannot be reached
+	job                      *rest.JobOverview
+	clusterInfo              map[string]string
+	health                   *lifecycle.HealthSample // nil unless sampled this round
 }
 
 func (o observed) jobRunning() bool {
@@ -49,6 +52,9 @@ func (o observed) jobTerminal() bool {
 func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, opts lifecycle.Options) (observed, error) {
 	obs, err := r.look(ctx, dep, spec)
 	if err != nil {
+		return obs, err
+	}
+	if err := r.restoreTaskManagers(ctx, dep, spec, obs); err != nil {
 		return obs, err
 	}
 	if opts.HealthCheckEnabled {
@@ -81,6 +87,27 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 	return obs, nil
 }
 
+// restoreTaskManagers re-applies the TaskManager Deployment of a standalone cluster that
+// is up with the current spec but has lost it (deleted by hand, or by a teardown that
+// finished after the new cluster was applied): without it the job never gets slots.
+func (r *FlinkDeploymentReconciler) restoreTaskManagers(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, obs observed) error {
+	suspended := spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended
+	rs := dep.Status.ReconciliationStatus.State
+	// The JobManager is the current spec's: its hash says so, or no rollout is under way
+	// (an in-place scale records a new spec without re-stamping it).
+	current := obs.deployedHash == specHash(spec) || rs == v1beta1.ReconciliationDeployed || rs == v1beta1.ReconciliationRolledBack
+	if !obs.tmMissing || spec.EffectiveMode() != v1beta1.ModeStandalone || suspended ||
+		obs.jm == v1beta1.JMMissing || obs.terminating || !current {
+		return nil
+	}
+	set, err := r.build(dep, spec, nil, dep.Status.JobStatus.JobID)
+	if err != nil || set.TaskManager == nil {
+		return err
+	}
+	r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonMissing, "TaskManager Deployment "+set.TaskManager.Name+" is missing; re-creating it")
+	return applyObject(ctx, r.Client, r.Scheme, set.TaskManager)
+}
+
 // applyJobObservation copies what Flink said about the job. The job id recorded before
 // deploying is kept until Flink reports that very job.
 func applyJobObservation(js *v1beta1.JobStatus, obs observed) {
@@ -110,6 +137,16 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 		return obs, err
 	}
 	obs.haMetadata = ha
+	tmDep := &appsv1.Deployment{}
+	err = r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: n.TaskManager}, tmDep)
+	switch {
+	case apierrors.IsNotFound(err):
+		obs.tmMissing = true
+	case err != nil:
+		return obs, fmt.Errorf("while reading TaskManager Deployment: %w", err)
+	default:
+		obs.tmTerminating, obs.tmHash = !tmDep.DeletionTimestamp.IsZero(), tmDep.Annotations[annSpecHash]
+	}
 	jmDep := &appsv1.Deployment{}
 	err = r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: n.JobManager}, jmDep)
 	switch {
@@ -155,14 +192,13 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 // haMetadata says whether Flink's Kubernetes HA ConfigMaps for the cluster hold a job
 // graph or checkpoint pointers, which is what last-state recovery needs.
 func (r *FlinkDeploymentReconciler) haMetadata(ctx context.Context, dep *v1beta1.FlinkDeployment) (bool, error) {
-	cms := &corev1.ConfigMapList{}
-	if err := r.List(ctx, cms, client.InNamespace(dep.Namespace),
-		client.MatchingLabels{"app": dep.Name, "configmap-type": "high-availability"}); err != nil {
-		return false, fmt.Errorf("while listing HA ConfigMaps: %w", err)
+	cms, err := haConfigMaps(ctx, r.Client, dep)
+	if err != nil {
+		return false, err
 	}
-	for _, cm := range cms.Items {
+	for _, cm := range cms {
 		for k := range cm.Data {
-			if strings.HasPrefix(k, "checkpointID-") || strings.HasPrefix(k, "jobGraph-") || strings.HasPrefix(k, "executionPlan-") {
+			if hasPrefix(k, haCheckpointPrefixes) || hasPrefix(k, haJobGraphPrefixes) {
 				return true, nil
 			}
 		}

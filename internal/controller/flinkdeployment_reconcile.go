@@ -173,16 +173,19 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
 	last, _, _ := dep.LastReconciledSpec()
 	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		suspended := last != nil && last.Job != nil && last.Job.EffectiveState() == v1beta1.JobStateSuspended
 		st := &d.Status
 		rs := &st.ReconciliationStatus
+		var suspended, pending bool
+		if last != nil {
+			suspended, pending = suspendFacts(rs.LastReconciledSpec, last.Job, &st.JobStatus)
+		}
 		stableState := rs.State == v1beta1.ReconciliationDeployed || rs.State == v1beta1.ReconciliationRolledBack
 		if last != nil && stableState && isStable(last, st) && rs.State == v1beta1.ReconciliationDeployed {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
 		st.LifecycleState = status.LifecycleState(status.Facts{
 			Current: st.LifecycleState, Common: st.CommonStatus,
-			LastReconciledSuspended: suspended, JobManager: st.JobManagerDeploymentStatus,
+			LastReconciledSuspended: suspended, SuspendSavepointPending: pending, JobManager: st.JobManagerDeploymentStatus,
 		})
 		if last != nil {
 			status.SetRunningCondition(&st.Conditions, last.IsApplication(), st.JobStatus.State, st.JobManagerDeploymentStatus, d.Generation)

@@ -183,7 +183,8 @@ func (r *FlinkSessionJobReconciler) stopForRollout(ctx context.Context, job *v1b
 			r.Recorder.Event(job, corev1.EventTypeWarning, ReasonRestartUnhealthyJob, a.Reason)
 		}
 		if err := r.recordSpec(ctx, job, spec, state, func(st *v1beta1.FlinkSessionJobStatus) {
-			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom // "" except for a savepoint redeploy
+			// "" but for a savepoint redeploy, or the newest state known before a last-state stop
+			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
 		}); err != nil {
 			return err
 		}

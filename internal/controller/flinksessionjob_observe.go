@@ -19,8 +19,11 @@ import (
 type sessionObserved struct {
 	flink rest.API          // nil unless the session cluster is READY and its REST answers
 	job   *rest.JobOverview // the job with the recorded job id; nil when Flink does not know it
-	// lastCheckpoint is the newest completed checkpoint of that job (its last state).
-	lastCheckpoint string
+	// lastCheckpoint is the newest completed checkpoint of that job (its last state), and
+	// when it completed; restoredFrom is the snapshot the job's run started from.
+	lastCheckpoint     string
+	lastCheckpointTime int64
+	restoredFrom       string
 }
 
 func (o sessionObserved) running() bool {
@@ -70,8 +73,13 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 		}
 	}
 	if obs.job != nil {
-		if cp, err := fl.Checkpoints(ctx, id); err == nil && cp.Latest.Completed != nil && !cp.Latest.Completed.Discarded {
-			obs.lastCheckpoint = cp.Latest.Completed.ExternalPath
+		if cp, err := fl.Checkpoints(ctx, id); err == nil {
+			if c := cp.Latest.Completed; c != nil && !c.Discarded {
+				obs.lastCheckpoint, obs.lastCheckpointTime = c.ExternalPath, c.LatestAckTimestamp
+			}
+			if rs := cp.Latest.Restored; rs != nil {
+				obs.restoredFrom = rs.ExternalPath
+			}
 		}
 	}
 	prev := job.Status.JobStatus.State
@@ -101,12 +109,19 @@ func sessionFacts(job *v1beta1.FlinkSessionJob, obs sessionObserved) lifecycle.S
 		FirstDeployment:      firstDeployment(rs.LastReconciledSpec),
 		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
 		LastCheckpointPath:   obs.lastCheckpoint,
+		RestoredFrom:         obs.restoredFrom,
+	}
+	if obs.lastCheckpointTime > 0 {
+		f.LastCheckpointTime = time.UnixMilli(obs.lastCheckpointTime)
 	}
 	if rs.ReconciliationTimestamp > 0 {
 		f.ReconciledAt = time.UnixMilli(rs.ReconciliationTimestamp)
 	}
 	if obs.job != nil {
 		f.Job = &lifecycle.JobFacts{ID: obs.job.ID, State: string(obs.job.State)}
+		if obs.job.StartTime > 0 {
+			f.JobStarted = time.UnixMilli(obs.job.StartTime)
+		}
 	}
 	f.LastSavepoint, f.PendingSavepoint, f.LastPeriodicSavepoint = savepointFacts(st.JobStatus.SavepointInfo)
 	return f

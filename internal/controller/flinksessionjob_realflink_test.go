@@ -21,7 +21,9 @@ import (
 // TestSessionJobOnRealFlink runs the session job controller against a real local Flink
 // session cluster (WEIR_FLINK_IT=1): the jar is fetched over http, uploaded and run with
 // the fixed job id, upgraded through a real stop-with-savepoint that the new job restores
-// from (Flink's own restore statistics), and cancelled on delete.
+// from (Flink's own restore statistics), then upgraded again in last-state mode right away
+// (parallelism 1 -> 2: the new job runs at 2 and restored the newest state), and cancelled
+// on delete.
 func TestSessionJobOnRealFlink(t *testing.T) {
 	if !flinktest.Enabled() {
 		t.Skip("set WEIR_FLINK_IT=1 to run against a real local Flink cluster")
@@ -35,7 +37,10 @@ func TestSessionJobOnRealFlink(t *testing.T) {
 		"state.checkpoints.dir":         "file://" + filepath.Join(dirs, "checkpoints"),
 		"state.savepoints.dir":          "file://" + filepath.Join(dirs, "savepoints"),
 		"taskmanager.numberOfTaskSlots": "4",
-		"pekko.startup-timeout":         "60 s",
+		// last-state restores a cancelled job's latest checkpoint, which must outlive the cancel
+		"execution.checkpointing.interval":                          "2 s",
+		"execution.checkpointing.externalized-checkpoint-retention": "RETAIN_ON_CANCELLATION",
+		"pekko.startup-timeout":                                     "60 s",
 	}
 	cluster := flinktest.New(t, flinktest.Options{Version: "1.20", Config: conf})
 	api, err := rest.New(cluster.RESTURL)
@@ -49,6 +54,9 @@ func TestSessionJobOnRealFlink(t *testing.T) {
 	session.Namespace = ns
 	session.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{
 		"state.checkpoints.dir": conf["state.checkpoints.dir"], "state.savepoints.dir": conf["state.savepoints.dir"],
+		// Validation asks for HA with last-state; a session job's state travels in its
+		// retained checkpoint, which the local (non-HA) cluster keeps.
+		"high-availability.type": "kubernetes", "high-availability.storageDir": "file://" + filepath.Join(dirs, "ha"),
 	})
 	if err := k8s.Create(context.Background(), session); err != nil {
 		t.Fatal(err)
@@ -61,7 +69,7 @@ func TestSessionJobOnRealFlink(t *testing.T) {
 	j := &v1beta1.FlinkSessionJob{
 		ObjectMeta: metav1.ObjectMeta{Name: "job", Namespace: ns},
 		Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: session.Name, Job: &v1beta1.JobSpec{
-			JarURI: jarURL, Parallelism: 1, UpgradeMode: v1beta1.UpgradeModeSavepoint,
+			JarURI: jarURL, Parallelism: 2, UpgradeMode: v1beta1.UpgradeModeSavepoint,
 		}},
 	}
 	if err := k8s.Create(context.Background(), j); err != nil {
@@ -73,29 +81,43 @@ func TestSessionJobOnRealFlink(t *testing.T) {
 		t.Errorf("uploaded jars left behind: %+v (%v)", jars, err)
 	}
 
-	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism = 2 })
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism = 1 })
 	up := waitLong(t, ns, id1, api)
 	id2, sp := up.Status.JobStatus.JobID, up.Status.JobStatus.UpgradeSavepointPath
 	step("upgraded to job %s from savepoint %s", id2, sp)
 	waitFlinkJob(t, api, id1, rest.JobFinished)
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		cp, err := api.Checkpoints(context.Background(), id2)
-		if err == nil && cp.Latest.Restored != nil {
-			if cp.Latest.Restored.ExternalPath != sp || !cp.Latest.Restored.IsSavepoint {
-				t.Errorf("new job restored from %+v, want savepoint %s", cp.Latest.Restored, sp)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("new job shows no restore in its checkpoint statistics (%v)", err)
-		}
-		time.Sleep(time.Second)
+	if r := waitRestored(t, api, id2); r.ExternalPath != sp || !r.IsSavepoint {
+		t.Errorf("new job restored from %+v, want savepoint %s", r, sp)
 	}
 	step("new job restored from the upgrade savepoint")
 
-	deleteAndWaitGone(t, getSessionJob(t, ns, "job"))
+	// At once (the job may not have completed a checkpoint yet): a last-state upgrade to
+	// parallelism 2. Its restore point is known before the job is cancelled: the latest
+	// checkpoint, else the savepoint the job restored.
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism, j.UpgradeMode = 2, v1beta1.UpgradeModeLastState })
+	ls := waitLong(t, ns, id2, api)
+	id3 := ls.Status.JobStatus.JobID
 	waitFlinkJob(t, api, id2, rest.JobCanceled)
+	if ls.Status.Error != "" {
+		t.Errorf("status.error %q", ls.Status.Error)
+	}
+	r := waitRestored(t, api, id3)
+	step("last-state upgrade: job %s restored %s (savepoint %v)", id3, r.ExternalPath, r.IsSavepoint)
+	if r.ExternalPath != ls.Status.JobStatus.UpgradeSavepointPath {
+		t.Errorf("job restored %s, status records %s", r.ExternalPath, ls.Status.JobStatus.UpgradeSavepointPath)
+	}
+	job, err := api.Job(context.Background(), id3)
+	if err != nil || len(job.Vertices) == 0 {
+		t.Fatalf("job %s: %+v (%v)", id3, job, err)
+	}
+	for _, v := range job.Vertices {
+		if v.Parallelism != 2 {
+			t.Errorf("vertex %q runs at parallelism %d, want 2", v.Name, v.Parallelism)
+		}
+	}
+
+	deleteAndWaitGone(t, getSessionJob(t, ns, "job"))
+	waitFlinkJob(t, api, id3, rest.JobCanceled)
 	step("job cancelled on delete")
 }
 
@@ -147,6 +169,23 @@ func serveFile(t *testing.T, path string) string {
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv.URL + "/" + filepath.Base(path)
+}
+
+// waitRestored waits (up to 3 minutes) for the job's checkpoint statistics to show what
+// its run restored.
+func waitRestored(t *testing.T, api rest.API, id string) *rest.RestoredCheckpoint {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		cp, err := api.Checkpoints(context.Background(), id)
+		if err == nil && cp.Latest.Restored != nil {
+			return cp.Latest.Restored
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %s shows no restore in its checkpoint statistics (%v)", id, err)
+		}
+		time.Sleep(time.Second)
+	}
 }
 
 // waitFlinkJob waits until Flink reports the job in state; its REST handlers cache a

@@ -142,14 +142,18 @@ func (r *FlinkSessionJobReconciler) summarize(ctx context.Context, job *v1beta1.
 	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
 		st := &j.Status
 		rs := &st.ReconciliationStatus
-		suspended := last != nil && last.Job != nil && last.Job.EffectiveState() == v1beta1.JobStateSuspended
+		var suspended, pending bool
+		if last != nil {
+			suspended, pending = suspendFacts(rs.LastReconciledSpec, last.Job, &st.JobStatus)
+		}
 		if last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == "RUNNING" {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
 		if a.Kind != lifecycle.ActionBlocked && strings.Contains(st.Error, errTypeReconcile) {
 			st.Error = ""
 		}
-		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: st.CommonStatus, LastReconciledSuspended: suspended})
+		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: st.CommonStatus,
+			LastReconciledSuspended: suspended, SuspendSavepointPending: pending})
 	})
 }
 

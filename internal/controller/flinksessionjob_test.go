@@ -245,32 +245,96 @@ func TestSessionJobLastStateUpgradeNeedsAndUsesTheLatestCheckpoint(t *testing.T)
 	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeLastState)
 	id1 := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "").Status.JobStatus.JobID
 
-	// The job is cancelled, but no retained checkpoint is known: blocked, never empty.
+	// No state of the job is known (no checkpoint yet, nothing restored): the upgrade is
+	// refused before the job is stopped, and it keeps running.
 	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism = 3 })
 	waitFor(t, "upgrade blocked without a checkpoint", func() error {
 		j := getSessionJob(t, ns, "job")
-		if !strings.Contains(j.Status.Error, "refusing to start from empty state") {
+		if !strings.Contains(j.Status.Error, "not stopping it") {
 			return fmt.Errorf("lifecycle %s job %s error %q", j.Status.LifecycleState, j.Status.JobStatus.State, j.Status.Error)
 		}
 		return nil
 	})
-	if c := flink.callsLike(url, "PATCH /jobs/"+id1); len(c) != 1 {
-		t.Errorf("last-state stop: want one cancel, got %v", c)
+	if c := flink.callsLike(url, "PATCH /jobs/"+id1); len(c) != 0 {
+		t.Errorf("the job was cancelled although no state of it is known: %v", c)
 	}
-	if runs := flink.callsLike(url, "RUN "); len(runs) != 1 {
-		t.Fatalf("a job was started without its state: %v", runs)
+	if j := getSessionJob(t, ns, "job"); j.Status.JobStatus.State != "RUNNING" || j.Status.JobStatus.JobID != id1 {
+		t.Errorf("job %s %s, want %s still RUNNING", j.Status.JobStatus.JobID, j.Status.JobStatus.State, id1)
 	}
 
-	// Once Flink reports the cancelled job's last checkpoint, the upgrade restores from it.
+	// Once Flink reports a checkpoint, the upgrade cancels the job and restores from it.
 	const chk = "file:///flink-data/checkpoints/job/chk-42"
 	flink.setCheckpoint(url, chk)
 	j := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id1)
 	id2 := j.Status.JobStatus.JobID
+	if c := flink.callsLike(url, "PATCH /jobs/"+id1); len(c) != 1 {
+		t.Errorf("last-state stop: want one cancel, got %v", c)
+	}
 	if runs := flink.callsLike(url, "RUN "+id2); len(runs) != 1 || runs[0] != "RUN "+id2+" "+chk {
 		t.Errorf("upgraded job runs %v, want one restoring from %s", runs, chk)
 	}
 	if j.Status.JobStatus.UpgradeSavepointPath != chk || j.Status.Error != "" {
 		t.Errorf("upgradeSavepointPath %q error %q", j.Status.JobStatus.UpgradeSavepointPath, j.Status.Error)
+	}
+}
+
+// A last-state upgrade right after a savepoint upgrade, before the job completed a
+// checkpoint, restores the savepoint the job was restored from: its newest known state.
+func TestSessionJobLastStateUpgradeAfterASavepointRestore(t *testing.T) {
+	ns := newNamespace(t)
+	session, url := startSession(t, ns)
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
+	id1 := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "").Status.JobStatus.JobID
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.Parallelism = 1 })
+	up := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id1)
+	id2, sp := up.Status.JobStatus.JobID, up.Status.JobStatus.UpgradeSavepointPath
+	if sp == "" {
+		t.Fatal("no upgrade savepoint recorded")
+	}
+
+	waitFor(t, "last-state upgrade to parallelism 2", func() error {
+		j := getSessionJob(t, ns, "job")
+		j.Spec.Job.Parallelism, j.Spec.Job.UpgradeMode = 2, v1beta1.UpgradeModeLastState
+		conf, _ := j.Spec.FlinkConfiguration.Flatten()
+		conf["high-availability.type"], conf["high-availability.storageDir"] = "kubernetes", "file:///flink-data/ha"
+		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+		return k8s.Update(context.Background(), j)
+	})
+	j := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id2)
+	id3 := j.Status.JobStatus.JobID
+	if c := flink.callsLike(url, "PATCH /jobs/"+id2); len(c) != 1 {
+		t.Errorf("last-state stop: want one cancel, got %v", c)
+	}
+	if runs := flink.callsLike(url, "RUN "+id3); len(runs) != 1 || runs[0] != "RUN "+id3+" "+sp {
+		t.Errorf("upgraded job runs %v, want one restoring from %s", runs, sp)
+	}
+	if j.Status.Error != "" || j.Status.JobStatus.UpgradeSavepointPath != sp {
+		t.Errorf("error %q upgradeSavepointPath %q", j.Status.Error, j.Status.JobStatus.UpgradeSavepointPath)
+	}
+}
+
+// A session job's savepoint suspend is reported SUSPENDED only together with its path.
+func TestSessionJobSuspendIsReportedOnlyWithItsSavepoint(t *testing.T) {
+	ns := newNamespace(t)
+	session, _ := startSession(t, ns)
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
+	waitForSessionJob(t, ns, v1beta1.LifecycleStable, "")
+	sw := watchStatuses[*v1beta1.FlinkSessionJob](t, ns, &v1beta1.FlinkSessionJobList{})
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.State = v1beta1.JobStateSuspended })
+	waitFor(t, "SUSPENDED", func() error {
+		if st := getSessionJob(t, ns, "job").Status; st.LifecycleState != v1beta1.LifecycleSuspended {
+			return fmt.Errorf("lifecycle %s", st.LifecycleState)
+		}
+		return nil
+	})
+	seen := sw.finish()
+	if p := getSessionJob(t, ns, "job").Status.JobStatus.UpgradeSavepointPath; p == "" {
+		t.Fatal("SUSPENDED without the suspend savepoint's path")
+	}
+	for _, o := range seen {
+		if st := o.Status; st.LifecycleState == v1beta1.LifecycleSuspended && st.JobStatus.UpgradeSavepointPath == "" {
+			t.Fatalf("a status reads SUSPENDED with no upgradeSavepointPath (resourceVersion %s, job %s)", o.ResourceVersion, st.JobStatus.State)
+		}
 	}
 }
 

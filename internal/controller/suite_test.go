@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -218,6 +219,10 @@ func (f *fakeFlink) setJobID(restURL, id string) {
 	f.ids[restURL] = id
 }
 
+// holdDeletion is a finalizer a test puts on a Deployment to keep it terminating (the
+// garbage collector below leaves it alone) until the test removes it.
+const holdDeletion = "test.weir.dev/hold"
+
 // playGarbageCollector finishes foreground deletions, the part of kube-controller-manager
 // the integration API server lacks: Deployments being deleted lose their finalizers.
 func playGarbageCollector(ctx context.Context) {
@@ -226,7 +231,7 @@ func playGarbageCollector(ctx context.Context) {
 		if err := k8s.List(ctx, deps); err == nil {
 			for i := range deps.Items {
 				d := &deps.Items[i]
-				if !d.DeletionTimestamp.IsZero() && len(d.Finalizers) > 0 {
+				if !d.DeletionTimestamp.IsZero() && len(d.Finalizers) > 0 && !slices.Contains(d.Finalizers, holdDeletion) {
 					d.Finalizers = nil
 					_ = k8s.Update(ctx, d)
 				}

@@ -48,8 +48,15 @@ type Action struct {
 	// The controller records it as lastReconciledSpec.job.upgradeMode.
 	UpgradeMode v1beta1.UpgradeMode
 	// RestoreFrom is the savepoint a deploy or resume starts from ("" = none, or HA
-	// metadata when UpgradeMode is last-state).
+	// metadata when UpgradeMode is last-state). On a session job's last-state stop it is
+	// the newest state known before stopping, recorded as the fallback restore point.
 	RestoreFrom string
+	// DeleteJobGraph asks for the job graph (jobGraph-* / executionPlan-* keys) to be
+	// removed from the cluster's HA ConfigMaps before the JobManager is first applied,
+	// keeping the checkpoint pointers, as FKO does on last-state deploys: the job is then
+	// resubmitted from the target spec under its fixed id and restored from the latest
+	// checkpoint, instead of recovering the old graph (old parallelism, old code paths).
+	DeleteJobGraph bool
 	// Target is the spec to deploy (Deploy, Resume, Rollback); nil for other actions.
 	Target *v1beta1.FlinkDeploymentSpec
 	// SessionTarget is the session job spec to submit (PlanSessionJob's Deploy/Resume).

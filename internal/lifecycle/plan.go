@@ -9,6 +9,16 @@ import (
 
 // Plan returns the next step for a FlinkDeployment. It is pure: same input, same action.
 func Plan(in Input) Action {
+	a := plan(in)
+	if (a.Kind == ActionDeploy || a.Kind == ActionResume) && a.UpgradeMode == v1beta1.UpgradeModeLastState &&
+		a.Target != nil && a.Target.Job != nil {
+		// HA metadata carries the state; the job graph in it is the old spec's.
+		a.DeleteJobGraph = true
+	}
+	return a
+}
+
+func plan(in Input) Action {
 	if in.Desired == nil {
 		return Action{Kind: ActionBlocked, Reason: "no desired spec"}
 	}
@@ -45,7 +55,13 @@ func Plan(in Input) Action {
 			return Action{Kind: ActionWait, Reason: fmt.Sprintf("suspending: waiting for savepoint %s", o.PendingSavepoint.TriggerID)}
 		}
 		if o.jobRunning() {
-			return Action{Kind: ActionSuspend, UpgradeMode: in.LastReconciled.Job.EffectiveUpgradeMode(), Diff: diff,
+			mode := in.LastReconciled.Job.EffectiveUpgradeMode()
+			if mode == v1beta1.UpgradeModeSavepoint && o.UpgradeSavepointPath != "" {
+				// Recording the suspend cleared the path: this is its savepoint, and the job
+				// is on its way to FINISHED. Stopping again would forget the savepoint.
+				return Action{Kind: ActionWait, Reason: "suspending: savepoint " + o.UpgradeSavepointPath + " taken; the job is finishing"}
+			}
+			return Action{Kind: ActionSuspend, UpgradeMode: mode, Diff: diff,
 				Reason: "suspend in progress: the job still runs; stopping it"}
 		}
 		if diff.IsEmpty() {

@@ -113,6 +113,8 @@ func TestPlan(t *testing.T) {
 		{"suspend with savepoint", mk(suspendedSpec(sp), spec(sp), running()), ActionSuspend, sp, "", "suspended"},
 		{"suspend last-state", mk(suspendedSpec(ls), spec(ls), running()), ActionSuspend, ls, "", ""},
 		{"recorded suspended but still running: stop it (operator died in between)", mk(suspendedSpec(sp), suspendedSpec(sp), running()), ActionSuspend, sp, "", "still runs"},
+		{"recorded suspended, its savepoint taken, the job still finishing", mk(suspendedSpec(sp), suspendedSpec(sp), obs(func(o *Observed) { o.UpgradeSavepointPath = "s3://b/sp-sus" })),
+			ActionWait, "", "", "finishing"},
 		{"recorded suspended, savepoint in flight", mk(suspendedSpec(sp), suspendedSpec(sp), obs(func(o *Observed) {
 			o.PendingSavepoint = &PendingTrigger{TriggerID: "t5", Type: v1beta1.SnapshotTriggerUpgrade}
 		})), ActionWait, "", "", "t5"},
@@ -275,5 +277,41 @@ func TestPlanIsDeterministic(t *testing.T) {
 	a, b := Plan(in), Plan(in)
 	if a.Kind != b.Kind || a.Reason != b.Reason || a.Diff.String() != b.Diff.String() {
 		t.Fatalf("two plans differ: %+v vs %+v", a, b)
+	}
+}
+
+// A last-state deploy recovers the job's state from HA metadata, but must run the target
+// spec: the old job graph is deleted first (DeleteJobGraph), checkpoint pointers stay.
+func TestPlanDeletesTheJobGraphOnLastStateDeploys(t *testing.T) {
+	sp, ls, sl := v1beta1.UpgradeModeSavepoint, v1beta1.UpgradeModeLastState, v1beta1.UpgradeModeStateless
+	parallelism1 := func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 1 }
+	session := func() *v1beta1.FlinkDeploymentSpec { s := spec(sl); s.Job = nil; return s }
+	cases := []struct {
+		name   string
+		in     Input
+		kind   ActionKind
+		delete bool
+	}{
+		{"last-state upgrade (parallelism 2 -> 1): deploy drops the old graph",
+			mk(changed(spec(ls), parallelism1), changed(spec(ls), parallelism1), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, true},
+		{"savepoint upgrade that fell back to HA metadata: deploy drops the old graph",
+			mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, true},
+		{"last-state resume drops the old graph",
+			mk(changed(spec(ls), parallelism1), suspendedSpec(ls), Observed{JobManager: v1beta1.JMMissing, HAMetadata: true}), ActionResume, true},
+		{"JobManager recovery from HA metadata drops the graph (same spec, same job id)",
+			mk(spec(sp), spec(sp), obs(jmMissing)), ActionDeploy, true},
+		{"savepoint deploy deletes HA data as a whole, not the graph step",
+			mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o); o.UpgradeSavepointPath = "s3://b/sp-7" })), ActionDeploy, false},
+		{"stateless deploy", mk(spec(sl), spec(sl), obs(func(o *Observed) { upgrading(o); jmMissing(o); noHA(o) })), ActionDeploy, false},
+		{"session cluster has no job graph", mk(session(), session(), obs(jmMissing)), ActionDeploy, false},
+		{"the stop step itself keeps everything", mk(changed(spec(ls), parallelism1), spec(ls), running()), ActionUpgrade, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := Plan(tc.in)
+			if a.Kind != tc.kind || a.DeleteJobGraph != tc.delete {
+				t.Fatalf("got %s deleteJobGraph=%v (%s); want %s deleteJobGraph=%v", a.Kind, a.DeleteJobGraph, a.Reason, tc.kind, tc.delete)
+			}
+		})
 	}
 }

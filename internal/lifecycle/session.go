@@ -25,7 +25,14 @@ type SessionJobObserved struct {
 	// LastCheckpointPath is the newest retained completed checkpoint of the job, the
 	// last-state of a session job (Flink keeps it after cancel only with
 	// execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION).
-	LastCheckpointPath    string
+	LastCheckpointPath string
+	// LastCheckpointTime is when that checkpoint completed (zero when unknown).
+	LastCheckpointTime time.Time
+	// RestoredFrom is the checkpoint or savepoint the job's run started from (Flink's
+	// checkpoint statistics, latest.restored): its state until it completes a checkpoint.
+	RestoredFrom string
+	// JobStarted is when the observed job started (zero when no job is observed).
+	JobStarted            time.Time
 	LastSavepoint         *Snapshot
 	PendingSavepoint      *PendingTrigger
 	LastPeriodicSavepoint time.Time
@@ -81,7 +88,17 @@ func PlanSessionJob(in SessionJobInput) Action {
 			return Action{Kind: ActionWait, Reason: "suspending: waiting for savepoint " + o.PendingSavepoint.TriggerID}
 		}
 		if o.running() { // recorded as suspended, but the stop never happened
-			return Action{Kind: ActionSuspend, UpgradeMode: in.LastReconciled.Job.EffectiveUpgradeMode(), Diff: diff, Reason: "suspend in progress: the job still runs; stopping it"}
+			mode := in.LastReconciled.Job.EffectiveUpgradeMode()
+			if mode == v1beta1.UpgradeModeSavepoint && o.UpgradeSavepointPath != "" {
+				// Recording the suspend cleared the path: this is its savepoint, and the job
+				// is on its way to FINISHED. Stopping again would forget the savepoint.
+				return Action{Kind: ActionWait, Reason: "suspending: savepoint " + o.UpgradeSavepointPath + " taken; the job is finishing"}
+			}
+			a := Action{Kind: ActionSuspend, UpgradeMode: mode, Diff: diff, Reason: "suspend in progress: the job still runs; stopping it"}
+			if mode == v1beta1.UpgradeModeLastState {
+				a.RestoreFrom, _, _ = sessionLastState(o) // the fallback recorded with the suspend
+			}
+			return a
 		}
 		return Action{Kind: ActionNothing, Diff: diff, Reason: "job is suspended"}
 	case had == v1beta1.JobStateSuspended:
@@ -104,25 +121,47 @@ func PlanSessionJob(in SessionJobInput) Action {
 }
 
 // chooseSessionMode is chooseUpgradeMode for session jobs: never stateless unless asked.
-func chooseSessionMode(in SessionJobInput, want v1beta1.UpgradeMode) (v1beta1.UpgradeMode, string, bool) {
+// The restore point of a last-state stop is found before the job is stopped: with no state
+// known the stop is refused, so a job is never cancelled that cannot be restored. restore
+// is that point, recorded as the fallback (a newer checkpoint wins after the stop).
+func chooseSessionMode(in SessionJobInput, want v1beta1.UpgradeMode) (mode v1beta1.UpgradeMode, restore, reason string, ok bool) {
 	o := &in.Observed
 	switch want {
 	case v1beta1.UpgradeModeStateless:
-		return want, "", true
+		return want, "", "", true
 	case v1beta1.UpgradeModeLastState:
-		if o.running() || o.LastCheckpointPath != "" {
-			return want, "", true
+		if path, _, ok := sessionLastState(o); ok {
+			return want, path, "", true
 		}
-		return "", "the job is not running and no retained checkpoint is known for a last-state restore", false
+		return "", "", "no checkpoint, restored snapshot or savepoint of the job is known for a last-state restore (not stopping it)", false
 	default:
 		if o.running() {
-			return v1beta1.UpgradeModeSavepoint, "", true
+			return v1beta1.UpgradeModeSavepoint, "", "", true
 		}
-		if in.Options.LastStateFallback && o.LastCheckpointPath != "" {
-			return v1beta1.UpgradeModeLastState, "the job is not running, so no savepoint can be taken: using its latest checkpoint", true
+		if path, _, ok := sessionLastState(o); ok && in.Options.LastStateFallback {
+			return v1beta1.UpgradeModeLastState, path, "the job is not running, so no savepoint can be taken: using its newest known state", true
 		}
-		return "", "the job is not running, so no savepoint can be taken, and no retained checkpoint is known", false
+		return "", "", "the job is not running, so no savepoint can be taken, and no checkpoint or savepoint of it is known", false
 	}
+}
+
+// sessionLastState is the newest known state of the job, its last-state: the newer of its
+// latest completed checkpoint and a savepoint taken while it ran, else the snapshot its run
+// restored (Flink's statistics, or the restore point recorded in upgradeSavepointPath).
+func sessionLastState(o *SessionJobObserved) (path, reason string, ok bool) {
+	sp := o.LastSavepoint
+	spOfThisRun := sp != nil && o.Job != nil && !o.JobStarted.IsZero() && !sp.Time.Before(o.JobStarted)
+	switch {
+	case o.LastCheckpointPath != "" && (!spOfThisRun || !o.LastCheckpointTime.Before(sp.Time)):
+		return o.LastCheckpointPath, "restoring from checkpoint " + o.LastCheckpointPath, true
+	case spOfThisRun:
+		return sp.Path, "restoring from savepoint " + sp.Path + ", the newest state of the job", true
+	case o.RestoredFrom != "":
+		return o.RestoredFrom, "restoring from " + o.RestoredFrom + ", which the job restored and has not checkpointed since", true
+	case o.UpgradeSavepointPath != "":
+		return o.UpgradeSavepointPath, "restoring from " + o.UpgradeSavepointPath + ", the newest state recorded for the job", true
+	}
+	return "", "no checkpoint or savepoint of the job is known for a last-state restore; refusing to start from empty state", false
 }
 
 func sessionStop(in SessionJobInput, kind ActionKind, diff SpecDiff, why string) Action {
@@ -130,14 +169,14 @@ func sessionStop(in SessionJobInput, kind ActionKind, diff SpecDiff, why string)
 	if o.PendingSavepoint != nil && !in.Options.IgnorePendingSavepoint {
 		return Action{Kind: ActionWait, Diff: diff, Reason: fmt.Sprintf("%s; waiting for savepoint %s to finish first", why, o.PendingSavepoint.TriggerID)}
 	}
-	mode, reason, ok := chooseSessionMode(in, in.Desired.Job.EffectiveUpgradeMode())
+	mode, restore, reason, ok := chooseSessionMode(in, in.Desired.Job.EffectiveUpgradeMode())
 	if !ok {
 		return Action{Kind: ActionBlocked, Diff: diff, Reason: why + ", but " + reason}
 	}
 	if reason != "" {
 		why += "; " + reason
 	}
-	return Action{Kind: kind, UpgradeMode: mode, Diff: diff, Reason: why}
+	return Action{Kind: kind, UpgradeMode: mode, RestoreFrom: restore, Diff: diff, Reason: why}
 }
 
 // sessionRestore says where a stopped session job's state is, by the mode it stopped with.
@@ -149,10 +188,7 @@ func sessionRestore(o *SessionJobObserved, mode v1beta1.UpgradeMode) (path strin
 		}
 		return "", "no savepoint is recorded (jobStatus.upgradeSavepointPath); refusing to start from empty state", false
 	case v1beta1.UpgradeModeLastState:
-		if o.LastCheckpointPath != "" {
-			return o.LastCheckpointPath, "restoring from checkpoint " + o.LastCheckpointPath, true
-		}
-		return "", "no retained checkpoint is known for a last-state restore; refusing to start from empty state", false
+		return sessionLastState(o)
 	}
 	return "", "starting stateless job with empty state", true
 }
@@ -181,6 +217,7 @@ func continueSessionRollout(in SessionJobInput) Action {
 	}
 	path, reason, ok := sessionRestore(o, mode)
 	switch {
+	case mode == v1beta1.UpgradeModeLastState && ok: // the newest state, found after the stop
 	case o.UpgradeSavepointPath != "": // a savepoint taken or chosen (redeploy) for this rollout
 		path, reason, ok = o.UpgradeSavepointPath, "restoring from savepoint "+o.UpgradeSavepointPath, true
 	case o.FirstDeployment: // a retried first submission (initialSavepointPath is recorded above)
@@ -205,9 +242,9 @@ func sessionSteady(in SessionJobInput) Action {
 		if mode == v1beta1.UpgradeModeStateless {
 			return Action{Kind: ActionDeploy, SessionTarget: in.LastReconciled, UpgradeMode: mode, Reason: "job is gone from the session cluster; resubmitting stateless job"}
 		}
-		if o.LastCheckpointPath != "" {
-			return Action{Kind: ActionDeploy, SessionTarget: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeLastState, RestoreFrom: o.LastCheckpointPath,
-				Reason: "job is gone from the session cluster; resubmitting from checkpoint " + o.LastCheckpointPath}
+		if path, reason, ok := sessionLastState(o); ok {
+			return Action{Kind: ActionDeploy, SessionTarget: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeLastState, RestoreFrom: path,
+				Reason: "job is gone from the session cluster; resubmitting, " + reason}
 		}
 		return Action{Kind: ActionBlocked, Reason: "job is gone from the session cluster and no checkpoint is known; refusing to start a stateful job from empty state. Manual restore required."}
 	}
@@ -216,11 +253,11 @@ func sessionSteady(in SessionJobInput) Action {
 		if !opts.RestartFailed {
 			return Action{Kind: ActionNothing, Reason: "job FAILED; set " + OptRestartFailed + ": true to restart failed jobs"}
 		}
-		mode, reason, ok := chooseSessionMode(in, in.LastReconciled.Job.EffectiveUpgradeMode())
+		mode, restore, reason, ok := chooseSessionMode(in, in.LastReconciled.Job.EffectiveUpgradeMode())
 		if !ok {
 			return Action{Kind: ActionBlocked, Reason: "job FAILED, but " + reason}
 		}
-		return Action{Kind: ActionRestartUnhealthy, UpgradeMode: mode, SessionTarget: in.LastReconciled, Reason: "job FAILED; " + reason}
+		return Action{Kind: ActionRestartUnhealthy, UpgradeMode: mode, RestoreFrom: restore, SessionTarget: in.LastReconciled, Reason: "job FAILED; " + reason}
 	case "FINISHED", "CANCELED":
 		return Action{Kind: ActionNothing, Reason: "job " + o.Job.State}
 	}

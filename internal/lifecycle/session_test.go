@@ -35,6 +35,7 @@ func TestPlanSessionJob(t *testing.T) {
 	sp, ls, sl := v1beta1.UpgradeModeSavepoint, v1beta1.UpgradeModeLastState, v1beta1.UpgradeModeStateless
 	newJar := func(j *v1beta1.JobSpec) { j.JarURI = "https://repo.example/jobs/app-2.jar" }
 	suspend := func(j *v1beta1.JobSpec) { j.State = v1beta1.JobStateSuspended }
+	p2 := func(j *v1beta1.JobSpec) { j.Parallelism = 2 }
 	cases := []struct {
 		name      string
 		desired   *v1beta1.FlinkSessionJobSpec
@@ -52,11 +53,45 @@ func TestPlanSessionJob(t *testing.T) {
 		{"steady", sessionJob(sp), sessionJob(sp), sessionRunning(), nil, ActionNothing, "", "", "running"},
 		{"jar change upgrades with a savepoint", sj(sessionJob(sp), newJar), sessionJob(sp), sessionRunning(), nil, ActionUpgrade, sp, "", "job.jarURI"},
 		{"parallelism change upgrades", sj(sessionJob(sp), func(j *v1beta1.JobSpec) { j.Parallelism = 2 }), sessionJob(sp), sessionRunning(), nil, ActionUpgrade, sp, "", "job.parallelism"},
-		{"stopped job falls back to its checkpoint", sj(sessionJob(sp), newJar), sessionJob(sp), so(func(o *SessionJobObserved) { o.Job.State = "RESTARTING"; o.LastCheckpointPath = "s3://b/chk-9" }), nil, ActionUpgrade, ls, "", "latest checkpoint"},
+		{"stopped job falls back to its checkpoint", sj(sessionJob(sp), newJar), sessionJob(sp), so(func(o *SessionJobObserved) { o.Job.State = "RESTARTING"; o.LastCheckpointPath = "s3://b/chk-9" }), nil, ActionUpgrade, ls, "s3://b/chk-9", "newest known state"},
 		{"stopped job without checkpoint is blocked", sj(sessionJob(sp), newJar), sessionJob(sp), so(func(o *SessionJobObserved) { o.Job.State = "RESTARTING" }), nil, ActionBlocked, "", "", "no savepoint can be taken"},
+		// last-state: the restore point is known before the job is stopped (the newest known
+		// state is recorded as the fallback), or the job is not stopped at all.
+		{"last-state upgrade: the latest checkpoint", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) { o.LastCheckpointPath = "s3://b/chk-3" }), nil, ActionUpgrade, ls, "s3://b/chk-3", "job.parallelism"},
+		{"last-state upgrade right after a restore: the restored savepoint", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) { o.RestoredFrom = "s3://b/sp-up" }), nil, ActionUpgrade, ls, "s3://b/sp-up", ""},
+		{"last-state upgrade, restore recorded in status only", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) { o.UpgradeSavepointPath = "s3://b/sp-up" }), nil, ActionUpgrade, ls, "s3://b/sp-up", ""},
+		{"last-state upgrade: a savepoint of this run newer than its checkpoint", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) {
+			o.JobStarted = t0
+			o.LastCheckpointPath, o.LastCheckpointTime = "s3://b/chk-3", t0.Add(time.Minute)
+			o.LastSavepoint = &Snapshot{Path: "s3://b/sp-manual", Time: t0.Add(2 * time.Minute)}
+		}), nil, ActionUpgrade, ls, "s3://b/sp-manual", ""},
+		{"last-state upgrade: a savepoint of an earlier run is not this job's state", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) {
+			o.JobStarted = t0
+			o.RestoredFrom = "s3://b/sp-redeployed"
+			o.LastSavepoint = &Snapshot{Path: "s3://b/sp-old", Time: t0.Add(-time.Hour)}
+		}), nil, ActionUpgrade, ls, "s3://b/sp-redeployed", ""},
+		{"last-state upgrade with no state known is blocked before stopping", sj(sessionJob(ls), p2), sessionJob(ls), sessionRunning(), nil, ActionBlocked, "", "", "not stopping it"},
+		{"upgrading last-state: restored from a savepoint, no checkpoint since", sessionJob(ls), sessionJob(ls), so(func(o *SessionJobObserved) {
+			o.Reconciliation = v1beta1.ReconciliationUpgrading
+			o.Job.State = "CANCELED"
+			o.RestoredFrom = "s3://b/sp-up"
+		}), nil, ActionDeploy, ls, "s3://b/sp-up", "submitting"},
+		{"upgrading last-state: the fallback recorded before stopping", sessionJob(ls), sessionJob(ls), so(func(o *SessionJobObserved) {
+			o.Reconciliation = v1beta1.ReconciliationUpgrading
+			o.Job = nil // Flink forgot the cancelled job
+			o.UpgradeSavepointPath = "s3://b/sp-up"
+		}), nil, ActionDeploy, ls, "s3://b/sp-up", ""},
+		{"upgrading last-state: a checkpoint newer than the recorded fallback", sessionJob(ls), sessionJob(ls), so(func(o *SessionJobObserved) {
+			o.Reconciliation = v1beta1.ReconciliationUpgrading
+			o.Job.State = "CANCELED"
+			o.UpgradeSavepointPath = "s3://b/sp-up"
+			o.LastCheckpointPath = "s3://b/chk-8"
+		}), nil, ActionDeploy, ls, "s3://b/chk-8", ""},
 		{"stateless upgrade", sj(sessionJob(sl), newJar), sessionJob(sl), so(func(o *SessionJobObserved) { o.Job.State = "FAILED" }), nil, ActionUpgrade, sl, "", ""},
 		{"suspend", sj(sessionJob(sp), suspend), sessionJob(sp), sessionRunning(), nil, ActionSuspend, sp, "", "suspended"},
 		{"recorded suspended but still running", sj(sessionJob(sp), suspend), sj(sessionJob(sp), suspend), sessionRunning(), nil, ActionSuspend, sp, "", "still runs"},
+		{"recorded suspended, its savepoint taken, the job still finishing", sj(sessionJob(sp), suspend), sj(sessionJob(sp), suspend), so(func(o *SessionJobObserved) { o.UpgradeSavepointPath = "s3://b/sp-sus" }), nil, ActionWait, "", "", "finishing"},
+		{"recorded suspended last-state, still running: the fallback is kept", sj(sessionJob(ls), suspend), sj(sessionJob(ls), suspend), so(func(o *SessionJobObserved) { o.UpgradeSavepointPath = "s3://b/chk-2" }), nil, ActionSuspend, ls, "s3://b/chk-2", "still runs"},
 		{"resume from the suspend savepoint", sessionJob(sp), sj(sessionJob(sp), suspend), SessionJobObserved{ClusterReady: true, UpgradeSavepointPath: "s3://b/sp-3"}, nil, ActionResume, sp, "s3://b/sp-3", "resuming"},
 		{"resume last-state from the checkpoint", sessionJob(ls), sj(sessionJob(ls), suspend), SessionJobObserved{ClusterReady: true, LastCheckpointPath: "s3://b/chk-4"}, nil, ActionResume, ls, "s3://b/chk-4", ""},
 		{"resume without state is blocked", sessionJob(sp), sj(sessionJob(sp), suspend), SessionJobObserved{ClusterReady: true}, nil, ActionBlocked, "", "", "refusing to start from empty state"},

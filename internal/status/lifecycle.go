@@ -19,6 +19,10 @@ type Facts struct {
 	Common  v1beta1.CommonStatus
 	// LastReconciledSuspended says whether the last reconciled spec has job.state suspended.
 	LastReconciledSuspended bool
+	// SuspendSavepointPending says the suspend recorded (write-ahead) has not recorded its
+	// savepoint yet: SUSPENDED is reported only together with jobStatus.upgradeSavepointPath,
+	// as FKO does, so a client that sees SUSPENDED knows where the state is.
+	SuspendSavepointPending bool
 	// JobManager is the JM Deployment status; empty for session jobs.
 	JobManager v1beta1.JobManagerDeploymentStatus
 }
@@ -42,6 +46,9 @@ func LifecycleState(f Facts) v1beta1.ResourceLifecycleState {
 		return v1beta1.LifecycleRollingBack
 	}
 	if f.LastReconciledSuspended {
+		if f.SuspendSavepointPending {
+			return v1beta1.LifecycleUpgrading // the suspend is still in flight
+		}
 		return v1beta1.LifecycleSuspended
 	}
 	if f.Common.JobStatus.State == "FAILED" {

@@ -27,6 +27,7 @@ func TestLifecycleState(t *testing.T) {
 		{"upgrading", Facts{Common: v1beta1.CommonStatus{ReconciliationStatus: rec(v1beta1.ReconciliationUpgrading, false)}}, v1beta1.LifecycleUpgrading},
 		{"rolling back", Facts{Common: v1beta1.CommonStatus{ReconciliationStatus: rec(v1beta1.ReconciliationRollingBack, false)}}, v1beta1.LifecycleRollingBack},
 		{"suspended", Facts{LastReconciledSuspended: true, Common: v1beta1.CommonStatus{ReconciliationStatus: rec(v1beta1.ReconciliationDeployed, true)}}, v1beta1.LifecycleSuspended},
+		{"suspend recorded, its savepoint not yet", Facts{LastReconciledSuspended: true, SuspendSavepointPending: true, Common: v1beta1.CommonStatus{ReconciliationStatus: rec(v1beta1.ReconciliationDeployed, true)}}, v1beta1.LifecycleUpgrading},
 		{"job failed", Facts{Common: v1beta1.CommonStatus{JobStatus: v1beta1.JobStatus{State: "FAILED"}, ReconciliationStatus: rec(v1beta1.ReconciliationDeployed, true)}}, v1beta1.LifecycleFailed},
 		{"HA gone", Facts{JobManager: v1beta1.JMMissing, Common: v1beta1.CommonStatus{Error: MsgHAMetadataMissing, ReconciliationStatus: rec(v1beta1.ReconciliationDeployed, true)}}, v1beta1.LifecycleFailed},
 		{"rolled back", Facts{Common: v1beta1.CommonStatus{ReconciliationStatus: rec(v1beta1.ReconciliationRolledBack, false)}}, v1beta1.LifecycleRolledBack},

@@ -229,11 +229,15 @@ func (l *lifecycleRun) savepointUpgrade() {
 	l.assertRestoredState(job.ID, r)
 }
 
+// lastStateUpgrade changes the parallelism (2 -> 1): the job keeps its id and restores the
+// latest checkpoint from HA data, but must run the new spec, not the job graph Flink's HA
+// data held for the old one.
 func (l *lifecycleRun) lastStateUpgrade() {
 	l.waitCheckpoint()
 	before := l.onlyJob()
 	l.update(func(s *v1beta1.FlinkDeploymentSpec) {
 		s.Job.UpgradeMode = v1beta1.UpgradeModeLastState
+		s.Job.Parallelism = 1
 		setConf(s, "pipeline.name", "stateful-v3")
 	})
 	l.waitStable("last-state upgrade")
@@ -245,6 +249,15 @@ func (l *lifecycleRun) lastStateUpgrade() {
 	if r.IsSavepoint {
 		l.t.Errorf("last-state restored from a savepoint (%+v), want the latest checkpoint", r)
 	}
+	details, err := l.flink().Job(l.ctx, job.ID)
+	if err != nil || len(details.Vertices) == 0 {
+		l.t.Fatalf("job %s details: %+v (%v)", job.ID, details, err)
+	}
+	for _, v := range details.Vertices {
+		if v.Parallelism != 1 {
+			l.t.Errorf("vertex %q runs at parallelism %d after a last-state upgrade to 1 (the old job graph was recovered)", v.Name, v.Parallelism)
+		}
+	}
 	l.assertRestoredState(job.ID, r)
 }
 
@@ -253,10 +266,14 @@ func (l *lifecycleRun) suspendResume() {
 	l.waitStable("mode change")
 	l.waitCheckpoint()
 	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.State = v1beta1.JobStateSuspended })
-	if _, err := l.r.Wait(l.ctx, l.c, l.key, app.TargetSuspended, readyTimeout); err != nil {
+	d, err := l.r.Wait(l.ctx, l.c, l.key, app.TargetSuspended, readyTimeout)
+	if err != nil {
 		l.t.Fatal(err)
 	}
-	// SUSPENDED is reported once the suspend is recorded (as FKO does); the pods follow.
+	// SUSPENDED is reported together with the suspend savepoint (as FKO does); the pods follow.
+	if d.Status.JobStatus.UpgradeSavepointPath == "" {
+		l.t.Error("SUSPENDED without the suspend savepoint's path (jobStatus.upgradeSavepointPath)")
+	}
 	l.eventually("no pods while suspended", func() error {
 		pods := &corev1.PodList{}
 		if err := l.c.Ctrl.List(l.ctx, pods, client.InNamespace(l.key.Namespace), client.MatchingLabels{"app": l.key.Name}); err != nil {
