@@ -12,6 +12,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/validation"
 )
 
@@ -144,7 +145,7 @@ func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.Fli
 	}
 	if jc, err := spec.FlinkConfiguration.Flatten(); err == nil {
 		for k, v := range jc {
-			if strings.HasPrefix(k, "kubernetes.operator.") {
+			if opconfig.IsOperatorKey(k) {
 				continue // operator switches are not Flink's
 			}
 			if req.FlinkConfiguration == nil {

@@ -12,11 +12,12 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/status"
 )
 
 // optSavepointOnDeletion is FKO's switch for a savepoint when a job's resource is deleted.
-const optSavepointOnDeletion = "kubernetes.operator.job.savepoint-on-deletion"
+const optSavepointOnDeletion = opconfig.SavepointOnDeletion
 
 // reconcile is the session job's inner loop: observe → poll pending savepoint → plan (pure)
 // → record intent → act → summarize, as for FlinkDeployments.
