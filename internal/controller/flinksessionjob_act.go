@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,7 +12,6 @@ import (
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
-	"weir.dev/weir/internal/validation"
 )
 
 // act carries out one planned step for a session job. Each branch records its intent in
@@ -114,15 +112,9 @@ func (r *FlinkSessionJobReconciler) submit(ctx context.Context, job *v1beta1.Fli
 // runJar fetches the jar, uploads it, runs it with jobID and deletes the upload.
 func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.FlinkSessionJob, fl rest.API,
 	spec *v1beta1.FlinkSessionJobSpec, jobID, restore string) error {
-	session := &v1beta1.FlinkDeployment{}
-	_ = r.Get(ctx, clientKey(job.Namespace, job.Spec.DeploymentName), session)
-	conf, err := sessionJobConf(job, session)
-	if err != nil {
-		return err
-	}
 	fetcher := *r.Artifacts
-	if v := strings.TrimSpace(conf[validation.KeyAllowedSchemes]); v != "" {
-		fetcher.AllowedSchemes = strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == ' ' })
+	if s := settings(r.Config).AllowedSchemes; len(s) > 0 { // operator-only: never the resource's
+		fetcher.AllowedSchemes = s
 	}
 	jar, err := fetcher.Fetch(ctx, spec.Job.JarURI)
 	if err != nil {
