@@ -140,3 +140,26 @@ func TestOperatorConfigDefaultsAndReload(t *testing.T) {
 		t.Errorf("the user's spec was written: %v", got)
 	}
 }
+
+func TestSettingsOf(t *testing.T) {
+	tests := []struct {
+		conf     map[string]string
+		interval string
+		par      int
+		schemes  []string
+		problems int
+	}{
+		{nil, "15s", controller.DefaultParallelism, nil, 0},
+		{map[string]string{opconfig.ReconcileInterval: "1 min", opconfig.ReconcileParallelism: "50",
+			opconfig.ArtifactsAllowedSchemes: "https; s3"}, "1m0s", 50, []string{"https", "s3"}, 0},
+		{map[string]string{opconfig.ReconcileParallelism: "-1"}, "15s", 1000, nil, 0},
+		{map[string]string{opconfig.ReconcileInterval: "soon", opconfig.ReconcileParallelism: "0"}, "15s", controller.DefaultParallelism, nil, 2},
+	}
+	for _, tc := range tests {
+		s, problems := controller.SettingsOf(opconfig.New(tc.conf))
+		if s.ReconcileInterval.String() != tc.interval || s.Parallelism != tc.par ||
+			strings.Join(s.AllowedSchemes, ",") != strings.Join(tc.schemes, ",") || len(problems) != tc.problems {
+			t.Errorf("SettingsOf(%v) = %+v, problems %v", tc.conf, s, problems)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package opconfig
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -132,6 +133,27 @@ func TestEveryTableKeyIsAnOperatorKey(t *testing.T) {
 	for _, k := range []string{ArtifactsAllowedSchemes, ReconcileInterval, ReconcileParallelism, WatchedNamespaces, LabelSelector} {
 		if !OperatorOnlyKey(k) {
 			t.Errorf("%s must be operator-only", k)
+		}
+	}
+}
+
+// docs/operator-config.md lists every key of the table, and which are operator-only.
+func TestDocsListEveryKey(t *testing.T) {
+	b, err := os.ReadFile("../../docs/operator-config.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(b)
+	for _, k := range SortedKeys() {
+		row := "| `" + k + "` | "
+		i := strings.Index(doc, row)
+		if i < 0 {
+			t.Errorf("docs/operator-config.md has no row for %s", k)
+			continue
+		}
+		line, _, _ := strings.Cut(doc[i:], "\n")
+		if only := strings.Contains(line, "operator only"); only != (Keys[k].Scope == OperatorOnly) {
+			t.Errorf("docs/operator-config.md: %s operator-only is %v, the table says %v", k, only, !only)
 		}
 	}
 }
