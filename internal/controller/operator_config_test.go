@@ -28,7 +28,7 @@ var (
 )
 
 const baseOperatorConfig = "kubernetes.operator.dynamic.config.check.interval: 100 ms\n" +
-	"weir.test.operator-default: on\n"
+	"weir.test.operator-default: everywhere\n"
 
 func startOperatorConfig(mgr ctrl.Manager) error {
 	dir, err := os.MkdirTemp("", "weir-opconfig-")
@@ -92,7 +92,7 @@ func TestOperatorConfigDefaultsAndReload(t *testing.T) {
 	waitForObject(t, ns, d.Name, &appsv1.Deployment{})
 	conf := flinkConf(t, ns, d.Name)
 	for k, want := range map[string]string{
-		"weir.test.operator-default": "on", "weir.test.ns-default": "first", "weir.test.cr-wins": "cr",
+		"weir.test.operator-default": "everywhere", "weir.test.ns-default": "first", "weir.test.cr-wins": "cr",
 		opconfig.ReconcileInterval: "", opconfig.ArtifactsAllowedSchemes: "",
 		"kubernetes.operator.no-such.setting": "x",
 	} {
@@ -104,7 +104,7 @@ func TestOperatorConfigDefaultsAndReload(t *testing.T) {
 		ev := eventsFor(t, ns, d.Name)
 		for _, want := range []string{
 			controller.ReasonOperatorConfig + ": flinkConfiguration sets operator-only keys",
-			opconfig.ArtifactsAllowedSchemes + ", " + opconfig.ReconcileInterval,
+			opconfig.ReconcileInterval + ", " + opconfig.ArtifactsAllowedSchemes,
 			"weir does not know (a typo?); they have no effect on the operator: kubernetes.operator.no-such.setting",
 		} {
 			if !strings.Contains(ev, want) {
