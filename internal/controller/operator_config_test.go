@@ -23,8 +23,9 @@ import (
 // that every app of the suite carries (harmless to Flink), so that no test changes an
 // operator-wide default under the apps of other tests.
 var (
-	opConfigDir string
-	opStore     *opconfig.Store
+	opConfigDir  string
+	opStore      *opconfig.Store
+	opGeneration int // marks each written config, to wait for its reload
 )
 
 const baseOperatorConfig = "kubernetes.operator.dynamic.config.check.interval: 100 ms\n" +
@@ -49,7 +50,9 @@ func startOperatorConfig(mgr ctrl.Manager) error {
 // or the kubelet's symlink swap would) and waits until the store has loaded it.
 func writeOperatorConfig(t *testing.T, extra string) {
 	t.Helper()
-	content := baseOperatorConfig + extra + fmt.Sprintf("weir.test.generation: %q\n", t.Name()+extra)
+	opGeneration++
+	gen := fmt.Sprintf("gen-%d", opGeneration)
+	content := baseOperatorConfig + extra + "weir.test.generation: " + gen + "\n"
 	tmp := filepath.Join(opConfigDir, ".tmp")
 	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
@@ -58,7 +61,7 @@ func writeOperatorConfig(t *testing.T, extra string) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the operator config reloaded", func() error {
-		if v, _ := opStore.Current().Get("weir.test.generation"); v != t.Name()+extra {
+		if v, _ := opStore.Current().Get("weir.test.generation"); v != gen {
 			return fmt.Errorf("generation %q", v)
 		}
 		return nil
