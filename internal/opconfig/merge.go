@@ -74,9 +74,10 @@ func scopedKey(k string) (inner string, scoped bool) {
 }
 
 // Defaults returns the flinkConfiguration defaults of a resource in namespace running
-// flinkVersion (e.g. "v1_20"), in FKO's order, each layer overriding the one before:
+// flinkVersion (e.g. "v1_20"), in FKO's order (its FlinkConfigManager.getDefaultConfig),
+// each layer overriding the one before:
 //
-//	operator-wide defaults < Flink-version defaults < namespace defaults
+//	operator-wide defaults < namespace defaults < Flink-version defaults
 //
 // Version defaults written "v1_18+" apply to 1.18 and every later version, lower versions
 // first, then the exact version. Operator-only keys are never defaults.
@@ -128,14 +129,14 @@ func (c *Config) Defaults(namespace, flinkVersion string) map[string]string {
 			}
 		}
 	}
+	for k, v := range nsLayer {
+		out[k] = v
+	}
 	sort.SliceStable(versions, func(i, j int) bool { return versions[i].order < versions[j].order })
 	for _, l := range versions {
 		for k, v := range l.kv {
 			out[k] = v
 		}
-	}
-	for k, v := range nsLayer {
-		out[k] = v
 	}
 	return out
 }

@@ -49,10 +49,15 @@ func TestDefaultsPrecedence(t *testing.T) {
 			with("taskmanager.numberOfTaskSlots", "4", "state.backend.type", "rocksdb")},
 		{"+ layers reach later majors", "other", "v2_1", with("taskmanager.numberOfTaskSlots", "3")},
 		{"a lower version gets none", "other", "v1_17", with("taskmanager.numberOfTaskSlots", "1")},
-		{"namespace beats version", "team-a", "v1_20",
-			with("taskmanager.numberOfTaskSlots", "8", "state.backend.type", "rocksdb", RestartFailed, "true")},
-		{"another namespace", "team-b", "v2_0",
-			with("taskmanager.numberOfTaskSlots", "3", "parallelism.default", "5")},
+		// FKO's order: a version default wins over a namespace default.
+		{"version beats namespace", "team-a", "v1_20",
+			with("taskmanager.numberOfTaskSlots", "4", "state.backend.type", "rocksdb", RestartFailed, "true")},
+		{"namespace beats operator-wide", "team-a", "v1_17",
+			with("taskmanager.numberOfTaskSlots", "8", RestartFailed, "true")},
+		{"exact version beats namespace", "team-b", "v2_0",
+			with("taskmanager.numberOfTaskSlots", "3", "parallelism.default", "9")},
+		{"namespace default where no version sets the key", "team-b", "v1_20",
+			with("taskmanager.numberOfTaskSlots", "4", "state.backend.type", "rocksdb", "parallelism.default", "5")},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
