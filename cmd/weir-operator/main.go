@@ -26,6 +26,7 @@ func main() {
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so that only one replica acts")
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election lease (default: the pod's)")
 	flag.DurationVar(&o.FlinkRESTTimeout, "flink-rest-timeout", 10*time.Second, "timeout of one Flink REST call")
+	flag.StringVar(&o.ConfigDir, "config-dir", os.Getenv("WEIR_CONFIG_DIR"), "directory of the operator config (config.yaml or flink-conf.yaml, FKO's format); reloaded when it changes")
 	zo := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()

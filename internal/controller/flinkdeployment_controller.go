@@ -19,6 +19,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // Poll intervals: how often a deployment is looked at again while it settles, and once it
@@ -39,6 +40,9 @@ type FlinkDeploymentReconciler struct {
 	Clock    clock.PassiveClock
 	// Flink opens REST clients; nil means job state is not observed.
 	Flink FlinkClientFactory
+	// Config is the operator config (defaults, operator-only settings); nil is empty.
+	Config   *opconfig.Store
+	warnings configWarnings
 }
 
 // Alphabetical order, so that no permission is repeated or missed.
@@ -89,8 +93,22 @@ func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
+	reload, err := requeueOnConfigChange(mgr, r.Config, func(ctx context.Context) ([]client.Object, error) {
+		l := &v1beta1.FlinkDeploymentList{}
+		err := r.List(ctx, l)
+		out := make([]client.Object, len(l.Items))
+		for i := range l.Items {
+			out[i] = &l.Items[i]
+		}
+		return out, err
+	})
+	if err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.FlinkDeployment{}).
+		WithOptions(controllerOptions(r.Config)).
+		WatchesRawSource(reload).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).

@@ -85,7 +85,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	if requeue == 0 {
 		requeue = pollSettling
 		if dep.Status.LifecycleState == v1beta1.LifecycleStable || dep.Status.LifecycleState == v1beta1.LifecycleSuspended {
-			requeue = pollStable
+			requeue = settings(r.Config).ReconcileInterval
 		}
 	}
 	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
@@ -143,14 +143,17 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 // (the operator keeps running on the last valid spec). A validation failure is recorded in
 // status.error and as a ValidationError event.
 func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1.FlinkDeployment) (*v1beta1.FlinkDeploymentSpec, error) {
-	verr := validation.Deployment(dep)
+	// The spec as the operator config's defaults complete it (in memory only).
+	eff, merged := effectiveDeployment(r.Config, dep)
+	r.warnings.report(ctx, r.Recorder, dep, merged)
+	verr := validation.Deployment(eff)
 	if verr == nil {
 		if strings.Contains(dep.Status.Error, errTypeValidation) {
 			if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.Error = "" }); err != nil {
 				return nil, err
 			}
 		}
-		return dep.Spec.DeepCopy(), nil
+		return eff.Spec.DeepCopy(), nil
 	}
 	msg := verr.Error()
 	if dep.Status.Error != statusError(errTypeValidation, msg) {

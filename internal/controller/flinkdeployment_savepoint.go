@@ -11,12 +11,13 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // Savepoint history bounds, FKO's keys and defaults.
 const (
-	optHistoryMaxCount   = "kubernetes.operator.savepoint.history.max.count"
-	optHistoryMaxAge     = "kubernetes.operator.savepoint.history.max.age"
+	optHistoryMaxCount   = opconfig.HistoryMaxCount
+	optHistoryMaxAge     = opconfig.HistoryMaxAge
 	defaultHistoryCount  = 10
 	defaultHistoryMaxAge = 24 * time.Hour
 	// savepointTimeout abandons a trigger Flink never finishes.

@@ -3,7 +3,6 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,7 +11,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
-	"weir.dev/weir/internal/validation"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // act carries out one planned step for a session job. Each branch records its intent in
@@ -113,15 +112,9 @@ func (r *FlinkSessionJobReconciler) submit(ctx context.Context, job *v1beta1.Fli
 // runJar fetches the jar, uploads it, runs it with jobID and deletes the upload.
 func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.FlinkSessionJob, fl rest.API,
 	spec *v1beta1.FlinkSessionJobSpec, jobID, restore string) error {
-	session := &v1beta1.FlinkDeployment{}
-	_ = r.Get(ctx, clientKey(job.Namespace, job.Spec.DeploymentName), session)
-	conf, err := sessionJobConf(job, session)
-	if err != nil {
-		return err
-	}
 	fetcher := *r.Artifacts
-	if v := strings.TrimSpace(conf[validation.KeyAllowedSchemes]); v != "" {
-		fetcher.AllowedSchemes = strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == ' ' })
+	if s := settings(r.Config).AllowedSchemes; len(s) > 0 { // operator-only: never the resource's
+		fetcher.AllowedSchemes = s
 	}
 	jar, err := fetcher.Fetch(ctx, spec.Job.JarURI)
 	if err != nil {
@@ -144,7 +137,7 @@ func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.Fli
 	}
 	if jc, err := spec.FlinkConfiguration.Flatten(); err == nil {
 		for k, v := range jc {
-			if strings.HasPrefix(k, "kubernetes.operator.") {
+			if opconfig.IsOperatorKey(k) {
 				continue // operator switches are not Flink's
 			}
 			if req.FlinkConfiguration == nil {

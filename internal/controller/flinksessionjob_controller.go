@@ -22,6 +22,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/artifact"
+	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/status"
 	"weir.dev/weir/internal/validation"
 )
@@ -45,6 +46,9 @@ type FlinkSessionJobReconciler struct {
 	Flink FlinkClientFactory
 	// Artifacts fetches job jars; nil uses artifact.New().
 	Artifacts *artifact.Fetcher
+	// Config is the operator config (defaults, operator-only settings); nil is empty.
+	Config   *opconfig.Store
+	warnings configWarnings
 }
 
 // Reconcile brings one FlinkSessionJob one step closer to its spec.
@@ -60,6 +64,8 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	} else if err != nil {
 		return ctrl.Result{}, fmt.Errorf("while reading session deployment: %w", err)
 	}
+	// The session's configuration as the operator config's defaults complete it.
+	session, _ = effectiveDeployment(r.Config, session)
 	if !job.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, job, session)
 	}
@@ -69,7 +75,10 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 	}
 
-	if verr := validation.SessionJob(job, session); verr != nil && session != nil {
+	if own, err := job.Spec.FlinkConfiguration.Flatten(); err == nil {
+		r.warnings.report(ctx, r.Recorder, job, opconfig.Merge(nil, own))
+	}
+	if verr := validation.SessionJobAllowing(job, session, settings(r.Config).AllowedSchemes); verr != nil && session != nil {
 		msg := verr.Error()
 		if job.Status.Error != statusError(errTypeValidation, msg) {
 			r.Recorder.Event(job, corev1.EventTypeWarning, ReasonValidationError, msg)
@@ -137,8 +146,22 @@ func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Artifacts == nil {
 		r.Artifacts = artifact.New()
 	}
+	reload, err := requeueOnConfigChange(mgr, r.Config, func(ctx context.Context) ([]client.Object, error) {
+		l := &v1beta1.FlinkSessionJobList{}
+		err := r.List(ctx, l)
+		out := make([]client.Object, len(l.Items))
+		for i := range l.Items {
+			out[i] = &l.Items[i]
+		}
+		return out, err
+	})
+	if err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.FlinkSessionJob{}).
+		WithOptions(controllerOptions(r.Config)).
+		WatchesRawSource(reload).
 		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(r.jobsOfSession)).
 		Named("flinksessionjob").
 		Complete(r)

@@ -12,11 +12,12 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/status"
 )
 
 // optSavepointOnDeletion is FKO's switch for a savepoint when a job's resource is deleted.
-const optSavepointOnDeletion = "kubernetes.operator.job.savepoint-on-deletion"
+const optSavepointOnDeletion = opconfig.SavepointOnDeletion
 
 // reconcile is the session job's inner loop: observe → poll pending savepoint → plan (pure)
 // → record intent → act → summarize, as for FlinkDeployments.
@@ -69,7 +70,7 @@ func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.
 	if requeue == 0 {
 		requeue = pollSettling
 		if job.Status.LifecycleState == v1beta1.LifecycleStable || job.Status.LifecycleState == v1beta1.LifecycleSuspended {
-			requeue = pollStable
+			requeue = settings(r.Config).ReconcileInterval
 		}
 	}
 	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
@@ -106,7 +107,7 @@ func sessionJobConf(job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployme
 	if err != nil {
 		return nil, fmt.Errorf("spec.flinkConfiguration: %w", err)
 	}
-	for k, v := range jc {
+	for k, v := range opconfig.Merge(nil, jc).Conf { // operator-only keys dropped
 		out[k] = v
 	}
 	return out, nil

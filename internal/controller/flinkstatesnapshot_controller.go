@@ -13,6 +13,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // snapshotFinalizer is FKO's finalizer for FlinkStateSnapshots.
@@ -33,6 +34,8 @@ type FlinkStateSnapshotReconciler struct {
 	Reader client.Reader
 	// Flink opens REST clients; nil leaves snapshots waiting.
 	Flink FlinkClientFactory
+	// Config is the operator config (its reconcile parallelism); nil is empty.
+	Config *opconfig.Store
 }
 
 // Reconcile observes one snapshot, asks lifecycle.PlanSnapshot for the next step and takes it.
@@ -76,6 +79,7 @@ func (r *FlinkStateSnapshotReconciler) SetupWithManager(mgr ctrl.Manager) error 
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.FlinkStateSnapshot{}).
+		WithOptions(controllerOptions(r.Config)).
 		Named("flinkstatesnapshot").
 		Complete(r)
 }

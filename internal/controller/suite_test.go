@@ -81,23 +81,27 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	if err := startOperatorConfig(mgr); err != nil { // operator_config_test.go
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	if err := (&controller.FlinkDeploymentReconciler{
 		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
-		Flink: flink.factory,
+		Flink: flink.factory, Config: opStore,
 	}).SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
-		Flink: flink.factory,
+		Flink: flink.factory, Config: opStore,
 	}).SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	if err := (&controller.FlinkStateSnapshotReconciler{
 		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
-		Flink: flink.factory,
+		Flink: flink.factory, Config: opStore,
 	}).SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1

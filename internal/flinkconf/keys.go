@@ -1,5 +1,7 @@
 package flinkconf
 
+import "weir.dev/weir/internal/opconfig"
+
 // Flink configuration keys the operator reads or writes. Keys whose name changed between
 // Flink versions are not here: they are concepts in the Versions table (see versions.go).
 const (
@@ -66,9 +68,9 @@ const (
 	KeyHAStorageDir = "high-availability.storageDir"
 
 	// KeyMergeArraysByName is FKO's switch for pod template list merging.
-	KeyMergeArraysByName = "kubernetes.operator.pod-template.merge-arrays-by-name"
+	KeyMergeArraysByName = opconfig.MergeArraysByName
 	// KeyLogFormat is weir's switch for the default log4j layout: "text" (default) or "json".
-	KeyLogFormat = "kubernetes.operator.weir.log.format"
+	KeyLogFormat = opconfig.LogFormat
 	// KeyJobManagerEnvPrefix and KeyTaskManagerEnvPrefix set container environment variables.
 	KeyJobManagerEnvPrefix  = "containerized.master.env."
 	KeyTaskManagerEnvPrefix = "containerized.taskmanager.env."

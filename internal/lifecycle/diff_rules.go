@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // Configuration keys the classifier looks at.
@@ -11,7 +12,7 @@ const (
 	keyScheduler            = "jobmanager.scheduler"
 	keySchedulerMode        = "scheduler-mode"
 	keyParallelismOverrides = "pipeline.jobvertex-parallelism-overrides"
-	operatorConfigPrefix    = "kubernetes.operator."
+	operatorConfigPrefix    = opconfig.Prefix
 )
 
 // ignoredPaths change nothing in the running job, or are acted on outside the diff

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // Options are the kubernetes.operator.* switches the planner honours, with FKO's names and
@@ -41,23 +42,23 @@ func DefaultOptions() Options {
 	}
 }
 
-// Option keys.
+// Option keys: the names live in opconfig.Keys, the one table of operator keys.
 const (
-	OptRollbackEnabled           = "kubernetes.operator.deployment.rollback.enabled"
-	OptReadinessTimeout          = "kubernetes.operator.deployment.readiness.timeout"
-	OptHealthCheckEnabled        = "kubernetes.operator.cluster.health-check.enabled"
-	OptRestartsWindow            = "kubernetes.operator.cluster.health-check.restarts.window"
-	OptRestartsThreshold         = "kubernetes.operator.cluster.health-check.restarts.threshold"
-	OptCheckpointProgressEnabled = "kubernetes.operator.cluster.health-check.checkpoint-progress.enabled"
-	OptCheckpointProgressWindow  = "kubernetes.operator.cluster.health-check.checkpoint-progress.window"
-	OptRestartFailed             = "kubernetes.operator.job.restart.failed"
-	OptPeriodicSavepoint         = "kubernetes.operator.periodic.savepoint.interval"
-	OptLastStateFallback         = "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
-	OptIgnorePendingSavepoint    = "kubernetes.operator.job.upgrade.ignore-pending-savepoint"
-	OptSavepointFormat           = "kubernetes.operator.savepoint.format.type"
-	OptHistoryMaxCount           = "kubernetes.operator.savepoint.history.max.count"
-	OptHistoryMaxAge             = "kubernetes.operator.savepoint.history.max.age"
-	OptSavepointCleanup          = "kubernetes.operator.savepoint.cleanup.enabled"
+	OptRollbackEnabled           = opconfig.RollbackEnabled
+	OptReadinessTimeout          = opconfig.ReadinessTimeout
+	OptHealthCheckEnabled        = opconfig.HealthCheckEnabled
+	OptRestartsWindow            = opconfig.RestartsWindow
+	OptRestartsThreshold         = opconfig.RestartsThreshold
+	OptCheckpointProgressEnabled = opconfig.CheckpointProgressEnabled
+	OptCheckpointProgressWindow  = opconfig.CheckpointProgressWindow
+	OptRestartFailed             = opconfig.RestartFailed
+	OptPeriodicSavepoint         = opconfig.PeriodicSavepoint
+	OptLastStateFallback         = opconfig.LastStateFallback
+	OptIgnorePendingSavepoint    = opconfig.IgnorePendingSavepoint
+	OptSavepointFormat           = opconfig.SavepointFormat
+	OptHistoryMaxCount           = opconfig.HistoryMaxCount
+	OptHistoryMaxAge             = opconfig.HistoryMaxAge
+	OptSavepointCleanup          = opconfig.SavepointCleanup
 )
 
 // WithConfig returns o overridden by the keys present in conf (flat flinkConfiguration).

@@ -15,6 +15,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/controller"
 	flinkrest "weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // Options configure the operator.
@@ -35,6 +36,10 @@ type Options struct {
 	LeaderElectionNamespace string
 	// FlinkRESTTimeout bounds each Flink REST call.
 	FlinkRESTTimeout time.Duration
+	// ConfigDir holds the operator config (config.yaml or flink-conf.yaml; opconfig.go),
+	// or Config gives it directly; neither is an empty config.
+	ConfigDir string
+	Config    *opconfig.Store
 }
 
 // NewScheme returns a scheme with the core types and flink.apache.org/v1beta1.
@@ -48,6 +53,10 @@ func NewScheme() *runtime.Scheme {
 // NewManager builds a manager with every weir reconciler registered.
 func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	scheme := NewScheme()
+	selector, err := o.withOperatorConfig()
+	if err != nil {
+		return nil, err
+	}
 	metrics, err := MetricsOptions(o)
 	if err != nil {
 		return nil, err
@@ -66,11 +75,15 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 			mo.Cache.DefaultNamespaces[ns] = cache.Config{}
 		}
 	}
+	selectResources(&mo.Cache, selector)
 	mgr, err := ctrl.NewManager(cfg, mo)
 	if err != nil {
 		return nil, fmt.Errorf("while creating manager: %w", err)
 	}
 	if err := Register(mgr, o); err != nil {
+		return nil, err
+	}
+	if err := startConfigReloads(mgr, o.Config); err != nil {
 		return nil, err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
@@ -93,19 +106,19 @@ func Register(mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&controller.FlinkDeploymentReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink,
+		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("while registering FlinkDeployment controller: %w", err)
 	}
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink,
+		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("while registering FlinkSessionJob controller: %w", err)
 	}
 	if err := (&controller.FlinkStateSnapshotReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink,
+		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("while registering FlinkStateSnapshot controller: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/resources"
 )
 
@@ -138,7 +139,7 @@ func checkConf(p *problems, c flinkconf.Conf) {
 			p.add("high availability is enabled but %s is not set: point it at durable storage, e.g. s3://bucket/ha", flinkconf.KeyHAStorageDir)
 		}
 	}
-	if isTrue(c["kubernetes.operator.deployment.rollback.enabled"]) && !c.HAEnabled() {
+	if isTrue(c[opconfig.RollbackEnabled]) && !c.HAEnabled() {
 		p.add("HA must be enabled for rollback support: set high-availability.type: kubernetes and high-availability.storageDir")
 	}
 	if v := c[flinkconf.KeyRestExposedType]; v != "" {

@@ -7,6 +7,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // checkJob applies FKO's job rules: state directories for stateful upgrades and manual
@@ -36,7 +37,7 @@ func checkJob(p *problems, job *v1beta1.JobSpec, tm *v1beta1.TaskManagerSpec, c 
 			p.add("Job could not be upgraded with savepoint while config key[%s] is not set", spKeys)
 		case job.SavepointTriggerNonce != nil:
 			p.add("Savepoint could not be manually triggered for the running job while config key[%s] is not set", spKeys)
-		case strings.TrimSpace(c["kubernetes.operator.periodic.savepoint.interval"]) != "":
+		case strings.TrimSpace(c[opconfig.PeriodicSavepoint]) != "":
 			p.add("Periodic savepoints cannot be enabled when config key[%s] is not set", spKeys)
 		}
 	}
@@ -62,7 +63,8 @@ var (
 	nativeJarSchemes     = []string{"local", "file", "http", "https", "s3", "s3a", "s3p", "gs", "abfs", "abfss", "wasb", "wasbs", "oss", "hdfs"}
 	standaloneJarSchemes = []string{"local", "file", "http", "https"}
 	// DefaultSessionJarSchemes are what the operator itself can download and upload to a
-	// session cluster; kubernetes.operator.user.artifacts.allowed-schemes changes the list.
+	// session cluster; the operator config's kubernetes.operator.user.artifacts.allowed-schemes
+	// changes the list (operator-only: a resource cannot widen it).
 	DefaultSessionJarSchemes = []string{"https", "http", "s3", "s3a", "s3p"}
 )
 

@@ -1,18 +1,24 @@
 package validation
 
 import (
-	"strings"
-
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/opconfig"
 )
 
-// KeyAllowedSchemes is FKO's setting for the jarURI schemes of session jobs.
-const KeyAllowedSchemes = "kubernetes.operator.user.artifacts.allowed-schemes"
+// KeyAllowedSchemes is FKO's setting for the jarURI schemes of session jobs. It is
+// operator-only: a resource's own value is ignored (see opconfig.Keys).
+const KeyAllowedSchemes = opconfig.ArtifactsAllowedSchemes
 
 // SessionJob checks a FlinkSessionJob, and, when session is not nil, that it fits the
-// session FlinkDeployment it names.
+// session FlinkDeployment it names. Its jarURI may use DefaultSessionJarSchemes.
 func SessionJob(j *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) error {
+	return SessionJobAllowing(j, session, nil)
+}
+
+// SessionJobAllowing is SessionJob with the jarURI schemes the operator config allows
+// (nil: DefaultSessionJarSchemes).
+func SessionJobAllowing(j *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment, allowedSchemes []string) error {
 	if j == nil {
 		return &Error{Problems: []string{"no FlinkSessionJob given"}}
 	}
@@ -38,8 +44,8 @@ func SessionJob(j *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) er
 		p.add("The job spec should not be empty: set spec.job.jarURI and spec.job.parallelism")
 	} else {
 		allowed := DefaultSessionJarSchemes
-		if v := strings.TrimSpace(conf[KeyAllowedSchemes]); v != "" {
-			allowed = splitList(v)
+		if len(allowedSchemes) > 0 {
+			allowed = allowedSchemes
 		}
 		if j.Spec.Job.JarURI == "" {
 			p.add("spec.job.jarURI must be set: the jar is uploaded to the session cluster")
@@ -63,14 +69,4 @@ func SessionJob(j *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) er
 		}
 	}
 	return p.err()
-}
-
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == ';' }) {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }

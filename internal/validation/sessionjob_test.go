@@ -68,7 +68,8 @@ func TestSessionJob(t *testing.T) {
 		{"parallelism", "    parallelism: 2\n", "", session, "Job parallelism must be larger than 0"},
 		{"savepoint dir from cluster config", "upgradeMode: stateless", "upgradeMode: savepoint", nil, ""},
 		{"checkpoint dir", "upgradeMode: stateless", "upgradeMode: savepoint", session, "Checkpoint directory[execution.checkpointing.dir or state.checkpoints.dir] must be defined"},
-		{"allowed schemes setting", "  job:", "  flinkConfiguration: {kubernetes.operator.user.artifacts.allowed-schemes: s3}\n  job:", nil, `scheme "https" is not allowed here; use one of s3`},
+		// Operator-only: the resource's own value is ignored (the controller warns about it).
+		{"allowed schemes setting in the resource", "  job:", "  flinkConfiguration: {kubernetes.operator.user.artifacts.allowed-schemes: s3}\n  job:", nil, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.rule, func(t *testing.T) {
@@ -136,5 +137,15 @@ func TestStateSnapshot(t *testing.T) {
 	}
 	if StateSnapshot(nil) == nil {
 		t.Error("nil must be refused")
+	}
+}
+
+func TestSessionJobAllowedSchemesFromTheOperatorConfig(t *testing.T) {
+	err := SessionJobAllowing(decodeJob(t, sessionJob), nil, []string{"s3"})
+	if err == nil || !strings.Contains(err.Error(), `scheme "https" is not allowed here; use one of s3`) {
+		t.Fatalf("got %v", err)
+	}
+	if err := SessionJobAllowing(decodeJob(t, sessionJob), nil, []string{"s3", "https"}); err != nil {
+		t.Fatal(err)
 	}
 }

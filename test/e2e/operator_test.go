@@ -68,6 +68,9 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 	if !t.Run("session-job", func(t *testing.T) { runSessionJob(t, ctx, r, c) }) {
 		t.Logf("operator log after session-job failed:\n%s", operatorLog(ctx, c))
 	}
+	if !t.Run("dynamic-config", func(t *testing.T) { runDynamicConfig(t, ctx, r, c) }) {
+		t.Logf("operator log after dynamic-config failed:\n%s", operatorLog(ctx, c))
+	}
 
 }
 

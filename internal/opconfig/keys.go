@@ -1,0 +1,125 @@
+package opconfig
+
+import (
+	"sort"
+	"strings"
+)
+
+// Prefix starts every operator key.
+const Prefix = "kubernetes.operator."
+
+// Scope says where a key may be set.
+type Scope int
+
+const (
+	// PerResource keys may be set in the operator config (a default for every resource)
+	// and in a resource's flinkConfiguration, which wins.
+	PerResource Scope = iota
+	// OperatorOnly keys are read from the operator config alone: a resource that sets one
+	// gets a warning Event and its value is ignored, so that an app cannot widen what the
+	// operator admin allowed or change how the operator itself runs.
+	OperatorOnly
+)
+
+// The kubernetes.operator.* keys weir honours, with FKO's names.
+const (
+	RollbackEnabled           = "kubernetes.operator.deployment.rollback.enabled"
+	ReadinessTimeout          = "kubernetes.operator.deployment.readiness.timeout"
+	HealthCheckEnabled        = "kubernetes.operator.cluster.health-check.enabled"
+	RestartsWindow            = "kubernetes.operator.cluster.health-check.restarts.window"
+	RestartsThreshold         = "kubernetes.operator.cluster.health-check.restarts.threshold"
+	CheckpointProgressEnabled = "kubernetes.operator.cluster.health-check.checkpoint-progress.enabled"
+	CheckpointProgressWindow  = "kubernetes.operator.cluster.health-check.checkpoint-progress.window"
+	RestartFailed             = "kubernetes.operator.job.restart.failed"
+	PeriodicSavepoint         = "kubernetes.operator.periodic.savepoint.interval"
+	LastStateFallback         = "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
+	IgnorePendingSavepoint    = "kubernetes.operator.job.upgrade.ignore-pending-savepoint"
+	SavepointFormat           = "kubernetes.operator.savepoint.format.type"
+	HistoryMaxCount           = "kubernetes.operator.savepoint.history.max.count"
+	HistoryMaxAge             = "kubernetes.operator.savepoint.history.max.age"
+	SavepointCleanup          = "kubernetes.operator.savepoint.cleanup.enabled"
+	SavepointOnDeletion       = "kubernetes.operator.job.savepoint-on-deletion"
+	MergeArraysByName         = "kubernetes.operator.pod-template.merge-arrays-by-name"
+	LogFormat                 = "kubernetes.operator.weir.log.format"
+
+	ArtifactsAllowedSchemes = "kubernetes.operator.user.artifacts.allowed-schemes"
+	ReconcileInterval       = "kubernetes.operator.reconcile.interval"
+	ReconcileParallelism    = "kubernetes.operator.reconcile.parallelism"
+	WatchedNamespaces       = "kubernetes.operator.watched.namespaces"
+	LabelSelector           = "kubernetes.operator.label.selector"
+	DynamicConfigEnabled    = "kubernetes.operator.dynamic.config.enabled"
+	DynamicConfigInterval   = "kubernetes.operator.dynamic.config.check.interval"
+
+	// NamespaceDefaults + "<namespace>.<key>" is a default for the apps of one namespace.
+	NamespaceDefaults = "kubernetes.operator.default-configuration.namespace."
+	// VersionDefaults + "<v1_20>.<key>" is a default for the apps of one Flink version;
+	// "<v1_20+>" also applies to every later version.
+	VersionDefaults = "kubernetes.operator.default-configuration.flink-version."
+)
+
+// KeyInfo describes one key for the docs and the checks.
+type KeyInfo struct {
+	Scope   Scope
+	Default string // FKO's default, as weir applies it ("" when unset means off)
+	Doc     string
+}
+
+// Keys is the one table of kubernetes.operator.* keys weir honours. lifecycle.Options,
+// validation, the controllers and docs/operator-config.md all follow it; a key missing
+// here is "unknown" and warned about.
+var Keys = map[string]KeyInfo{
+	RollbackEnabled:           {PerResource, "false", "roll back to the last stable spec when an upgrade does not become healthy"},
+	ReadinessTimeout:          {PerResource, "5 min", "how long an upgrade may take to become ready before it counts as failed"},
+	HealthCheckEnabled:        {PerResource, "false", "restart a job that restarts too often or stops checkpointing"},
+	RestartsWindow:            {PerResource, "2 min", "window of the restart-count health check"},
+	RestartsThreshold:         {PerResource, "64", "restarts within the window that make a job unhealthy"},
+	CheckpointProgressEnabled: {PerResource, "true", "a job with checkpointing on that completes none within the window is unhealthy"},
+	CheckpointProgressWindow:  {PerResource, "5 min", "window of the checkpoint-progress health check"},
+	RestartFailed:             {PerResource, "false", "redeploy a job that reached FAILED"},
+	PeriodicSavepoint:         {PerResource, "0", "interval of periodic savepoints; 0 turns them off"},
+	LastStateFallback:         {PerResource, "true", "fall back to last-state when a savepoint upgrade cannot take a savepoint"},
+	IgnorePendingSavepoint:    {PerResource, "false", "start an upgrade while a manual savepoint is pending"},
+	SavepointFormat:           {PerResource, "CANONICAL", "savepoint format: CANONICAL or NATIVE"},
+	HistoryMaxCount:           {PerResource, "10", "savepoints kept in status.jobStatus.savepointInfo history"},
+	HistoryMaxAge:             {PerResource, "24 h", "age after which a savepoint leaves the history"},
+	SavepointCleanup:          {PerResource, "true", "dispose of savepoints that leave the history"},
+	SavepointOnDeletion:       {PerResource, "false", "take a savepoint when a FlinkSessionJob is deleted"},
+	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
+	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
+
+	ArtifactsAllowedSchemes: {OperatorOnly, "https,http,s3,s3a,s3p", "URI schemes a FlinkSessionJob's jarURI may use (the operator downloads it)"},
+	ReconcileInterval:       {OperatorOnly, "15 s", "how often a stable resource is looked at again"},
+	ReconcileParallelism:    {OperatorOnly, "10", "resources of one kind reconciled at the same time (read at start)"},
+	WatchedNamespaces:       {OperatorOnly, "", "comma-separated namespaces to watch; empty watches all (read at start)"},
+	LabelSelector:           {OperatorOnly, "", "only resources matching this label selector are reconciled (read at start)"},
+	DynamicConfigEnabled:    {OperatorOnly, "true", "reload the operator config file when it changes"},
+	DynamicConfigInterval:   {OperatorOnly, "5 s", "how often the operator config file is checked for changes"},
+}
+
+// Known says whether weir honours key (the default-configuration prefixes included).
+func Known(key string) bool {
+	_, ok := Keys[key]
+	return ok || strings.HasPrefix(key, NamespaceDefaults) || strings.HasPrefix(key, VersionDefaults)
+}
+
+// IsOperatorKey says whether key is one of the kubernetes.operator.* keys.
+func IsOperatorKey(key string) bool { return strings.HasPrefix(key, Prefix) }
+
+// OperatorOnlyKey says whether only the operator config may set key. The
+// default-configuration prefixes are operator-only too: a resource cannot set defaults.
+func OperatorOnlyKey(key string) bool {
+	if k, ok := Keys[key]; ok {
+		return k.Scope == OperatorOnly
+	}
+	return strings.HasPrefix(key, NamespaceDefaults) || strings.HasPrefix(key, VersionDefaults)
+}
+
+// SortedKeys lists the table's keys in order.
+func SortedKeys() []string {
+	out := make([]string, 0, len(Keys))
+	for k := range Keys {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
