@@ -12,7 +12,6 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
-	"weir.dev/weir/internal/validation"
 )
 
 // act carries out one planned step for a session job. Each branch records its intent in
@@ -113,17 +112,9 @@ func (r *FlinkSessionJobReconciler) submit(ctx context.Context, job *v1beta1.Fli
 // runJar fetches the jar, uploads it, runs it with jobID and deletes the upload.
 func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.FlinkSessionJob, fl rest.API,
 	spec *v1beta1.FlinkSessionJobSpec, jobID, restore string) error {
-	session := &v1beta1.FlinkDeployment{}
-	_ = r.Get(ctx, clientKey(job.Namespace, job.Spec.DeploymentName), session)
-	conf, err := sessionJobConf(job, session)
-	if err != nil {
-		return err
-	}
-	fetcher := *r.Artifacts
-	if v := strings.TrimSpace(conf[validation.KeyAllowedSchemes]); v != "" {
-		fetcher.AllowedSchemes = strings.FieldsFunc(v, func(c rune) bool { return c == ',' || c == ';' || c == ' ' })
-	}
-	jar, err := fetcher.Fetch(ctx, spec.Job.JarURI)
+	// The operator's policy alone decides what is downloaded; the resource's copy of
+	// kubernetes.operator.user.artifacts.allowed-schemes is not consulted.
+	jar, err := r.artifacts.Fetch(ctx, spec.Job.JarURI)
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -43,9 +44,19 @@ type FlinkSessionJobReconciler struct {
 	// Flink opens REST clients; nil means jobs are never submitted (validation and the
 	// SessionClusterReady condition only).
 	Flink FlinkClientFactory
-	// Artifacts fetches job jars; nil uses artifact.New().
-	Artifacts *artifact.Fetcher
+	// ArtifactPolicy says which jars the operator downloads for session jobs. It is the
+	// operator's own setting: a resource's flinkConfiguration never changes it.
+	ArtifactPolicy artifact.Policy
+	// Workers is how many session jobs reconcile at once (default DefaultSessionJobWorkers),
+	// so that one slow jar download does not hold up the others.
+	Workers int
+
+	artifacts *artifact.Fetcher
 }
+
+// DefaultSessionJobWorkers bounds concurrent session-job reconciles, and with them
+// concurrent jar downloads (each at most ArtifactPolicy.MaxBytes of the operator's /tmp).
+const DefaultSessionJobWorkers = 4
 
 // Reconcile brings one FlinkSessionJob one step closer to its spec.
 func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -134,13 +145,18 @@ func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Reader == nil {
 		r.Reader = mgr.GetAPIReader()
 	}
-	if r.Artifacts == nil {
-		r.Artifacts = artifact.New()
+	if err := r.ArtifactPolicy.Validate(); err != nil {
+		return err
+	}
+	r.artifacts = artifact.New(r.ArtifactPolicy)
+	if r.Workers <= 0 {
+		r.Workers = DefaultSessionJobWorkers
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1beta1.FlinkSessionJob{}).
 		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(r.jobsOfSession)).
 		Named("flinksessionjob").
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.Workers}).
 		Complete(r)
 }
 

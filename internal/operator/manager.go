@@ -15,6 +15,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/controller"
+	"weir.dev/weir/internal/flink/artifact"
 	flinkrest "weir.dev/weir/internal/flink/rest"
 )
 
@@ -31,6 +32,9 @@ type Options struct {
 	LeaderElectionNamespace string
 	// FlinkRESTTimeout bounds each Flink REST call.
 	FlinkRESTTimeout time.Duration
+	// ArtifactPolicy says which session-job jars the operator downloads (zero: https
+	// only, no private ranges); operator configuration only, never a resource's.
+	ArtifactPolicy artifact.Policy
 }
 
 // NewScheme returns a scheme with the core types and flink.apache.org/v1beta1.
@@ -91,7 +95,7 @@ func Register(mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
-		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink,
+		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, ArtifactPolicy: o.ArtifactPolicy,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("while registering FlinkSessionJob controller: %w", err)
 	}
