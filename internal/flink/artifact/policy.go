@@ -113,3 +113,41 @@ func ParseCIDRs(s string) ([]netip.Prefix, error) {
 	}
 	return out, nil
 }
+
+// Operator configuration keys for the policy (the operator's own configuration only; a
+// resource's flinkConfiguration never reaches PolicyFromConf).
+const (
+	KeySchemes     = "kubernetes.operator.user.artifacts.allowed-schemes"
+	KeyCIDRs       = "kubernetes.operator.user.artifacts.allowed-cidrs"
+	KeyHosts       = "kubernetes.operator.user.artifacts.allowed-hosts"
+	KeyMaxBytes    = "kubernetes.operator.user.artifacts.max-bytes"
+	KeyTimeout     = "kubernetes.operator.user.artifacts.download.timeout"
+	KeyIdleTimeout = "kubernetes.operator.user.artifacts.download.idle-timeout"
+)
+
+// PolicyFromConf reads a Policy from the operator's configuration; absent keys keep the
+// defaults. Durations are Go durations ("90s", "5m").
+func PolicyFromConf(conf map[string]string) (Policy, error) {
+	var p Policy
+	list := func(k string) []string {
+		return strings.FieldsFunc(conf[k], func(r rune) bool { return r == ',' || r == ';' || r == ' ' })
+	}
+	p.AllowedSchemes, p.AllowedHosts = list(KeySchemes), list(KeyHosts)
+	var err error
+	if p.AllowedCIDRs, err = ParseCIDRs(conf[KeyCIDRs]); err != nil {
+		return Policy{}, err
+	}
+	if v := strings.TrimSpace(conf[KeyMaxBytes]); v != "" {
+		if _, err := fmt.Sscan(v, &p.MaxBytes); err != nil || p.MaxBytes <= 0 {
+			return Policy{}, fmt.Errorf("artifact policy: %s=%q is not a positive number of bytes", KeyMaxBytes, v)
+		}
+	}
+	for k, d := range map[string]*time.Duration{KeyTimeout: &p.Timeout, KeyIdleTimeout: &p.IdleTimeout} {
+		if v := strings.TrimSpace(conf[k]); v != "" {
+			if *d, err = time.ParseDuration(v); err != nil || *d <= 0 {
+				return Policy{}, fmt.Errorf("artifact policy: %s=%q is not a positive duration", k, v)
+			}
+		}
+	}
+	return p, p.Validate()
+}
