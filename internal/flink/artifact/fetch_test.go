@@ -195,6 +195,8 @@ func TestForbiddenHostsAndSchemes(t *testing.T) {
 		"https://100.64.0.1/x.jar":               "private range 100.64.0.0/10",
 		"https://[fd12::1]/x.jar":                "private range fc00::/7",
 		"https://[::ffff:10.0.0.1]/x.jar":        "private range 10.0.0.0/8",
+		"https://[64:ff9b::a9fe:a9fe]/x.jar":     "embeds address 169.254.169.254 is link-local",
+		"https://[2002:c0a8:0101::1]/x.jar":      "embeds address 192.168.1.1 is in the private range",
 		"local:///definitely/not/here/job.jar":   "never uploaded",
 		"https:///x.jar":                         "no host",
 	}

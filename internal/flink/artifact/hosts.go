@@ -33,6 +33,11 @@ var privatePrefixes = []netip.Prefix{
 // unless the policy allows this address or its host name (allowHost).
 func (p Policy) checkAddr(a netip.Addr, allowHost bool) error {
 	a = a.Unmap()
+	if v4, ok := embeddedIPv4(a); ok {
+		if err := p.checkAddr(v4, allowHost); err != nil {
+			return fmt.Errorf("address %s embeds %w", a, err)
+		}
+	}
 	switch {
 	case a.IsLoopback():
 		return fmt.Errorf("address %s is loopback", a)
@@ -72,4 +77,22 @@ func (p Policy) checkHostname(host string) error {
 		return p.checkAddr(a, p.hostAllowed(strings.Trim(h, "[]")))
 	}
 	return nil
+}
+
+// NAT64 and 6to4 addresses reach an IPv4 address through a gateway; that address is
+// checked too.
+var (
+	nat64  = netip.MustParsePrefix("64:ff9b::/96")
+	sixTo4 = netip.MustParsePrefix("2002::/16")
+)
+
+func embeddedIPv4(a netip.Addr) (netip.Addr, bool) {
+	b := a.As16()
+	switch {
+	case nat64.Contains(a):
+		return netip.AddrFrom4([4]byte(b[12:16])), true
+	case sixTo4.Contains(a):
+		return netip.AddrFrom4([4]byte(b[2:6])), true
+	}
+	return netip.Addr{}, false
 }
