@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,7 +27,12 @@ func (r *FlinkSessionJobReconciler) act(ctx context.Context, job *v1beta1.FlinkS
 	case lifecycle.ActionBlocked:
 		return 30 * time.Second, r.reportBlocked(ctx, job, a.Reason)
 	case lifecycle.ActionDeploy, lifecycle.ActionResume:
-		return 0, r.submit(ctx, job, obs, a)
+		if err := r.submit(ctx, job, obs, a); errors.Is(err, errDownloadQueued) {
+			return pollSettling, nil
+		} else if err != nil {
+			return 0, err
+		}
+		return 0, nil
 	case lifecycle.ActionUpgrade, lifecycle.ActionSuspend, lifecycle.ActionRestartUnhealthy:
 		return pollTeardown, r.stopForRollout(ctx, job, last, obs, opts, a)
 	case lifecycle.ActionTriggerSavepoint:
@@ -114,7 +120,11 @@ func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.Fli
 	spec *v1beta1.FlinkSessionJobSpec, jobID, restore string) error {
 	// The operator's policy alone decides what is downloaded; the resource's copy of
 	// kubernetes.operator.user.artifacts.allowed-schemes is not consulted.
+	if !r.downloads.acquire(job.Namespace) {
+		return errDownloadQueued
+	}
 	jar, err := r.artifacts.Fetch(ctx, spec.Job.JarURI)
+	r.downloads.release(job.Namespace)
 	if err != nil {
 		return err
 	}

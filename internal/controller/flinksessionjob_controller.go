@@ -52,6 +52,7 @@ type FlinkSessionJobReconciler struct {
 	Workers int
 
 	artifacts *artifact.Fetcher
+	downloads downloadSlots
 }
 
 // DefaultSessionJobWorkers bounds concurrent session-job reconciles, and with them

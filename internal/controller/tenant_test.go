@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/controller"
 	"weir.dev/weir/internal/operator"
 	"weir.dev/weir/internal/resources"
 )
@@ -31,14 +32,18 @@ import (
 // suite's own client is in system:masters, tenants and the operator's chart role are
 // impersonated).
 
-// A jar server that trickles bytes holds its download for the whole time limit; that must
-// not hold up another team's session job.
-func TestSlowJarDownloadDoesNotHoldUpOtherSessionJobs(t *testing.T) {
+// A jar server that trickles bytes holds its download for the whole time limit. One team
+// with more such session jobs than the operator has workers must not hold up another
+// team's session job: a namespace downloads one jar at a time, the rest wait their turn
+// without holding a worker.
+func TestSlowJarDownloadsDoNotHoldUpOtherTeams(t *testing.T) {
 	release := make(chan struct{})
-	var inFlight atomic.Int32
+	var inFlight, most atomic.Int32
 	slow := serveJarWith(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		inFlight.Add(1)
+		n := inFlight.Add(1)
 		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
 		w.Header().Set("Content-Type", "application/java-archive")
 		for {
 			_, _ = w.Write([]byte{0}) // a byte a second: never idle, never done
@@ -52,12 +57,22 @@ func TestSlowJarDownloadDoesNotHoldUpOtherSessionJobs(t *testing.T) {
 			}
 		}
 	}))
-	defer close(release) // before the server's cleanup, which waits for the handler
+	defer close(release) // before the server's cleanup, which waits for the handlers
 
 	nsA := newNamespace(t)
 	sessA, _ := startSession(t, nsA)
-	newSessionJob(t, nsA, sessA, slow+"/slow.jar", v1beta1.UpgradeModeStateless)
-	waitFor(t, "the slow download to start", func() error {
+	for i := range controller.DefaultSessionJobWorkers + 1 {
+		j := &v1beta1.FlinkSessionJob{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("slow-%d", i), Namespace: nsA},
+			Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: sessA, Job: &v1beta1.JobSpec{
+				JarURI: slow + "/slow.jar", Parallelism: 1, UpgradeMode: v1beta1.UpgradeModeStateless,
+			}},
+		}
+		if err := k8s.Create(context.Background(), j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the slow downloads to start", func() error {
 		if inFlight.Load() == 0 {
 			return fmt.Errorf("no request yet")
 		}
@@ -69,7 +84,10 @@ func TestSlowJarDownloadDoesNotHoldUpOtherSessionJobs(t *testing.T) {
 	newSessionJob(t, nsB, sessB, serveJar(t), v1beta1.UpgradeModeStateless)
 	waitForSessionJob(t, nsB, v1beta1.LifecycleStable, "")
 	if inFlight.Load() == 0 {
-		t.Fatal("the slow download ended before the other job ran: the test proved nothing")
+		t.Fatal("the slow downloads ended before the other team's job ran: the test proved nothing")
+	}
+	if m := most.Load(); m != 1 {
+		t.Errorf("%d downloads of one namespace ran at once", m)
 	}
 }
 
