@@ -206,7 +206,7 @@ func (r *FlinkDeploymentReconciler) apply(ctx context.Context, dep *v1beta1.Flin
 	if err != nil {
 		return err
 	}
-	if err := r.ensureServiceAccount(ctx, dep, spec); err != nil {
+	if err := r.checkServiceAccount(ctx, dep, set); err != nil {
 		return err
 	}
 	suspended := spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended
@@ -234,24 +234,6 @@ func (r *FlinkDeploymentReconciler) build(dep *v1beta1.FlinkDeployment, spec *v1
 	}
 	stamp(set, spec)
 	return set, nil
-}
-
-// ensureServiceAccount creates the app's service account when nobody has: Flink pods cannot
-// start without it. An existing one (say, with a cloud IAM annotation) is never changed.
-func (r *FlinkDeploymentReconciler) ensureServiceAccount(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) error {
-	if spec.ServiceAccount == "" {
-		return nil
-	}
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: spec.ServiceAccount, Namespace: dep.Namespace}}
-	err := r.Get(ctx, client.ObjectKeyFromObject(sa), sa)
-	if !apierrors.IsNotFound(err) {
-		return err
-	}
-	sa.Labels = map[string]string{"app.kubernetes.io/managed-by": "weir"}
-	if err := r.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("while creating service account %s: %w", sa.Name, err)
-	}
-	return nil
 }
 
 // deleteCluster removes the pods of the cluster (JobManager and TaskManager Deployments),

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/artifact"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
@@ -26,7 +28,12 @@ func (r *FlinkSessionJobReconciler) act(ctx context.Context, job *v1beta1.FlinkS
 	case lifecycle.ActionBlocked:
 		return 30 * time.Second, r.reportBlocked(ctx, job, a.Reason)
 	case lifecycle.ActionDeploy, lifecycle.ActionResume:
-		return 0, r.submit(ctx, job, obs, a)
+		if err := r.submit(ctx, job, obs, a); errors.Is(err, errDownloadQueued) {
+			return pollSettling, nil
+		} else if err != nil {
+			return 0, err
+		}
+		return 0, nil
 	case lifecycle.ActionUpgrade, lifecycle.ActionSuspend, lifecycle.ActionRestartUnhealthy:
 		return pollTeardown, r.stopForRollout(ctx, job, last, obs, opts, a)
 	case lifecycle.ActionTriggerSavepoint:
@@ -112,11 +119,13 @@ func (r *FlinkSessionJobReconciler) submit(ctx context.Context, job *v1beta1.Fli
 // runJar fetches the jar, uploads it, runs it with jobID and deletes the upload.
 func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.FlinkSessionJob, fl rest.API,
 	spec *v1beta1.FlinkSessionJobSpec, jobID, restore string) error {
-	fetcher := *r.Artifacts
-	if s := settings(r.Config).AllowedSchemes; len(s) > 0 { // operator-only: never the resource's
-		fetcher.AllowedSchemes = s
+	// The operator's policy alone decides what is downloaded (its own configuration, or
+	// the reconciler's explicit policy); a resource's flinkConfiguration never does.
+	if !r.downloads.acquire(job.Namespace) {
+		return errDownloadQueued
 	}
-	jar, err := fetcher.Fetch(ctx, spec.Job.JarURI)
+	jar, err := artifact.New(r.artifactPolicy()).Fetch(ctx, spec.Job.JarURI)
+	r.downloads.release(job.Namespace)
 	if err != nil {
 		return err
 	}

@@ -44,11 +44,14 @@ type FlinkSessionJobReconciler struct {
 	// Flink opens REST clients; nil means jobs are never submitted (validation and the
 	// SessionClusterReady condition only).
 	Flink FlinkClientFactory
-	// Artifacts fetches job jars; nil uses artifact.New().
-	Artifacts *artifact.Fetcher
 	// Config is the operator config (defaults, operator-only settings); nil is empty.
 	Config   *opconfig.Store
 	warnings configWarnings
+	// ArtifactPolicy, when set, overrides the operator config's artifact policy (tests,
+	// flags). Either way it is the operator's own setting: a resource never changes it.
+	ArtifactPolicy *artifact.Policy
+
+	downloads downloadSlots
 }
 
 // Reconcile brings one FlinkSessionJob one step closer to its spec.
@@ -78,7 +81,7 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if own, err := job.Spec.FlinkConfiguration.Flatten(); err == nil {
 		r.warnings.report(ctx, r.Recorder, job, opconfig.Merge(nil, own))
 	}
-	if verr := validation.SessionJobAllowing(job, session, settings(r.Config).AllowedSchemes); verr != nil && session != nil {
+	if verr := validation.SessionJobAllowing(job, session, r.artifactPolicy().Schemes()); verr != nil && session != nil {
 		msg := verr.Error()
 		if job.Status.Error != statusError(errTypeValidation, msg) {
 			r.Recorder.Event(job, corev1.EventTypeWarning, ReasonValidationError, msg)
@@ -134,6 +137,15 @@ func orDefault(s, d string) string {
 	return s
 }
 
+// artifactPolicy is the operator's rule for session-job jars: the reconciler's explicit
+// policy, else the operator config's (reloaded with it).
+func (r *FlinkSessionJobReconciler) artifactPolicy() artifact.Policy {
+	if r.ArtifactPolicy != nil {
+		return *r.ArtifactPolicy
+	}
+	return settings(r.Config).Artifacts
+}
+
 // SetupWithManager registers the reconciler; a change of a session FlinkDeployment wakes
 // the jobs that point at it.
 func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -143,8 +155,10 @@ func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Reader == nil {
 		r.Reader = mgr.GetAPIReader()
 	}
-	if r.Artifacts == nil {
-		r.Artifacts = artifact.New()
+	if r.ArtifactPolicy != nil {
+		if err := r.ArtifactPolicy.Validate(); err != nil {
+			return err
+		}
 	}
 	reload, err := requeueOnConfigChange(mgr, r.Config, func(ctx context.Context) ([]client.Object, error) {
 		l := &v1beta1.FlinkSessionJobList{}

@@ -39,18 +39,19 @@ func startSession(t *testing.T, ns string) (string, string) {
 	return name, url
 }
 
-// serveJar serves a jar over http on a non-loopback address of this machine: the
-// operator's jar fetcher refuses loopback hosts.
+// serveJar serves a jar over http on a non-loopback address of this machine, which the
+// suite's artifact policy allows: the operator's jar fetcher refuses loopback hosts.
 func serveJar(t *testing.T) string {
 	t.Helper()
-	var ip string
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
-			ip = n.IP.String()
-			break
-		}
-	}
+	return serveJarWith(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte("PK\x03\x04 a jar for the fake JobManager"))
+	})) + "/jobs/top-speed-1.0.jar"
+}
+
+// serveJarWith serves h on this machine's non-loopback address and returns its base URL.
+func serveJarWith(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ip := hostIPv4()
 	if ip == "" {
 		t.Skip("no non-loopback IPv4 address to serve the job jar on")
 	}
@@ -58,14 +59,12 @@ func serveJar(t *testing.T) string {
 	if err != nil {
 		t.Skip(err)
 	}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write([]byte("PK\x03\x04 a jar for the fake JobManager"))
-	}))
+	srv := httptest.NewUnstartedServer(h)
 	srv.Listener.Close()
 	srv.Listener = l
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv.URL + "/jobs/top-speed-1.0.jar"
+	return srv.URL
 }
 
 func newSessionJob(t *testing.T, ns, session, jar string, mode v1beta1.UpgradeMode) *v1beta1.FlinkSessionJob {

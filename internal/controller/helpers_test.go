@@ -21,6 +21,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/operator"
+	"weir.dev/weir/internal/resources"
 )
 
 // waitFor polls check until it returns nil. The bound is a safety net against a hung test,
@@ -38,11 +39,17 @@ func waitFor(t *testing.T, what string, check func() error) {
 	t.Fatalf("gave up waiting for %s: %v\n%s", what, err, dumpDeployments())
 }
 
-// newNamespace creates a namespace of its own for one test.
+// newNamespace creates a namespace of its own for one test, with the flink ServiceAccount
+// the chart creates in a watched namespace (the operator creates none).
 func newNamespace(t *testing.T) string {
 	t.Helper()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "t-" + rand.String(6)}}
 	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatal(err)
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "flink", Namespace: ns.Name,
+		Labels: map[string]string{resources.FlinkServiceAccountLabel: "true"}}}
+	if err := k8s.Create(context.Background(), sa); err != nil {
 		t.Fatal(err)
 	}
 	return ns.Name

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/artifact"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
 )
@@ -31,9 +32,9 @@ const ReasonOperatorConfig = "OperatorConfig"
 
 // Settings are the operator-only settings of the operator config.
 type Settings struct {
-	ReconcileInterval     time.Duration // a stable resource is looked at again after this
-	Parallelism           int           // MaxConcurrentReconciles of each controller
-	AllowedSchemes        []string      // jarURI schemes of session jobs; nil: validation's defaults
+	ReconcileInterval     time.Duration   // a stable resource is looked at again after this
+	Parallelism           int             // MaxConcurrentReconciles of each controller
+	Artifacts             artifact.Policy // which session-job jars the operator downloads
 	WatchedNamespaces     []string
 	LabelSelector         string
 	DynamicConfig         bool
@@ -79,9 +80,12 @@ func SettingsOf(c *opconfig.Config) (s Settings, problems []string) {
 			s.DynamicConfig = b
 		}
 	}
-	v, _ := c.Get(opconfig.ArtifactsAllowedSchemes)
-	s.AllowedSchemes = splitConfigList(v)
-	v, _ = c.Get(opconfig.WatchedNamespaces)
+	if p, err := artifact.PolicyFromConf(c.Flat()); err != nil {
+		problems = append(problems, err.Error()+"; using the default artifact policy (https only)")
+	} else {
+		s.Artifacts = p
+	}
+	v, _ := c.Get(opconfig.WatchedNamespaces)
 	s.WatchedNamespaces = splitConfigList(v)
 	v, _ = c.Get(opconfig.LabelSelector)
 	s.LabelSelector = strings.TrimSpace(v)
@@ -232,7 +236,7 @@ func LogConfig(logger interface {
 }, c *opconfig.Config) {
 	s, problems := SettingsOf(c)
 	logger.Info("Operator config in force", "keys", len(c.Flat()), "reconcileInterval", s.ReconcileInterval.String(),
-		"parallelism", s.Parallelism, "allowedSchemes", s.AllowedSchemes)
+		"parallelism", s.Parallelism, "allowedSchemes", s.Artifacts.Schemes())
 	for _, p := range append(problems, c.Warnings()...) {
 		logger.Info("Operator config: "+p, "warning", true)
 	}

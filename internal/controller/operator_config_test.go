@@ -152,16 +152,17 @@ func TestSettingsOf(t *testing.T) {
 		schemes  []string
 		problems int
 	}{
-		{nil, "15s", controller.DefaultParallelism, nil, 0},
+		{nil, "15s", controller.DefaultParallelism, []string{"https"}, 0},
 		{map[string]string{opconfig.ReconcileInterval: "1 min", opconfig.ReconcileParallelism: "50",
-			opconfig.ArtifactsAllowedSchemes: "https; s3"}, "1m0s", 50, []string{"https", "s3"}, 0},
-		{map[string]string{opconfig.ReconcileParallelism: "-1"}, "15s", 1000, nil, 0},
-		{map[string]string{opconfig.ReconcileInterval: "soon", opconfig.ReconcileParallelism: "0"}, "15s", controller.DefaultParallelism, nil, 2},
+			opconfig.ArtifactsAllowedSchemes: "https; http"}, "1m0s", 50, []string{"https", "http"}, 0},
+		{map[string]string{opconfig.ArtifactsAllowedSchemes: "https,file"}, "15s", controller.DefaultParallelism, []string{"https"}, 1},
+		{map[string]string{opconfig.ReconcileParallelism: "-1"}, "15s", 1000, []string{"https"}, 0},
+		{map[string]string{opconfig.ReconcileInterval: "soon", opconfig.ReconcileParallelism: "0"}, "15s", controller.DefaultParallelism, []string{"https"}, 2},
 	}
 	for _, tc := range tests {
 		s, problems := controller.SettingsOf(opconfig.New(tc.conf))
 		if s.ReconcileInterval.String() != tc.interval || s.Parallelism != tc.par ||
-			strings.Join(s.AllowedSchemes, ",") != strings.Join(tc.schemes, ",") || len(problems) != tc.problems {
+			strings.Join(s.Artifacts.Schemes(), ",") != strings.Join(tc.schemes, ",") || len(problems) != tc.problems {
 			t.Errorf("SettingsOf(%v) = %+v, problems %v", tc.conf, s, problems)
 		}
 	}

@@ -8,8 +8,10 @@ import (
 	"flag"
 	"fmt"
 	appsv1 "k8s.io/api/apps/v1"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,6 +29,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"weir.dev/weir/internal/controller"
+	"weir.dev/weir/internal/flink/artifact"
 	flinkrest "weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/operator"
 )
@@ -94,7 +97,7 @@ func runSuite(m *testing.M) int {
 	}
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
-		Flink: flink.factory, Config: opStore,
+		Flink: flink.factory, Config: opStore, ArtifactPolicy: new(testArtifactPolicy()),
 	}).SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -116,6 +119,29 @@ func runSuite(m *testing.M) int {
 	_ = scheme.Scheme
 	go playGarbageCollector(ctx)
 	return m.Run()
+}
+
+// testArtifactPolicy lets the operator download jars over plain http from this machine's
+// address, where the tests serve them, as an operator would allow an in-cluster
+// repository; the defaults stay https only, no private ranges.
+func testArtifactPolicy() artifact.Policy {
+	p := artifact.Policy{AllowedSchemes: []string{"https", "http"}}
+	if ip := hostIPv4(); ip != "" {
+		p.AllowedCIDRs = []netip.Prefix{netip.PrefixFrom(netip.MustParseAddr(ip), 32)}
+	}
+	return p
+}
+
+// hostIPv4 is a non-loopback IPv4 address of this machine: jar servers listen there, as
+// the fetcher refuses loopback whatever the policy says.
+func hostIPv4() string {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.String()
+		}
+	}
+	return ""
 }
 
 func zapLevel() zapcore.Level {

@@ -5,14 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"sigs.k8s.io/yaml"
 
-	"weir.dev/weir/charts"
 )
 
 // renderedChart renders the operator chart with values and decodes the objects the metrics
@@ -26,18 +23,7 @@ type renderedChart struct {
 
 func renderChart(t *testing.T, values map[string]any) renderedChart {
 	t.Helper()
-	ch, err := loadEmbedded(charts.Operator, "weir-operator")
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals, err := chartutil.ToRenderValues(ch, values, chartutil.ReleaseOptions{Name: "weir", Namespace: "weir-system"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := engine.Render(ch, vals)
-	if err != nil {
-		t.Fatal(err)
-	}
+	out := renderRaw(t, values)
 	r := renderedChart{services: map[string]corev1.Service{}, roles: map[string]rbacv1.ClusterRole{}, bindings: map[string]rbacv1.ClusterRoleBinding{}}
 	for name, text := range out {
 		if !strings.HasSuffix(name, ".yaml") {

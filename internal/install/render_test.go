@@ -1,6 +1,11 @@
 package install
 
 import (
+	"fmt"
+	"io/fs"
+	"maps"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,6 +15,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 
 	"weir.dev/weir/charts"
 	"weir.dev/weir/internal/opconfig"
@@ -55,23 +61,164 @@ func TestChartGivesTheOperatorAWritableTmp(t *testing.T) {
 	}
 }
 
-// The chart's defaultConfiguration becomes the flink-operator-config ConfigMap (weir's
-// defaults first unless append is false), mounted where --config-dir points.
-func TestChartRendersTheOperatorConfig(t *testing.T) {
+// renderRaw renders the operator chart as release "weir" in weir-system: file name → text.
+func renderRaw(t *testing.T, values map[string]any) map[string]string {
+	t.Helper()
 	ch, err := loadEmbedded(charts.Operator, "weir-operator")
 	if err != nil {
 		t.Fatal(err)
 	}
+	vals, err := chartutil.ToRenderValues(ch, values, chartutil.ReleaseOptions{Name: "weir", Namespace: "weir-system"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := engine.Render(ch, vals)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// renderObjects renders the operator chart with values and returns its objects by
+// "Kind namespace/name".
+func renderObjects(t *testing.T, values map[string]any) map[string]map[string]any {
+	t.Helper()
+	out := renderRaw(t, values)
+	objs := map[string]map[string]any{}
+	for name, text := range out {
+		for _, doc := range strings.Split(text, "\n---") {
+			var o map[string]any
+			if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if o == nil {
+				continue
+			}
+			md, _ := o["metadata"].(map[string]any)
+			ns, _ := md["namespace"].(string)
+			objs[fmt.Sprintf("%s %s/%s", o["kind"], ns, md["name"])] = o
+		}
+	}
+	return objs
+}
+
+// generatedRules are the operator's rules from its RBAC markers.
+func generatedRules(t *testing.T) []rbacv1.PolicyRule {
+	t.Helper()
+	raw, err := fs.ReadFile(charts.Operator, "weir-operator/files/role.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cr rbacv1.ClusterRole
+	if err := yaml.Unmarshal(raw, &cr); err != nil {
+		t.Fatal(err)
+	}
+	return cr.Rules
+}
+
+func rulesOf(t *testing.T, o map[string]any) []rbacv1.PolicyRule {
+	t.Helper()
+	raw, _ := yaml.Marshal(o)
+	var r rbacv1.Role
+	if err := yaml.Unmarshal(raw, &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.Rules
+}
+
+// checkLeastPrivilege fails on rules that let the operator grant more than it holds, act
+// as someone else, or make service accounts for users.
+func checkLeastPrivilege(t *testing.T, where string, rules []rbacv1.PolicyRule) {
+	t.Helper()
+	for _, r := range rules {
+		for _, v := range r.Verbs {
+			if v == "bind" || v == "escalate" || v == "impersonate" || v == "*" {
+				t.Errorf("%s grants %q on %v", where, v, r.Resources)
+			}
+		}
+		for _, res := range r.Resources {
+			if res == "*" || (res == "serviceaccounts" && slices.ContainsFunc(r.Verbs, func(v string) bool { return v != "get" && v != "list" && v != "watch" })) {
+				t.Errorf("%s grants %v on %s", where, r.Verbs, res)
+			}
+		}
+	}
+}
+
+func checkFlinkServiceAccount(t *testing.T, objs map[string]map[string]any, ns string) {
+	t.Helper()
+	sa := objs["ServiceAccount "+ns+"/flink"]
+	if sa == nil {
+		t.Errorf("no flink ServiceAccount in %s", ns)
+		return
+	}
+	labels, _ := sa["metadata"].(map[string]any)["labels"].(map[string]any)
+	if labels["flink.apache.org/flink-service-account"] != "true" {
+		t.Errorf("flink ServiceAccount in %s lacks the label the operator binds to: %v", ns, labels)
+	}
+}
+
+func TestChartGrantsTheGeneratedRulesClusterWide(t *testing.T) {
+	objs := renderObjects(t, map[string]any{})
+	want := generatedRules(t)
+	checkLeastPrivilege(t, "files/role.yaml", want)
+	cr := objs["ClusterRole /weir-weir-operator"]
+	if cr == nil {
+		t.Fatalf("no ClusterRole: %v", slices.Sorted(maps.Keys(objs)))
+	}
+	if got := rulesOf(t, cr); !reflect.DeepEqual(got, want) {
+		t.Errorf("ClusterRole rules differ from files/role.yaml:\n%v\n%v", got, want)
+	}
+	if objs["ClusterRoleBinding /weir-weir-operator"] == nil {
+		t.Error("no ClusterRoleBinding")
+	}
+	for k, o := range objs {
+		if strings.HasPrefix(k, "Role ") || strings.HasPrefix(k, "ClusterRole ") {
+			checkLeastPrivilege(t, k, rulesOf(t, o))
+		}
+	}
+	checkFlinkServiceAccount(t, objs, "weir-system")
+}
+
+// With watchNamespaces the operator gets a Role and RoleBinding in each, as FKO's chart
+// does, and nothing cluster-wide.
+func TestChartGrantsPerNamespaceWhenWatchNamespacesIsSet(t *testing.T) {
+	objs := renderObjects(t, map[string]any{"watchNamespaces": []any{"team-a", "team-b"}})
+	want := generatedRules(t)
+	for k := range objs {
+		if strings.HasPrefix(k, "ClusterRole") {
+			t.Errorf("cluster-wide RBAC rendered with watchNamespaces: %s", k)
+		}
+	}
+	for _, ns := range []string{"team-a", "team-b"} {
+		role := objs["Role "+ns+"/weir-weir-operator"]
+		rb := objs["RoleBinding "+ns+"/weir-weir-operator"]
+		if role == nil || rb == nil {
+			t.Errorf("%s: Role %v, RoleBinding %v; objects: %v", ns, role != nil, rb != nil, slices.Sorted(maps.Keys(objs)))
+			continue
+		}
+		if got := rulesOf(t, role); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Role rules differ from files/role.yaml", ns)
+		}
+		raw, _ := yaml.Marshal(rb)
+		var b rbacv1.RoleBinding
+		_ = yaml.Unmarshal(raw, &b)
+		if b.RoleRef.Kind != "Role" || b.RoleRef.Name != "weir-weir-operator" || len(b.Subjects) != 1 ||
+			b.Subjects[0].Name != "weir-operator" || b.Subjects[0].Namespace != "weir-system" {
+			t.Errorf("%s: RoleBinding %+v", ns, b)
+		}
+		checkFlinkServiceAccount(t, objs, ns)
+	}
+	if objs["Role weir-system/weir-weir-operator"] != nil {
+		t.Error("the operator's namespace is not watched, yet got its rules")
+	}
+}
+
+// The chart's defaultConfiguration becomes the flink-operator-config ConfigMap (weir's
+// defaults first unless append is false), mounted where --config-dir points.
+func TestChartRendersTheOperatorConfig(t *testing.T) {
 	render := func(values map[string]any) (cm *corev1.ConfigMap, dep *appsv1.Deployment) {
 		t.Helper()
-		vals, err := chartutil.ToRenderValues(ch, values, chartutil.ReleaseOptions{Name: "weir", Namespace: "weir-system"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out, err := engine.Render(ch, vals)
-		if err != nil {
-			t.Fatal(err)
-		}
+		out := renderRaw(t, values)
 		dep = &appsv1.Deployment{}
 		for name, text := range out {
 			switch {

@@ -43,6 +43,11 @@ const (
 	LogFormat                 = "kubernetes.operator.weir.log.format"
 
 	ArtifactsAllowedSchemes = "kubernetes.operator.user.artifacts.allowed-schemes"
+	ArtifactsAllowedCIDRs   = "kubernetes.operator.user.artifacts.allowed-cidrs"
+	ArtifactsAllowedHosts   = "kubernetes.operator.user.artifacts.allowed-hosts"
+	ArtifactsMaxBytes       = "kubernetes.operator.user.artifacts.max-bytes"
+	ArtifactsTimeout        = "kubernetes.operator.user.artifacts.download.timeout"
+	ArtifactsIdleTimeout    = "kubernetes.operator.user.artifacts.download.idle-timeout"
 	ReconcileInterval       = "kubernetes.operator.reconcile.interval"
 	ReconcileParallelism    = "kubernetes.operator.reconcile.parallelism"
 	WatchedNamespaces       = "kubernetes.operator.watched.namespaces"
@@ -87,7 +92,12 @@ var Keys = map[string]KeyInfo{
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
 
-	ArtifactsAllowedSchemes: {OperatorOnly, "https,http,s3,s3a,s3p", "URI schemes a FlinkSessionJob's jarURI may use (the operator downloads it)"},
+	ArtifactsAllowedSchemes: {OperatorOnly, "https", "URI schemes the operator downloads a FlinkSessionJob's jarURI over: https, and http when listed; never local or file"},
+	ArtifactsAllowedCIDRs:   {OperatorOnly, "", "private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) jars may come from; never loopback, link-local or metadata"},
+	ArtifactsAllowedHosts:   {OperatorOnly, "", "host names (exact, or *.suffix) that may resolve to private addresses"},
+	ArtifactsMaxBytes:       {OperatorOnly, "536870912", "largest jar the operator downloads, in bytes"},
+	ArtifactsTimeout:        {OperatorOnly, "5m", "limit on one whole jar download (a Go duration)"},
+	ArtifactsIdleTimeout:    {OperatorOnly, "30s", "a download fails when no byte arrives for this long (a Go duration)"},
 	ReconcileInterval:       {OperatorOnly, "15 s", "how often a stable resource is looked at again"},
 	ReconcileParallelism:    {OperatorOnly, "10", "resources of one kind reconciled at the same time (read at start)"},
 	WatchedNamespaces:       {OperatorOnly, "", "comma-separated namespaces to watch; empty watches all (read at start)"},

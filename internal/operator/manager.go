@@ -37,7 +37,8 @@ type Options struct {
 	// FlinkRESTTimeout bounds each Flink REST call.
 	FlinkRESTTimeout time.Duration
 	// ConfigDir holds the operator config (config.yaml or flink-conf.yaml; opconfig.go),
-	// or Config gives it directly; neither is an empty config.
+	// or Config gives it directly; neither is an empty config. The artifact policy for
+	// session-job jars comes from it (docs/security.md).
 	ConfigDir string
 	Config    *opconfig.Store
 }

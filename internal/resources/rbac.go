@@ -1,6 +1,9 @@
 package resources
 
 import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -36,4 +39,32 @@ func (c *cluster) rbac() (*rbacv1.Role, *rbacv1.RoleBinding) {
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: sa, Namespace: c.d.Namespace}},
 	}
 	return role, binding
+}
+
+// FlinkServiceAccountLabel marks a ServiceAccount the operator may bind the Flink Role to.
+// The chart puts it on the flink ServiceAccount it creates; a namespace admin puts it on
+// any other one meant for Flink.
+const FlinkServiceAccountLabel = "flink.apache.org/flink-service-account"
+
+// legacyManagedBy is the label the operator put on the service accounts it created before
+// it stopped creating them; those already carry the Flink Role.
+const legacyManagedBy = "app.kubernetes.io/managed-by"
+
+// CheckFlinkServiceAccount says whether the Flink Role may be bound to sa (nil when it does
+// not exist). The operator binds a Role that creates pods and edits ConfigMaps; binding it
+// to any account a FlinkDeployment names would let a user who may only create
+// FlinkDeployments hand those rights to `default` (every pod of the namespace) or to an
+// account made for something else. So only accounts someone allowed to manage service
+// accounts marked for Flink qualify, and never `default`.
+func CheckFlinkServiceAccount(namespace, name string, sa *corev1.ServiceAccount) error {
+	howto := fmt.Sprintf("use the flink ServiceAccount the chart creates, or have a namespace admin create one labelled %s=true", FlinkServiceAccountLabel)
+	switch {
+	case name == "default":
+		return fmt.Errorf("spec.serviceAccount %q is every pod's account in namespace %s; the operator does not grant the Flink role to it: %s", name, namespace, howto)
+	case sa == nil:
+		return fmt.Errorf("ServiceAccount %q does not exist in namespace %s, and the operator does not create service accounts: %s", name, namespace, howto)
+	case sa.Labels[FlinkServiceAccountLabel] == "true", sa.Labels[legacyManagedBy] == "weir":
+		return nil
+	}
+	return fmt.Errorf("ServiceAccount %q in namespace %s is not labelled %s=true, so the operator does not grant the Flink role to it: %s", name, namespace, FlinkServiceAccountLabel, howto)
 }

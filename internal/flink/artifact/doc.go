@@ -1,2 +1,5 @@
-// Package artifact fetches session-job jars from http(s) or local paths, refusing loopback, link-local and metadata-service hosts.
+// Package artifact downloads session-job jars under the operator's Policy: https (http only
+// when allowed), never the operator's own files, never loopback, link-local or metadata
+// addresses, private ranges only where the operator allows them; size-, time- and
+// idle-bounded.
 package artifact

@@ -12,57 +12,57 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
 )
 
-// Fetcher downloads job jars. The zero value is not usable; use New.
+// Fetcher downloads job jars under a Policy. The zero value is not usable; use New.
 type Fetcher struct {
-	// AllowedSchemes lists the accepted URI schemes (FKO's
-	// kubernetes.operator.user.artifacts.allowed-schemes); default http, https, local, file.
-	AllowedSchemes []string
-	// MaxBytes bounds a download; default 512 MiB.
-	MaxBytes int64
-	// Timeout bounds one download; default 5 minutes.
-	Timeout time.Duration
 	// Dir receives downloads; default the system temp dir.
 	Dir string
 
+	policy Policy
 	client *http.Client
 }
-
-// DefaultSchemes are the schemes accepted when none are configured.
-var DefaultSchemes = []string{"http", "https", "local", "file"}
 
 // New returns a Fetcher whose HTTP client checks every address it connects to (after DNS
 // resolution, on every redirect), so a name that resolves to a forbidden address is
 // refused as well as a literal one.
-func New() *Fetcher {
-	d := &net.Dialer{Timeout: 30 * time.Second, Control: dialControl}
+func New(p Policy) *Fetcher {
+	f := &Fetcher{policy: p.withDefaults()}
 	tr := &http.Transport{
-		Proxy:                 nil, // a proxy would connect on our behalf, past the address check
-		DialContext:           d.DialContext,
-		TLSHandshakeTimeout:   30 * time.Second,
-		ResponseHeaderTimeout: time.Minute,
-		ForceAttemptHTTP2:     true,
+		Proxy:               nil, // a proxy would connect on our behalf, past the address check
+		DialContext:         f.dial,
+		TLSHandshakeTimeout: 30 * time.Second,
+		ForceAttemptHTTP2:   true,
 	}
-	f := &Fetcher{MaxBytes: 512 << 20, Timeout: 5 * time.Minute}
 	f.client = &http.Client{Transport: tr, CheckRedirect: f.checkRedirect}
 	return f
 }
 
-// dialControl runs with the resolved address right before connect.
-func dialControl(network, address string, _ syscall.RawConn) error {
-	ap, err := netip.ParseAddrPort(address)
+// Policy returns the policy in force, defaults filled in.
+func (f *Fetcher) Policy() Policy { return f.policy }
+
+// dial connects to addr (host:port as in the URL, no proxy) and checks the resolved
+// address right before connect; the host name decides whether AllowedHosts applies.
+func (f *Fetcher) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("refusing to connect to %q: %w", address, err)
+		return nil, err
 	}
-	if err := checkAddr(ap.Addr()); err != nil {
-		return fmt.Errorf("refusing to fetch from %s: %w", address, err)
-	}
-	return nil
+	allowHost := f.policy.hostAllowed(host)
+	d := &net.Dialer{Timeout: 30 * time.Second, Control: func(_, address string, _ syscall.RawConn) error {
+		ap, err := netip.ParseAddrPort(address)
+		if err != nil {
+			return fmt.Errorf("refusing to connect to %q: %w", address, err)
+		}
+		if err := f.policy.checkAddr(ap.Addr(), allowHost); err != nil {
+			return fmt.Errorf("refusing to fetch from %s: %w", address, err)
+		}
+		return nil
+	}}
+	return d.DialContext(ctx, network, addr)
 }
 
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
@@ -72,105 +72,125 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	return f.checkURL(req.URL)
 }
 
-func (f *Fetcher) schemes() []string {
-	if len(f.AllowedSchemes) == 0 {
-		return DefaultSchemes
-	}
-	return f.AllowedSchemes
-}
-
 func (f *Fetcher) checkURL(u *url.URL) error {
 	scheme := strings.ToLower(u.Scheme)
-	if !slices.ContainsFunc(f.schemes(), func(s string) bool { return strings.EqualFold(s, scheme) }) {
-		return fmt.Errorf("jar URI scheme %q is not allowed; allowed: %s", u.Scheme, strings.Join(f.schemes(), ", "))
+	if scheme == "local" || scheme == "file" {
+		// Said the same way whether or not such a file exists: nothing about the
+		// operator's disk is revealed.
+		return fmt.Errorf("jar URI scheme %q names a file on the operator's disk, which is never uploaded to a session cluster; serve the jar over https", u.Scheme)
 	}
-	if scheme == "http" || scheme == "https" {
-		if u.Hostname() == "" {
-			return fmt.Errorf("jar URI %q has no host", u.Redacted())
-		}
-		if err := checkHostname(u.Hostname()); err != nil {
-			return fmt.Errorf("refusing to fetch %s: %w", u.Redacted(), err)
-		}
+	if !f.policy.schemeAllowed(scheme) {
+		return fmt.Errorf("jar URI scheme %q is not allowed by the operator; allowed: %s", u.Scheme, strings.Join(f.policy.AllowedSchemes, ", "))
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("jar URI %q has no host", u.Redacted())
+	}
+	if err := f.policy.checkHostname(u.Hostname()); err != nil {
+		return fmt.Errorf("refusing to fetch %s: %w", u.Redacted(), err)
 	}
 	return nil
 }
 
-// Jar is a fetched jar on local disk.
+// Jar is a downloaded jar on local disk.
 type Jar struct {
 	Path string
 	Name string // file name to upload under, ending in .jar
-	// temp says Path was downloaded and is removed by Close.
-	temp bool
 }
 
-// Close removes a downloaded jar; local jars are left alone.
+// Close removes the downloaded jar.
 func (j *Jar) Close() error {
-	if j == nil || !j.temp {
+	if j == nil || j.Path == "" {
 		return nil
 	}
 	return os.Remove(j.Path)
 }
 
-// Fetch makes the jar at uri available as a local file: local:// and file:// name a file on
-// the operator's disk; http(s) are downloaded (size- and time-bounded, address-checked).
+// errIdle ends a download whose server stopped sending.
+var errIdle = errors.New("idle")
+
+// Fetch downloads the jar at uri (https, or http when the policy allows it), size- and
+// time-bounded, every connected address checked.
 func (f *Fetcher) Fetch(ctx context.Context, uri string) (*Jar, error) {
+	if f.client == nil {
+		return nil, errors.New("artifact.Fetcher must be made with artifact.New")
+	}
 	u, err := url.Parse(uri)
 	if err != nil {
-		return nil, fmt.Errorf("jar URI %q is not a valid URI: %w", uri, err)
+		return nil, fmt.Errorf("jar URI %q is not a valid URI", uri)
 	}
 	if err := f.checkURL(u); err != nil {
 		return nil, err
 	}
-	name := jarName(u.Path)
-	switch strings.ToLower(u.Scheme) {
-	case "local", "file":
-		if _, err := os.Stat(u.Path); err != nil {
-			return nil, fmt.Errorf("jar %s: %w", uri, err)
-		}
-		return &Jar{Path: u.Path, Name: name}, nil
-	case "http", "https":
-		return f.download(ctx, u, name)
-	}
-	return nil, fmt.Errorf("jar URI scheme %q cannot be fetched by the operator", u.Scheme)
+	return f.download(ctx, u, jarName(u.Path))
 }
 
 func (f *Fetcher) download(ctx context.Context, u *url.URL, name string) (*Jar, error) {
-	if f.client == nil {
-		return nil, errors.New("artifact.Fetcher must be made with artifact.New")
+	p := f.policy
+	ctx, cancelAll := context.WithTimeout(ctx, p.Timeout)
+	defer cancelAll()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	// One timer covers connecting, waiting for the answer and every gap between reads.
+	idle := time.AfterFunc(p.IdleTimeout, func() { cancel(errIdle) })
+	defer idle.Stop()
+	fail := func(err error) error {
+		switch {
+		case errors.Is(context.Cause(ctx), errIdle):
+			err = fmt.Errorf("the server sent nothing for %s", p.IdleTimeout)
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			err = fmt.Errorf("the download took longer than %s", p.Timeout)
+		}
+		return fmt.Errorf("fetching jar %s: %w", u.Redacted(), err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, f.Timeout)
-	defer cancel()
+
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, err
+		return nil, fail(err)
 	}
 	resp, err := f.client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("fetching jar %s: %w", u.Redacted(), err)
+		return nil, fail(err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("fetching jar %s: HTTP %s", u.Redacted(), resp.Status)
 	}
-	if resp.ContentLength > f.MaxBytes {
-		return nil, fmt.Errorf("jar %s is %d bytes, over the %d byte limit", u.Redacted(), resp.ContentLength, f.MaxBytes)
+	if resp.ContentLength > p.MaxBytes {
+		return nil, fmt.Errorf("jar %s is %d bytes, over the %d byte limit", u.Redacted(), resp.ContentLength, p.MaxBytes)
 	}
 	tmp, err := os.CreateTemp(f.Dir, "weir-jar-*.jar")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("fetching jar %s: no room for it on the operator: %w", u.Redacted(), errors.Unwrap(err))
 	}
-	n, err := io.Copy(tmp, io.LimitReader(resp.Body, f.MaxBytes+1))
+	body := &idleReader{r: io.LimitReader(resp.Body, p.MaxBytes+1), t: idle, d: p.IdleTimeout}
+	n, err := io.Copy(tmp, body)
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && n > f.MaxBytes {
-		err = fmt.Errorf("jar %s exceeds the %d byte limit", u.Redacted(), f.MaxBytes)
+	if err == nil && n > p.MaxBytes {
+		os.Remove(tmp.Name())
+		return nil, fmt.Errorf("jar %s exceeds the %d byte limit", u.Redacted(), p.MaxBytes)
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return nil, fmt.Errorf("fetching jar %s: %w", u.Redacted(), err)
+		return nil, fail(err)
 	}
-	return &Jar{Path: tmp.Name(), Name: name, temp: true}, nil
+	return &Jar{Path: tmp.Name(), Name: name}, nil
+}
+
+// idleReader restarts the idle timer whenever bytes arrive.
+type idleReader struct {
+	r io.Reader
+	t *time.Timer
+	d time.Duration
+}
+
+func (i *idleReader) Read(b []byte) (int, error) {
+	n, err := i.r.Read(b)
+	if n > 0 {
+		i.t.Reset(i.d)
+	}
+	return n, err
 }
 
 // jarName is the last path element, made to end in .jar (Flink refuses other uploads).
