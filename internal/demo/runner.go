@@ -20,7 +20,10 @@ type Runner struct {
 	OperatorBinary string
 	// FlinkLines are the Flink images to build and import, like "1.20".
 	FlinkLines []string
-	start      time.Time
+	// OperatorConfig are flink-conf.yaml lines added to the operator config (the chart's
+	// defaultConfiguration), e.g. an artifact policy that lets the e2e serve jars over http.
+	OperatorConfig string
+	start          time.Time
 }
 
 // NewRunner uses the default data and cache dirs, bin/weir-operator and Flink 1.20.

@@ -132,6 +132,9 @@ func (r *Runner) InstallOperator(ctx context.Context, operatorKey string, watchN
 		if operatorKey != "" {
 			values["metrics"] = map[string]any{"podAnnotations": map[string]any{"weir.dev/operator-image": operatorKey}}
 		}
+		if r.OperatorConfig != "" {
+			values["defaultConfiguration"] = map[string]any{"flink-conf.yaml": r.OperatorConfig}
+		}
 		if len(watchNamespaces) > 0 {
 			ns := make([]any, len(watchNamespaces))
 			for i, n := range watchNamespaces {

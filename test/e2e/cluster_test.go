@@ -14,6 +14,7 @@ import (
 	"weir.dev/weir/internal/demo"
 	flinkrest "weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/localcluster"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // operatorCluster brings up a local cluster (data dir from the environment variable
@@ -32,6 +33,10 @@ func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string) (*dem
 	r := demo.NewRunner(lineLogger{t})
 	r.DataDir = dataDir
 	r.OperatorBinary = buildOperatorBinary(t, ctx)
+	// The session-job e2e serves its jar over http from the host's bridge address: the
+	// operator allows exactly that, as a platform team would list its artifact server.
+	r.OperatorConfig = opconfig.ArtifactsAllowedSchemes + ": https,http\n" +
+		opconfig.ArtifactsAllowedCIDRs + ": " + localcluster.BridgeIP + "/32\n"
 	t.Cleanup(func() {
 		if err := r.ClusterDown(context.Background()); err != nil {
 			t.Errorf("down: %v", err)
