@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -224,16 +223,6 @@ func writeLayerFile(out string, fill func(*LayerWriter) error) error {
 		return err
 	}
 	return os.Rename(tmp, out)
-}
-
-// sortedKeys is a small helper for stable hashing of maps.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // pruneStale deletes older outputs named prefix* next to keep, and their lock files, so the
