@@ -110,11 +110,11 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 		return "", err
 	}
 	if err := mountChroot(tmp); err != nil {
-		removeRootfs(tmp)
+		_ = removeRootfs(tmp) // best effort; the build error is the one to report
 		return "", err
 	}
 	err = func() error {
-		defer unmountAll(tmp)
+		defer func() { _ = unmountAll(tmp) }() // checked again below
 		if err := run("apt-get update", nil, "chroot", tmp, "apt-get", "update"); err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 		return run("apt-get clean", nil, "chroot", tmp, "apt-get", "clean")
 	}()
 	if err != nil {
-		removeRootfs(tmp)
+		_ = removeRootfs(tmp) // best effort; the build error is the one to report
 		return "", err
 	}
 	if err := unmountAll(tmp); err != nil {
@@ -192,7 +192,7 @@ func mountChroot(root string) error {
 			return err
 		}
 		if err := syscall.Mount(m.src, dst, m.fstype, m.flags, ""); err != nil {
-			unmountAll(root)
+			_ = unmountAll(root) // best effort; the mount error is the one to report
 			return fmt.Errorf("mount %s on %s: %w", m.src, dst, err)
 		}
 	}
