@@ -226,7 +226,7 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("still there (%v)", err)
+		return fmt.Errorf("still there (%v)", err) //nolint:errorlint // err is nil when the object still exists
 	})
 	if c := flink.callsLike(url, "PATCH /jobs/"+id3); len(c) != 1 {
 		t.Errorf("cancel calls on delete: %v", c)

@@ -327,7 +327,7 @@ func waitReadyRestarting(ctx context.Context, l Layout, d Daemon, timeout time.D
 		case <-time.After(time.Duration(attempt) * time.Second):
 		}
 		if err := checkPortsFree(d); err != nil {
-			return "", fmt.Errorf("%w (after: %v)", err, exited)
+			return "", fmt.Errorf("%w (after: %v)", err, exited) //nolint:errorlint // the port conflict is the error, not the earlier exit
 		}
 		if _, err := startDaemon(l, d, daemonEnv(l)); err != nil {
 			return "", err
