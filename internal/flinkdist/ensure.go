@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // recipe changes whenever the assembly below changes, invalidating cached distributions.
@@ -74,7 +76,7 @@ func Assemble(ctx context.Context, version string, o Options) (string, error) {
 	if stampMatches(dist, key) {
 		return dist, nil
 	}
-	unlock, err := lockPath(l.lockFile(full))
+	unlock, err := hostfs.Lock(l.lockFile(full))
 	if err != nil {
 		return "", err
 	}

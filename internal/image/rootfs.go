@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // BaseSpec describes the Debian + Java base of the Flink images.
@@ -63,7 +65,7 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 	if _, err := exec.LookPath("debootstrap"); err != nil {
 		return "", fmt.Errorf("debootstrap is missing: apt-get install -y debootstrap")
 	}
-	unlock, err := lockFile(dir + ".lock")
+	unlock, err := hostfs.Lock(dir + ".lock")
 	if err != nil {
 		return "", err
 	}

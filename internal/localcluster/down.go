@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // Down stops everything Up started, in the reverse dependency order, and
@@ -220,7 +222,7 @@ func Leftovers(ctx context.Context, l Layout, bin Binaries) []string {
 		}
 	}
 	if raw, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
-		for _, mp := range MountsUnder(string(raw), l.Root) {
+		for _, mp := range hostfs.MountsUnder(string(raw), l.Root) {
 			left = append(left, "mount "+mp)
 		}
 	}
