@@ -56,7 +56,7 @@ const rootfsDone = ".weir-rootfs-done"
 // returns its directory.
 func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progress) (string, error) {
 	dir := b.dir(cacheRoot)
-	if _, err := os.Stat(filepath.Join(dir, rootfsDone)); err == nil {
+	if hostfs.Stamped(dir, rootfsDone, b.Key()) {
 		return dir, nil
 	}
 	if os.Geteuid() != 0 {
@@ -70,7 +70,7 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 		return "", err
 	}
 	defer unlock()
-	if _, err := os.Stat(filepath.Join(dir, rootfsDone)); err == nil {
+	if hostfs.Stamped(dir, rootfsDone, b.Key()) {
 		return dir, nil
 	}
 	mirrors, err := HostMirrors(b.Suite)
@@ -144,13 +144,10 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 	if err := cleanChroot(tmp); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, rootfsDone), []byte(b.Key()+"\n"), 0o644); err != nil {
-		return "", err
-	}
 	if err := removeRootfs(dir); err != nil {
 		return "", err
 	}
-	return dir, os.Rename(tmp, dir)
+	return dir, hostfs.Publish(tmp, dir, rootfsDone, b.Key())
 }
 
 // aptSourcesList is the image's own apt configuration: the host's mirrors for the suite,
