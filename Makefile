@@ -8,6 +8,8 @@ GO ?= go
 BIN := $(CURDIR)/bin
 WEIR := $(BIN)/weir
 GOTEST_FLAGS ?= -count=1
+# golangci-lint and deadcode live in their own module so their dependencies stay out of weir's.
+TOOLS := $(GO) tool -modfile=$(CURDIR)/hack/tools/go.mod
 
 ##@ General
 .PHONY: help
@@ -76,7 +78,15 @@ test-e2e-lifecycle: binaries images audiences-jar ## Only the audited lifecycle:
 
 ##@ Test
 .PHONY: test
-test: verify-generate test-unit test-integration test-flink-rest test-flinkconf test-e2e ## Run every test suite (unit, integration on a real API server, e2e).
+test: lint verify-generate test-unit test-integration test-flink-rest test-flinkconf test-e2e ## Run every test suite (unit, integration on a real API server, e2e).
+
+.PHONY: lint
+lint: ## Static checks: gofmt, go mod tidy, golangci-lint (.golangci.yml), deadcode.
+	@out="$$(gofmt -l .)"; test -z "$$out" || { echo "gofmt -l (run gofmt -w):"; echo "$$out"; exit 1; }
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; exit 1; }
+	@cd hack/tools && $(GO) mod tidy -diff || { echo "hack/tools is not tidy: run 'go mod tidy' there and commit"; exit 1; }
+	$(TOOLS) golangci-lint run ./...
+	@out="$$($(TOOLS) deadcode -test ./...)"; test -z "$$out" || { echo "unreachable functions (deadcode -test ./...):"; echo "$$out"; exit 1; }
 
 .PHONY: test-unit
 test-unit: ## Unit tests (pure code, no cluster).

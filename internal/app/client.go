@@ -51,7 +51,7 @@ func RESTConfig(kubeconfig string) (*rest.Config, error) {
 	rules.ExplicitPath = kubeconfig
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{}).ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("no usable kubeconfig (%v); start the local cluster with `weir local up` or pass --kubeconfig", err)
+		return nil, fmt.Errorf("no usable kubeconfig (%w); start the local cluster with `weir local up` or pass --kubeconfig", err)
 	}
 	return cfg, nil
 }

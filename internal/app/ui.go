@@ -31,7 +31,7 @@ func (c *Clients) UIURL(ctx context.Context, key types.NamespacedName) (string, 
 func ServiceURL(svc *corev1.Service) (string, error) {
 	ip := svc.Spec.ClusterIP
 	if ip == "" || ip == corev1.ClusterIPNone {
-		return "", fmt.Errorf("Service %s/%s has no ClusterIP", svc.Namespace, svc.Name)
+		return "", fmt.Errorf("Service %s/%s has no ClusterIP", svc.Namespace, svc.Name) //nolint:staticcheck // ST1005: Service is the Kubernetes kind
 	}
 	port := int32(0)
 	for _, p := range svc.Spec.Ports {
@@ -44,7 +44,7 @@ func ServiceURL(svc *corev1.Service) (string, error) {
 		port = svc.Spec.Ports[0].Port
 	}
 	if port == 0 {
-		return "", fmt.Errorf("Service %s/%s has no ports", svc.Namespace, svc.Name)
+		return "", fmt.Errorf("Service %s/%s has no ports", svc.Namespace, svc.Name) //nolint:staticcheck // ST1005: Service is the Kubernetes kind
 	}
 	return "http://" + net.JoinHostPort(ip, strconv.Itoa(int(port))), nil
 }

@@ -119,7 +119,7 @@ func (o *Output) readFile(path string) error {
 		}
 		var r record
 		if err := json.Unmarshal(b, &r); err != nil {
-			return fmt.Errorf("%s:%d: not a JSON record of the audiences job: %v", path, line, err)
+			return fmt.Errorf("%s:%d: not a JSON record of the audiences job: %w", path, line, err)
 		}
 		switch r.Kind {
 		case "snapshot":

@@ -39,7 +39,7 @@ func ParseRules(text string) ([]Rule, error) {
 		p := &ruleParser{s: line}
 		r, err := p.rule()
 		if err != nil {
-			return nil, fmt.Errorf("bad audience rule %q: %v (expected e.g. name: count_30d(\"Order Completed\") >= 3 AND prop(\"plan\") == \"pro\")", line, err)
+			return nil, fmt.Errorf("bad audience rule %q: %w (expected e.g. name: count_30d(\"Order Completed\") >= 3 AND prop(\"plan\") == \"pro\")", line, err)
 		}
 		if seen[r.Name] {
 			return nil, fmt.Errorf("duplicate audience rule name %q", r.Name)

@@ -26,7 +26,7 @@ func (r *FlinkDeploymentReconciler) act(ctx context.Context, dep *v1beta1.FlinkD
 	desired, lastReconciled *v1beta1.FlinkDeploymentSpec, obs observed, a lifecycle.Action) (time.Duration, error) {
 	switch a.Kind {
 	case lifecycle.ActionNothing:
-		return 0, r.settle(ctx, dep, desired, lastReconciled, obs)
+		return 0, r.settle(ctx, dep, desired, lastReconciled)
 	case lifecycle.ActionWait:
 		return pollSettling, nil
 	case lifecycle.ActionBlocked:
@@ -85,7 +85,7 @@ func (r *FlinkDeploymentReconciler) recordSpec(ctx context.Context, dep *v1beta1
 // settle handles a deployment with nothing to roll out: it records changes that need no
 // restart, keeps a suspended job's pods away and repairs drift in the deployed objects.
 func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.FlinkDeployment,
-	desired, lastReconciled *v1beta1.FlinkDeploymentSpec, obs observed) error {
+	desired, lastReconciled *v1beta1.FlinkDeploymentSpec) error {
 	if lastReconciled == nil { // created suspended: record it, deploy nothing
 		return r.recordSpec(ctx, dep, desired, v1beta1.ReconciliationDeployed, nil)
 	}

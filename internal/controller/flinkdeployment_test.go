@@ -332,7 +332,7 @@ func TestDeleteRemovesFinalizerAndHAData(t *testing.T) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("still there (err=%v)", err)
+		return fmt.Errorf("still there (err=%v)", err) //nolint:errorlint // err is nil when the object still exists
 	})
 	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(ha), &corev1.ConfigMap{}); !apierrors.IsNotFound(err) {
 		t.Errorf("HA ConfigMap left behind (err=%v)", err)

@@ -209,7 +209,7 @@ func stopSavepointTaken(job *v1beta1.FlinkSessionJob, mode v1beta1.UpgradeMode) 
 func (r *FlinkSessionJobReconciler) stopJob(ctx context.Context, job *v1beta1.FlinkSessionJob, obs sessionObserved, opts lifecycle.Options, mode v1beta1.UpgradeMode) error {
 	if !obs.running() {
 		if obs.flink != nil && obs.job != nil && !obs.job.State.IsGloballyTerminal() && mode != v1beta1.UpgradeModeSavepoint {
-			return r.cancel(ctx, job, obs)
+			return r.cancel(ctx, obs)
 		}
 		return nil
 	}
@@ -227,10 +227,10 @@ func (r *FlinkSessionJobReconciler) stopJob(ctx context.Context, job *v1beta1.Fl
 		}
 		return nil
 	}
-	return r.cancel(ctx, job, obs)
+	return r.cancel(ctx, obs)
 }
 
-func (r *FlinkSessionJobReconciler) cancel(ctx context.Context, job *v1beta1.FlinkSessionJob, obs sessionObserved) error {
+func (r *FlinkSessionJobReconciler) cancel(ctx context.Context, obs sessionObserved) error {
 	if err := obs.flink.CancelJob(ctx, obs.job.ID); err != nil && !rest.IsNotFound(err) {
 		return fmt.Errorf("while cancelling job %s: %w", obs.job.ID, err)
 	}

@@ -22,8 +22,9 @@ const optSavepointOnDeletion = opconfig.SavepointOnDeletion
 // reconcile is the session job's inner loop: observe → poll pending savepoint → plan (pure)
 // → record intent → act → summarize, as for FlinkDeployments.
 func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) (ctrl.Result, error) {
-	lastReconciled, err := lastReconciledSessionSpec(job)
-	if err != nil {
+	// A corrupt lastReconciledSpec stops here; the spec is read again below, after observe
+	// and the steps that may write the status.
+	if _, err := lastReconciledSessionSpec(job); err != nil {
 		return ctrl.Result{}, err
 	}
 	conf, err := sessionJobConf(job, session)
@@ -44,7 +45,7 @@ func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.
 	if err := r.finishSubmitted(ctx, job, obs); err != nil {
 		return ctrl.Result{}, err
 	}
-	lastReconciled, err = lastReconciledSessionSpec(job)
+	lastReconciled, err := lastReconciledSessionSpec(job)
 	if err != nil {
 		return ctrl.Result{}, err
 	}

@@ -88,7 +88,7 @@ func newSessionJob(t *testing.T, ns, session, jar string, mode v1beta1.UpgradeMo
 	return j
 }
 
-func getSessionJob(t *testing.T, ns, name string) *v1beta1.FlinkSessionJob {
+func getSessionJob(t *testing.T, ns, name string) *v1beta1.FlinkSessionJob { //nolint:unparam // a general helper of the integration tests
 	t.Helper()
 	j := &v1beta1.FlinkSessionJob{}
 	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, j); err != nil {
@@ -99,7 +99,7 @@ func getSessionJob(t *testing.T, ns, name string) *v1beta1.FlinkSessionJob {
 
 // waitForSessionJob waits until the job is RUNNING under an id other than notID, deployed,
 // in lifecycle want.
-func waitForSessionJob(t *testing.T, ns string, want v1beta1.ResourceLifecycleState, notID string) *v1beta1.FlinkSessionJob {
+func waitForSessionJob(t *testing.T, ns string, want v1beta1.ResourceLifecycleState, notID string) *v1beta1.FlinkSessionJob { //nolint:unparam // a general helper of the integration tests
 	t.Helper()
 	var j *v1beta1.FlinkSessionJob
 	waitFor(t, "session job "+string(want), func() error {
@@ -225,7 +225,7 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("still there (%v)", err)
+		return fmt.Errorf("still there (%v)", err) //nolint:errorlint // err is nil when the object still exists
 	})
 	if c := flink.callsLike(url, "PATCH /jobs/"+id3); len(c) != 1 {
 		t.Errorf("cancel calls on delete: %v", c)

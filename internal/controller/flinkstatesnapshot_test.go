@@ -53,7 +53,7 @@ func deleteAndWaitGone(t *testing.T, obj client.Object) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("still there (%v)", err)
+		return fmt.Errorf("still there (%v)", err) //nolint:errorlint // err is nil when the object still exists
 	})
 }
 

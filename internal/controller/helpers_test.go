@@ -57,7 +57,7 @@ func newNamespace(t *testing.T) string {
 
 // applyManifest creates every object of an examples/ manifest in ns, unchanged but for the
 // namespace, and returns them.
-func applyManifest(t *testing.T, ns, file string) []client.Object {
+func applyManifest(t *testing.T, ns, file string) []client.Object { //nolint:unparam // a general helper of the integration tests
 	t.Helper()
 	objs := readManifest(t, file)
 	for _, o := range objs {

@@ -18,7 +18,7 @@ import (
 
 // startStable creates a deployment from an example with the given upgrade mode and brings
 // it to STABLE with a RUNNING job. It returns the REST URL its fake JobManager answers on.
-func startStable(t *testing.T, ns, file string, mode v1beta1.UpgradeMode) (string, string) {
+func startStable(t *testing.T, ns, file string, mode v1beta1.UpgradeMode) (string, string) { //nolint:unparam // a general helper of the integration tests
 	t.Helper()
 	d := readManifest(t, file)[0].(*v1beta1.FlinkDeployment)
 	d.Namespace = ns
@@ -35,7 +35,7 @@ func startStable(t *testing.T, ns, file string, mode v1beta1.UpgradeMode) (strin
 	return d.Name, url
 }
 
-func waitForLifecycle(t *testing.T, ns, name string, want v1beta1.ResourceLifecycleState) *v1beta1.FlinkDeployment {
+func waitForLifecycle(t *testing.T, ns, name string, want v1beta1.ResourceLifecycleState) *v1beta1.FlinkDeployment { //nolint:unparam // a general helper of the integration tests
 	t.Helper()
 	var d *v1beta1.FlinkDeployment
 	waitFor(t, "lifecycle "+string(want), func() error {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // recipe changes whenever the assembly below changes, invalidating cached distributions.
@@ -71,15 +73,15 @@ func Assemble(ctx context.Context, version string, o Options) (string, error) {
 	}
 	l := Layout{Root: o.CacheRoot}
 	dist := l.Dist(full)
-	if stampMatches(dist, key) {
+	if hostfs.Stamped(dist, stampFile, key) {
 		return dist, nil
 	}
-	unlock, err := lockPath(l.lockFile(full))
+	unlock, err := hostfs.Lock(l.lockFile(full))
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	if stampMatches(dist, key) { // another process finished while we waited
+	if hostfs.Stamped(dist, stampFile, key) { // another process finished while we waited
 		return dist, nil
 	}
 	logf("assembling Flink %s into %s", full, dist)
@@ -144,22 +146,14 @@ func Assemble(ctx context.Context, version string, o Options) (string, error) {
 	if err := Verify(tmp, full); err != nil {
 		return "", fmt.Errorf("assembled distribution is incomplete: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, stampFile), []byte(key+"\n"), 0o644); err != nil {
-		return "", err
-	}
 	if err := os.RemoveAll(dist); err != nil {
 		return "", err
 	}
-	if err := os.Rename(tmp, dist); err != nil {
+	if err := hostfs.Publish(tmp, dist, stampFile, key); err != nil {
 		return "", err
 	}
 	logf("Flink %s ready at %s", full, dist)
 	return dist, nil
-}
-
-func stampMatches(dist, key string) bool {
-	b, err := os.ReadFile(filepath.Join(dist, stampFile))
-	return err == nil && strings.TrimSpace(string(b)) == key
 }
 
 // Verify checks that home holds what the images and tests rely on.

@@ -54,8 +54,8 @@ func lessVersion(a, b string) bool {
 	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
 	for i := 0; i < len(pa) && i < len(pb); i++ {
 		var x, y int
-		fmt.Sscan(pa[i], &x)
-		fmt.Sscan(pb[i], &y)
+		_, _ = fmt.Sscan(pa[i], &x) // a non-numeric part counts as 0
+		_, _ = fmt.Sscan(pb[i], &y)
 		if x != y {
 			return x < y
 		}

@@ -93,26 +93,26 @@ func (c *testContainerd) ctrErr(args ...string) (string, error) {
 func (c *testContainerd) stop() {
 	if out, err := c.ctrErr("tasks", "ls", "-q"); err == nil {
 		for _, id := range strings.Fields(out) {
-			c.ctrErr("tasks", "kill", "-s", "SIGKILL", id)
+			_, _ = c.ctrErr("tasks", "kill", "-s", "SIGKILL", id)
 		}
 		time.Sleep(time.Second)
 		for _, id := range strings.Fields(out) {
-			c.ctrErr("tasks", "rm", "-f", id)
+			_, _ = c.ctrErr("tasks", "rm", "-f", id)
 		}
 	}
 	if out, err := c.ctrErr("containers", "ls", "-q"); err == nil {
 		for _, id := range strings.Fields(out) {
-			c.ctrErr("containers", "rm", id)
+			_, _ = c.ctrErr("containers", "rm", id)
 		}
 	}
 	if c.cmd != nil && c.cmd.Process != nil {
-		c.cmd.Process.Signal(syscall.SIGTERM)
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
 		done := make(chan struct{})
-		go func() { c.cmd.Wait(); close(done) }()
+		go func() { _ = c.cmd.Wait(); close(done) }()
 		select {
 		case <-done:
 		case <-time.After(20 * time.Second):
-			c.cmd.Process.Kill()
+			_ = c.cmd.Process.Kill()
 			<-done
 		}
 	}
@@ -141,9 +141,9 @@ func killShims(sock string) {
 			continue
 		}
 		var pid int
-		fmt.Sscanf(filepath.Base(filepath.Dir(p)), "%d", &pid)
+		_, _ = fmt.Sscanf(filepath.Base(filepath.Dir(p)), "%d", &pid)
 		if pid > 0 {
-			syscall.Kill(pid, syscall.SIGKILL)
+			_ = syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
 }
@@ -155,7 +155,7 @@ func (c *testContainerd) taskPID(t *testing.T, id string) int {
 		f := strings.Fields(line)
 		if len(f) >= 3 && f[0] == id {
 			var pid int
-			fmt.Sscanf(f[1], "%d", &pid)
+			_, _ = fmt.Sscanf(f[1], "%d", &pid)
 			return pid
 		}
 	}

@@ -13,7 +13,9 @@ import (
 func fakeFlinkHome(t *testing.T) string {
 	t.Helper()
 	home := t.TempDir()
-	os.Chmod(home, 0o755)
+	if err := os.Chmod(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range []string{"bin", "conf", "opt", "plugins", "lib"} {
 		if err := os.MkdirAll(filepath.Join(home, d), 0o755); err != nil {
 			t.Fatal(err)
@@ -29,8 +31,12 @@ func fakeFlinkHome(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(home, "bin", "config-parser-utils.sh"), []byte(parser), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(home, "conf", "config.yaml"), []byte("rest.port: 8081\n"), 0o644)
-	os.WriteFile(filepath.Join(home, "opt", "flink-s3-fs-presto-1.20.0.jar"), []byte("jar"), 0o644)
+	if err := os.WriteFile(filepath.Join(home, "conf", "config.yaml"), []byte("rest.port: 8081\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "opt", "flink-s3-fs-presto-1.20.0.jar"), []byte("jar"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return home
 }
 
@@ -96,7 +102,9 @@ func TestEntrypointStandaloneDefaultsAndProperties(t *testing.T) {
 
 func TestEntrypointKeepsConfiguredPortsAndNativeConfig(t *testing.T) {
 	home := fakeFlinkHome(t)
-	os.WriteFile(filepath.Join(home, "conf", "config.yaml"), []byte("blob.server.port: 6200\nquery.server.port: 6201\n"), 0o644)
+	if err := os.WriteFile(filepath.Join(home, "conf", "config.yaml"), []byte("blob.server.port: 6200\nquery.server.port: 6201\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := runEntrypoint(t, home, nil, "taskmanager"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -130,7 +138,9 @@ func TestEntrypointCopiesReadOnlyConf(t *testing.T) {
 	home := fakeFlinkHome(t)
 	writable := filepath.Join(t.TempDir(), "conf")
 	script := filepath.Join(t.TempDir(), "docker-entrypoint.sh")
-	os.WriteFile(script, flinkEntrypoint, 0o755)
+	if err := os.WriteFile(script, flinkEntrypoint, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	conf := filepath.Join(home, "conf")
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "bash", "-c",
 		`mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec bash "$2" jobmanager`, "sh", conf, script)
@@ -175,7 +185,9 @@ func TestEntrypointDropsRootToFlinkUser(t *testing.T) {
 	}
 	home := fakeFlinkHome(t)
 	script := filepath.Join(t.TempDir(), "docker-entrypoint.sh")
-	os.WriteFile(script, flinkEntrypoint, 0o755)
+	if err := os.WriteFile(script, flinkEntrypoint, 0o755); err != nil {
+		t.Fatal(err)
+	}
 	cmd := exec.Command("bash", script, "id", "-u")
 	cmd.Env = []string{"FLINK_HOME=" + home, "PATH=/usr/bin:/bin"}
 	out, err := cmd.CombinedOutput()

@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"weir.dev/weir/internal/flinkdist"
+	"weir.dev/weir/internal/hostfs"
 )
 
 //go:embed flink-entrypoint.sh
@@ -163,7 +164,7 @@ func ensureLayer(out string, p *Progress, what string, fill func(*LayerWriter) e
 	if _, err := os.Stat(out); err == nil {
 		return nil
 	}
-	unlock, err := lockFile(out + ".lock")
+	unlock, err := hostfs.Lock(out + ".lock")
 	if err != nil {
 		return err
 	}

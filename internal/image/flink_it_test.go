@@ -58,12 +58,12 @@ func TestFlinkImageRunsAJob(t *testing.T) {
 			}
 			defer func() {
 				for _, id := range []string{jm, tm} {
-					ctrd.ctrErr("tasks", "kill", "-s", "SIGKILL", id)
+					_, _ = ctrd.ctrErr("tasks", "kill", "-s", "SIGKILL", id)
 				}
 				time.Sleep(time.Second)
 				for _, id := range []string{jm, tm} {
-					ctrd.ctrErr("tasks", "rm", "-f", id)
-					ctrd.ctrErr("containers", "rm", id)
+					_, _ = ctrd.ctrErr("tasks", "rm", "-f", id)
+					_, _ = ctrd.ctrErr("containers", "rm", id)
 				}
 			}()
 			base := fmt.Sprintf("http://127.0.0.1:%d", ports[1])

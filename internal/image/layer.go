@@ -9,10 +9,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // LayerFile is a file added to a layer from memory.
@@ -199,41 +200,25 @@ func (l *LayerWriter) entry(src, name string, info fs.FileInfo, o TreeOptions) e
 
 // writeLayerFile writes a gzip-compressed layer to out atomically, filled by fill.
 func writeLayerFile(out string, fill func(*LayerWriter) error) error {
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	return hostfs.WriteAtomic(out, func(tmp string) error {
+		f, err := os.Create(tmp)
+		if err != nil {
+			return err
+		}
+		gz, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
+		lw := NewLayerWriter(gz)
+		err = fill(lw)
+		if err == nil {
+			err = lw.Close()
+		}
+		if err == nil {
+			err = gz.Close()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
 		return err
-	}
-	tmp := out + ".tmp"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	gz, _ := gzip.NewWriterLevel(f, gzip.BestSpeed)
-	lw := NewLayerWriter(gz)
-	err = fill(lw)
-	if err == nil {
-		err = lw.Close()
-	}
-	if err == nil {
-		err = gz.Close()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp, out)
-}
-
-// sortedKeys is a small helper for stable hashing of maps.
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	})
 }
 
 // pruneStale deletes older outputs named prefix* next to keep, and their lock files, so the

@@ -93,7 +93,9 @@ func TestLayerWriterTree(t *testing.T) {
 
 func TestLayerIsReproducible(t *testing.T) {
 	src := t.TempDir()
-	os.WriteFile(filepath.Join(src, "a"), []byte("a"), 0o644)
+	if err := os.WriteFile(filepath.Join(src, "a"), []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	write := func() []byte {
 		out := filepath.Join(t.TempDir(), "l.tar.gz")
 		if err := writeLayerFile(out, func(lw *LayerWriter) error {
@@ -105,7 +107,9 @@ func TestLayerIsReproducible(t *testing.T) {
 		return b
 	}
 	first := write()
-	os.Chtimes(filepath.Join(src, "a"), fixedTime.AddDate(3, 0, 0), fixedTime.AddDate(3, 0, 0))
+	if err := os.Chtimes(filepath.Join(src, "a"), fixedTime.AddDate(3, 0, 0), fixedTime.AddDate(3, 0, 0)); err != nil {
+		t.Fatal(err)
+	}
 	if !bytes.Equal(first, write()) {
 		t.Fatal("same content, different layer bytes")
 	}
@@ -133,7 +137,9 @@ func TestRootfsSkip(t *testing.T) {
 func TestPruneStale(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"flink-1.20.0-old.tar", "flink-1.20.0-new.tar", "flink-1.20.0-x.tar.lock", "flink-1.20.0-new.tar.lock", "flink-1.20.0-y.tar.tmp", "flink-2.3.0-a.tar", "pause-1-b.tar"} {
-		os.WriteFile(filepath.Join(dir, f), nil, 0o644)
+		if err := os.WriteFile(filepath.Join(dir, f), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pruneStale(filepath.Join(dir, "flink-1.20.0-new.tar"), "flink-1.20.0-")
 	left, _ := filepath.Glob(filepath.Join(dir, "*"))

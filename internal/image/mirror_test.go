@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 func TestParseAptSources(t *testing.T) {
@@ -73,7 +75,7 @@ func TestMountPointsUnder(t *testing.T) {
 84 22 0:9 / /var/cache/weir/rootfs/x.tmp2/proc rw - proc proc rw
 85 22 0:9 / /var/cache/weir/rootfs/x.tmp/with\040space rw - tmpfs t rw
 `
-	got := mountPointsUnder(info, "/var/cache/weir/rootfs/x.tmp/")
+	got := hostfs.MountsUnder(info, "/var/cache/weir/rootfs/x.tmp/")
 	if len(got) != 5 || got[0] != "/var/cache/weir/rootfs/x.tmp/dev/pts" {
 		t.Fatalf("got %v (want 5, deepest first)", got)
 	}

@@ -19,8 +19,12 @@ func buildStaticHello(t *testing.T, msg string) string {
 func buildStaticProgram(t *testing.T, src string) string {
 	t.Helper()
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.24\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module hello\n\ngo 1.24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(dir, "hello")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	cmd.Dir = dir
@@ -89,7 +93,9 @@ func TestBuildOperatorRejectsBadBinaries(t *testing.T) {
 		t.Fatalf("dynamic binary: %v", err)
 	}
 	notELF := filepath.Join(t.TempDir(), "script")
-	os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o755)
+	if err := os.WriteFile(notELF, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := BuildOperator(t.TempDir(), notELF, nil); err == nil || !strings.Contains(err.Error(), "not a Linux executable") {
 		t.Fatalf("script: %v", err)
 	}

@@ -2,8 +2,6 @@ package image
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -12,6 +10,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // Spec is an image to pack: gzip layer files, bottom first, and its runtime config.
@@ -57,13 +57,5 @@ func writeArchive(out string, s Spec) error {
 		}
 		refs[tag] = img
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	tmp := out + ".tmp"
-	defer os.Remove(tmp)
-	if err := tarball.MultiRefWriteToFile(tmp, refs); err != nil {
-		return err
-	}
-	return os.Rename(tmp, out)
+	return hostfs.WriteAtomic(out, func(tmp string) error { return tarball.MultiRefWriteToFile(tmp, refs) })
 }

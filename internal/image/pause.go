@@ -22,6 +22,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // PauseImageRef is the sandbox image containerd is configured with; the tag
@@ -144,13 +146,5 @@ func WriteStaticBinaryImage(out, ref, file string, data []byte) error {
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-		return err
-	}
-	tmp := out + ".tmp"
-	if err := tarball.WriteToFile(tmp, tag, img); err != nil {
-		_ = os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, out)
+	return hostfs.WriteAtomic(out, func(tmp string) error { return tarball.WriteToFile(tmp, tag, img) })
 }

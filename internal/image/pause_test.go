@@ -50,8 +50,12 @@ func TestPauseImage(t *testing.T) {
 
 	// Run the binary itself.
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module weirpause\n\ngo 1.24\n"), 0o644)
-	os.WriteFile(filepath.Join(dir, "main.go"), []byte(PauseSource), 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module weirpause\n\ngo 1.24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(PauseSource), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	bin := filepath.Join(dir, "pause")
 	if err := goBuildStatic(context.Background(), dir, cache, bin); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // BaseSpec describes the Debian + Java base of the Flink images.
@@ -54,7 +56,7 @@ const rootfsDone = ".weir-rootfs-done"
 // returns its directory.
 func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progress) (string, error) {
 	dir := b.dir(cacheRoot)
-	if _, err := os.Stat(filepath.Join(dir, rootfsDone)); err == nil {
+	if hostfs.Stamped(dir, rootfsDone, b.Key()) {
 		return dir, nil
 	}
 	if os.Geteuid() != 0 {
@@ -63,12 +65,12 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 	if _, err := exec.LookPath("debootstrap"); err != nil {
 		return "", fmt.Errorf("debootstrap is missing: apt-get install -y debootstrap")
 	}
-	unlock, err := lockFile(dir + ".lock")
+	unlock, err := hostfs.Lock(dir + ".lock")
 	if err != nil {
 		return "", err
 	}
 	defer unlock()
-	if _, err := os.Stat(filepath.Join(dir, rootfsDone)); err == nil {
+	if hostfs.Stamped(dir, rootfsDone, b.Key()) {
 		return dir, nil
 	}
 	mirrors, err := HostMirrors(b.Suite)
@@ -110,11 +112,11 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 		return "", err
 	}
 	if err := mountChroot(tmp); err != nil {
-		removeRootfs(tmp)
+		_ = removeRootfs(tmp) // best effort; the build error is the one to report
 		return "", err
 	}
 	err = func() error {
-		defer unmountAll(tmp)
+		defer func() { _ = unmountAll(tmp) }() // checked again below
 		if err := run("apt-get update", nil, "chroot", tmp, "apt-get", "update"); err != nil {
 			return err
 		}
@@ -133,7 +135,7 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 		return run("apt-get clean", nil, "chroot", tmp, "apt-get", "clean")
 	}()
 	if err != nil {
-		removeRootfs(tmp)
+		_ = removeRootfs(tmp) // best effort; the build error is the one to report
 		return "", err
 	}
 	if err := unmountAll(tmp); err != nil {
@@ -142,13 +144,10 @@ func (b BaseSpec) EnsureRootfs(ctx context.Context, cacheRoot string, p *Progres
 	if err := cleanChroot(tmp); err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(tmp, rootfsDone), []byte(b.Key()+"\n"), 0o644); err != nil {
-		return "", err
-	}
 	if err := removeRootfs(dir); err != nil {
 		return "", err
 	}
-	return dir, os.Rename(tmp, dir)
+	return dir, hostfs.Publish(tmp, dir, rootfsDone, b.Key())
 }
 
 // aptSourcesList is the image's own apt configuration: the host's mirrors for the suite,
@@ -192,7 +191,7 @@ func mountChroot(root string) error {
 			return err
 		}
 		if err := syscall.Mount(m.src, dst, m.fstype, m.flags, ""); err != nil {
-			unmountAll(root)
+			_ = unmountAll(root) // best effort; the mount error is the one to report
 			return fmt.Errorf("mount %s on %s: %w", m.src, dst, err)
 		}
 	}

@@ -2,6 +2,7 @@ package install
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -60,7 +61,7 @@ func Operator(ctx context.Context, o OperatorOptions) (*release.Release, error) 
 
 	hist := action.NewHistory(cfg)
 	hist.Max = 1
-	if _, err := hist.Run(o.ReleaseName); err == driver.ErrReleaseNotFound {
+	if _, err := hist.Run(o.ReleaseName); errors.Is(err, driver.ErrReleaseNotFound) {
 		in := action.NewInstall(cfg)
 		in.ReleaseName, in.Namespace, in.CreateNamespace = o.ReleaseName, o.Namespace, true
 		in.Wait, in.Timeout = o.Wait, o.Timeout

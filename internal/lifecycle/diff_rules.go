@@ -37,14 +37,14 @@ func classify(path string, sc ScaleContext) DiffType {
 			return DiffIgnore
 		}
 	}
-	switch {
-	case path == "job.savepointRedeployNonce":
+	switch path {
+	case "job.savepointRedeployNonce":
 		return DiffSavepointRedeploy
-	case path == "job.parallelism", path == "flinkConfiguration."+keyParallelismOverrides:
+	case "job.parallelism", "flinkConfiguration." + keyParallelismOverrides:
 		if sc.InPlace || sc.Reactive {
 			return DiffScale
 		}
-	case path == "taskManager.replicas":
+	case "taskManager.replicas":
 		if sc.Mode == v1beta1.ModeStandalone {
 			return DiffScale
 		}

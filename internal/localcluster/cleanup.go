@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // clusterChainPrefixes are iptables chains created by kube-proxy, the kubelet
@@ -114,78 +116,9 @@ func removeClusterChains(ctx context.Context) error {
 	return firstErr
 }
 
-// MountsUnder returns mount points at or below root from /proc/self/mountinfo
-// content, deepest first so nested mounts come off before their parents.
-func MountsUnder(mountinfo, root string) []string {
-	root = filepath.Clean(root)
-	var out []string
-	seen := map[string]bool{}
-	for _, line := range strings.Split(mountinfo, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 5 {
-			continue
-		}
-		mp := unescapeMount(f[4])
-		if (mp == root || strings.HasPrefix(mp, root+"/")) && !seen[mp] {
-			seen[mp] = true
-			out = append(out, mp)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		return strings.Count(out[i], "/") > strings.Count(out[j], "/")
-	})
-	return out
-}
-
-// unescapeMount decodes the octal escapes (\040 for space) of mountinfo.
-func unescapeMount(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+3 < len(s) {
-			v := 0
-			ok := true
-			for _, c := range s[i+1 : i+4] {
-				if c < '0' || c > '7' {
-					ok = false
-					break
-				}
-				v = v*8 + int(c-'0')
-			}
-			if ok {
-				b.WriteByte(byte(v))
-				i += 3
-				continue
-			}
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
-}
-
 // unmountUnder lazily unmounts everything below the data dir (netns files,
 // overlay rootfs, shm, kubelet volumes), repeating for stacked mounts.
-func unmountUnder(root string) error {
-	var last error
-	for round := 0; round < 5; round++ {
-		raw, err := os.ReadFile("/proc/self/mountinfo")
-		if err != nil {
-			return err
-		}
-		mps := MountsUnder(string(raw), root)
-		if len(mps) == 0 {
-			return nil
-		}
-		for _, mp := range mps {
-			if err := syscall.Unmount(mp, syscall.MNT_DETACH); err != nil {
-				last = err
-			}
-		}
-	}
-	return last
-}
+func unmountUnder(root string) error { return hostfs.Unmount(root, 5, true) }
 
 // removeKubepodsCgroups removes the kubelet's empty cgroup trees in every
 // v1 hierarchy and the unified one, deepest first (rmdir fails on busy ones).

@@ -40,25 +40,3 @@ func TestChainCleanupRemovesOnlyClusterChains(t *testing.T) {
 		}
 	}
 }
-
-func TestMountsUnderDeepestFirst(t *testing.T) {
-	info := `22 1 0:20 / / rw - ext4 /dev/vda rw
-40 22 0:30 / /var/lib/weir/local/containerd/state/x/rootfs rw - overlay overlay rw
-41 40 0:31 / /var/lib/weir/local/containerd/state/x/rootfs/dev/shm rw - tmpfs shm rw
-42 22 0:32 / /var/lib/weir/local\040other rw - tmpfs t rw
-43 22 0:33 / /var/lib/weir/localx rw - tmpfs t rw
-44 22 0:34 / /var/lib/weir/local/kubelet/root/pods/p/volumes/x rw - tmpfs t rw
-`
-	got := MountsUnder(info, "/var/lib/weir/local/")
-	want := []string{
-		"/var/lib/weir/local/containerd/state/x/rootfs/dev/shm",
-		"/var/lib/weir/local/kubelet/root/pods/p/volumes/x",
-		"/var/lib/weir/local/containerd/state/x/rootfs",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("MountsUnder = %q, want %q", got, want)
-	}
-	if got := MountsUnder(info, "/var/lib/weir/local other"); !slices.Equal(got, []string{"/var/lib/weir/local other"}) {
-		t.Errorf("escaped mount point not decoded: %q", got)
-	}
-}

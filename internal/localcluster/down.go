@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // Down stops everything Up started, in the reverse dependency order, and
@@ -219,8 +221,8 @@ func Leftovers(ctx context.Context, l Layout, bin Binaries) []string {
 			}
 		}
 	}
-	if raw, err := os.ReadFile("/proc/self/mountinfo"); err == nil {
-		for _, mp := range MountsUnder(string(raw), l.Root) {
+	if mps, err := hostfs.Mounted(l.Root); err == nil {
+		for _, mp := range mps {
 			left = append(left, "mount "+mp)
 		}
 	}

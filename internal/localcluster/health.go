@@ -101,7 +101,7 @@ func waitReady(ctx context.Context, l Layout, d Daemon, timeout time.Duration) e
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s not ready after %s: %v; see %s", d.Name, timeout, last, l.LogFile(d.Name))
+			return fmt.Errorf("%s not ready after %s: %w; see %s", d.Name, timeout, last, l.LogFile(d.Name))
 		}
 		select {
 		case <-ctx.Done():

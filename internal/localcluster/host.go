@@ -127,7 +127,7 @@ func checkPortsFree(d Daemon) error {
 		ln, err := net.Listen("tcp", addr)
 		if err != nil {
 			_, port, _ := net.SplitHostPort(addr)
-			return fmt.Errorf("%s cannot start: port %s is in use by another process (find it with `ss -ltnp 'sport = :%s'` and stop it): %v", d.Name, addr, port, err)
+			return fmt.Errorf("%s cannot start: port %s is in use by another process (find it with `ss -ltnp 'sport = :%s'` and stop it): %w", d.Name, addr, port, err)
 		}
 		ln.Close()
 	}

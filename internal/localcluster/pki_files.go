@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // EnsurePKI creates the CAs, leaf certificates and service-account key that are
@@ -80,14 +82,7 @@ func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // writeFileAtomic writes via a temp file so a crash never leaves half a file.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, mode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return hostfs.WriteAtomic(path, func(tmp string) error { return os.WriteFile(tmp, data, mode) })
 }
 
 // writeIfChanged writes data only when it differs, reporting whether it did.

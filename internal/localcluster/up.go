@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"weir.dev/weir/internal/hostfs"
 	"weir.dev/weir/internal/image"
 	"weir.dev/weir/internal/localcluster/binaries"
 )
@@ -65,15 +65,11 @@ func lockDataDir(l Layout) (func(), error) {
 	if err := os.MkdirAll(l.RunDir(), 0o755); err != nil {
 		return nil, fmt.Errorf("create %s: %w", l.RunDir(), err)
 	}
-	f, err := os.OpenFile(filepath.Join(l.RunDir(), "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
+	unlock, err := hostfs.TryLock(filepath.Join(l.RunDir(), "lock"))
+	if errors.Is(err, hostfs.ErrLocked) {
 		return nil, fmt.Errorf("another weir local command is working on %s; wait for it to finish", l.Root)
 	}
-	return func() { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN); f.Close() }, nil
+	return unlock, err
 }
 
 // Up brings the cluster up, starting only what is not already running.
@@ -327,7 +323,7 @@ func waitReadyRestarting(ctx context.Context, l Layout, d Daemon, timeout time.D
 		case <-time.After(time.Duration(attempt) * time.Second):
 		}
 		if err := checkPortsFree(d); err != nil {
-			return "", fmt.Errorf("%w (after: %v)", err, exited)
+			return "", fmt.Errorf("%w (after: %v)", err, exited) //nolint:errorlint // the port conflict is the error, not the earlier exit
 		}
 		if _, err := startDaemon(l, d, daemonEnv(l)); err != nil {
 			return "", err

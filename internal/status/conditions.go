@@ -66,7 +66,7 @@ func titleCase(s string) string {
 			upper = false
 		}
 	}
-	if len(out) == 0 || !(out[0] >= 'A' && out[0] <= 'Z') {
+	if len(out) == 0 || out[0] < 'A' || out[0] > 'Z' {
 		return "Unknown"
 	}
 	return string(out)

@@ -541,7 +541,7 @@ func (l *lifecycleRun) stateSnapshot() {
 	}
 	l.eventually("the savepoint disposed after the snapshot was deleted", func() error {
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {
-			return fmt.Errorf("%s still exists (%v)", dir, err)
+			return fmt.Errorf("%s still exists (%v)", dir, err) //nolint:errorlint // err is nil when the directory still exists
 		}
 		return nil
 	})

@@ -161,7 +161,7 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	for attempt := 1; attempt <= attempts; attempt++ {
 		if attempt > 1 {
 			if err := c.sleep(ctx, c.backoff(attempt-1)); err != nil {
-				return fmt.Errorf("%w (giving up after %d attempts: %v)", lastErr, attempt-1, err)
+				return fmt.Errorf("%w (giving up after %d attempts: %v)", lastErr, attempt-1, err) //nolint:errorlint // the last answer is the error; the context error only says why we stopped
 			}
 		}
 		retryable, err := c.once(ctx, cl, payload, stream, contentType, timeout, out)

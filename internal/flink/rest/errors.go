@@ -101,9 +101,6 @@ func StatusCode(err error) int {
 // IsNotFound reports whether Flink answered 404: unknown job, jar, trigger id or path.
 func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound }
 
-// IsConflict reports an HTTP 409, e.g. a job that is not in a state the action needs.
-func IsConflict(err error) bool { return StatusCode(err) == http.StatusConflict }
-
 // IsBadRequest reports an HTTP 400: Flink rejected the request itself.
 func IsBadRequest(err error) bool { return StatusCode(err) == http.StatusBadRequest }
 

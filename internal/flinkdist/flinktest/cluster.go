@@ -164,7 +164,7 @@ func (c *Cluster) spawn(name, script string, args ...string) error {
 		out.Close()
 		return fmt.Errorf("start %s: %w", name, err)
 	}
-	go func() { cmd.Wait(); out.Close() }()
+	go func() { _ = cmd.Wait(); out.Close() }()
 	c.procs = append(c.procs, cmd)
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"weir.dev/weir/internal/hostfs"
 )
 
 // Builder builds missing binaries into a Cache, one `go` command at a time so
@@ -57,9 +59,10 @@ func (b *Builder) ensureOne(ctx context.Context, x Binary, step string) (bool, e
 		fmt.Fprintf(b.Out, "%s %s %s: present (%s)\n", step, x.Name, x.Version, out)
 		return false, nil
 	}
-	unlock, err := lockFile(filepath.Join(b.Cache.Root, "build", string(x.Group)+".lock"))
+	// One build of a group at a time: builds share the wrapper module and its go.mod.
+	unlock, err := hostfs.Lock(filepath.Join(b.Cache.Root, "build", string(x.Group)+".lock"))
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("%w (is the cache dir writable? set WEIR_CACHE_DIR)", err)
 	}
 	defer unlock()
 	if _, err := os.Stat(out); err == nil { // another process built it while we waited

@@ -101,19 +101,6 @@ func (c Cache) Dir(b Binary) string {
 // Path is the full path of a built binary.
 func (c Cache) Path(b Binary) string { return filepath.Join(c.Dir(b), b.Name) }
 
-// Lookup returns the path of the binary with this name in the cache.
-func (c Cache) Lookup(name string) (string, error) {
-	bs, err := Select(name)
-	if err != nil {
-		return "", err
-	}
-	p := c.Path(bs[0])
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("%s is not built yet (%s missing); run `weir local build-binaries`", name, p)
-	}
-	return p, nil
-}
-
 // GoModCache and GoBuildCache keep the heavy dependency trees apart from the developer's own caches.
 func (c Cache) GoModCache() string   { return filepath.Join(c.Root, "go", "mod") }
 func (c Cache) GoBuildCache() string { return filepath.Join(c.Root, "go", "build") }
