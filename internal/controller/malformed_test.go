@@ -149,7 +149,7 @@ func TestMalformedPodTemplateDoesNotStopOthers(t *testing.T) {
 			if apierrors.IsNotFound(err) {
 				return nil
 			}
-			return fmt.Errorf("still there (err=%v)", err)
+			return fmt.Errorf("still there (err=%v)", err) //nolint:errorlint // err is nil when the object still exists
 		})
 	}
 }

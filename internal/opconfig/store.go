@@ -31,9 +31,6 @@ func NewStore(dir string) (*Store, error) {
 	return s, nil
 }
 
-// Static returns a store that always holds c (tests, and operators run without a file).
-func Static(c *Config) *Store { return &Store{cur: c} }
-
 // Current returns the config in force. A nil store is an empty config.
 func (s *Store) Current() *Config {
 	if s == nil {

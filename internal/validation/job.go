@@ -96,7 +96,7 @@ func checkJarURI(p *problems, field, uri string, allowed []string) {
 			if (scheme == "http" || scheme == "https") && u.Host == "" {
 				p.add("%s %q must include a host", field, uri)
 			}
-			if (scheme == "local" || scheme == "file") && u.Host != "" && !(scheme == "file" && u.Host == "localhost") {
+			if (scheme == "local" || scheme == "file") && u.Host != "" && (scheme != "file" || u.Host != "localhost") {
 				p.add("%s", localJarHost(field, uri, u.Host, u.Path))
 				return
 			}

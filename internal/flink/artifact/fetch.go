@@ -41,9 +41,6 @@ func New(p Policy) *Fetcher {
 	return f
 }
 
-// Policy returns the policy in force, defaults filled in.
-func (f *Fetcher) Policy() Policy { return f.policy }
-
 // dial connects to addr (host:port as in the URL, no proxy) and checks the resolved
 // address right before connect; the host name decides whether AllowedHosts applies.
 func (f *Fetcher) dial(ctx context.Context, network, addr string) (net.Conn, error) {
