@@ -78,7 +78,7 @@ test-e2e-lifecycle: binaries images audiences-jar ## Only the audited lifecycle:
 
 ##@ Test
 .PHONY: test
-test: lint verify-generate test-unit test-integration test-flink-rest test-flinkconf test-e2e ## Run every test suite (unit, integration on a real API server, e2e).
+test: lint verify-generate test-unit test-integration test-flink-rest test-flinkconf test-flink-operator test-e2e ## Run the CI suites (lint, unit, integration on a real API server, real Flink, e2e); README lists the others.
 
 .PHONY: lint
 lint: ## Static checks: gofmt, go mod tidy, golangci-lint (.golangci.yml), deadcode.
@@ -108,6 +108,11 @@ test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes 
 .PHONY: test-flinkconf
 test-flinkconf: ## Real Flink 1.20 and 2.3 read weir's config files and log4j defaults; native JM objects match Flink's own deployer.
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/
+
+.PHONY: test-flink-operator
+test-flink-operator: envtest-assets ## The session-job reconciler against a real Flink session cluster, and validation's memory minimums against real Flink 1.20 and 2.3.
+	WEIR_FLINK_IT=1 KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestSessionJobOnRealFlink' ./internal/controller/
+	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestMemoryMinimumsAgainstRealFlink' ./internal/validation/
 
 .PHONY: fuzz
 fuzz: ## Short fuzz runs over decoding, the validator and config parsing.

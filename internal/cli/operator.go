@@ -62,7 +62,7 @@ func newOperatorInstallCmd() *cobra.Command {
 	f.StringVarP(&namespace, "namespace", "n", "weir-system", "namespace of the operator")
 	f.StringVar(&release, "release", "weir", "Helm release name")
 	f.StringVar(&image, "image", "", "operator image (default from the chart: localhost/weir/operator:dev)")
-	f.StringSliceVar(&watch, "watch-namespace", nil, "namespace to reconcile (repeatable); default: the operator's own")
+	f.StringSliceVar(&watch, "watch-namespace", nil, "namespace to reconcile (repeatable); default: every namespace")
 	f.BoolVar(&wait, "wait", true, "wait until the operator is ready")
 	f.DurationVar(&timeout, "timeout", 3*time.Minute, "how long to wait")
 	return cmd

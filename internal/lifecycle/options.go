@@ -11,7 +11,8 @@ import (
 )
 
 // Options are the kubernetes.operator.* switches the planner honours, with FKO's names and
-// defaults. They may be set operator-wide or per resource in flinkConfiguration.
+// defaults. They may be set operator-wide (the operator config merged under each resource,
+// docs/operator-config.md) or per resource in flinkConfiguration.
 type Options struct {
 	RollbackEnabled           bool                        // kubernetes.operator.deployment.rollback.enabled
 	ReadinessTimeout          time.Duration               // kubernetes.operator.deployment.readiness.timeout
