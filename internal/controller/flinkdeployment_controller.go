@@ -99,15 +99,7 @@ func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
-	reload, err := requeueOnConfigChange(mgr, r.Config, func(ctx context.Context) ([]client.Object, error) {
-		l := &v1beta1.FlinkDeploymentList{}
-		err := r.List(ctx, l)
-		out := make([]client.Object, len(l.Items))
-		for i := range l.Items {
-			out[i] = &l.Items[i]
-		}
-		return out, err
-	})
+	reload, err := requeueOnConfigChange(mgr, r.Config, func() client.ObjectList { return &v1beta1.FlinkDeploymentList{} })
 	if err != nil {
 		return err
 	}

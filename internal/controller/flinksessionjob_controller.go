@@ -160,15 +160,7 @@ func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
 			return err
 		}
 	}
-	reload, err := requeueOnConfigChange(mgr, r.Config, func(ctx context.Context) ([]client.Object, error) {
-		l := &v1beta1.FlinkSessionJobList{}
-		err := r.List(ctx, l)
-		out := make([]client.Object, len(l.Items))
-		for i := range l.Items {
-			out[i] = &l.Items[i]
-		}
-		return out, err
-	})
+	reload, err := requeueOnConfigChange(mgr, r.Config, func() client.ObjectList { return &v1beta1.FlinkSessionJobList{} })
 	if err != nil {
 		return err
 	}

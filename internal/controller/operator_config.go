@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	"maps"
 	"strconv"
 	"strings"
@@ -171,9 +172,23 @@ func controllerOptions(store *opconfig.Store) controller.Options {
 	return controller.Options{MaxConcurrentReconciles: settings(store).Parallelism}
 }
 
-// requeueOnConfigChange returns a source that enqueues every resource listed by list each
-// time the operator config changes, so a reload takes effect without a restart.
-func requeueOnConfigChange(mgr ctrl.Manager, store *opconfig.Store, list func(context.Context) ([]client.Object, error)) (source.Source, error) {
+// requeueOnConfigChange returns a source that enqueues every resource of the list's kind
+// each time the operator config changes, so a reload takes effect without a restart.
+func requeueOnConfigChange(mgr ctrl.Manager, store *opconfig.Store, newList func() client.ObjectList) (source.Source, error) {
+	list := func(ctx context.Context) ([]client.Object, error) {
+		l := newList()
+		if err := mgr.GetClient().List(ctx, l); err != nil {
+			return nil, err
+		}
+		items, err := apimeta.ExtractList(l)
+		out := make([]client.Object, 0, len(items))
+		for _, o := range items {
+			if co, ok := o.(client.Object); ok {
+				out = append(out, co)
+			}
+		}
+		return out, err
+	}
 	ch := make(chan event.GenericEvent)
 	changed := store.Changed()
 	err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
