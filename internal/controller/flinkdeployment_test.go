@@ -65,9 +65,7 @@ func TestBasicApplicationGoesStable(t *testing.T) {
 		}
 		return nil
 	})
-	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Submit") {
-		t.Errorf("no Submit event; events:\n%s", ev)
-	}
+	waitForEvents(t, ns, name, "Submit")
 
 	// The kubelet reports the JobManager ready and Flink reports the job running.
 	flink.setJob(restURLOf(t, ns, name), "RUNNING")
@@ -287,9 +285,7 @@ func TestInvalidSpecKeepsLastValidSpec(t *testing.T) {
 		}
 		return nil
 	})
-	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "SpecChanged") {
-		t.Errorf("no SpecChanged event:\n%s", ev)
-	}
+	waitForEvents(t, ns, name, "SpecChanged")
 }
 
 func TestInvalidFirstSpecFailsWithoutDeploying(t *testing.T) {
@@ -370,7 +366,5 @@ func TestScaleSubresource(t *testing.T) {
 		}
 		return nil
 	})
-	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") {
-		t.Errorf("no Scaling event:\n%s", ev)
-	}
+	waitForEvents(t, ns, name, "Scaling")
 }

@@ -162,9 +162,7 @@ func TestSessionJobIsSubmittedOnceWithItsFixedJobID(t *testing.T) {
 	if c := flink.callsLike(url, "PATCH "); len(c) != 0 {
 		t.Errorf("the running job was cancelled after the restart: %v", c)
 	}
-	if ev := eventsFor(t, ns, "job"); !strings.Contains(ev, "Submit: Starting job") {
-		t.Errorf("events:\n%s", ev)
-	}
+	waitForEvents(t, ns, "job", "Submit: Starting job")
 }
 
 func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
@@ -230,12 +228,7 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 	if c := flink.callsLike(url, "PATCH /jobs/"+id3); len(c) != 1 {
 		t.Errorf("cancel calls on delete: %v", c)
 	}
-	ev := eventsFor(t, ns, "job")
-	for _, reason := range []string{"Submit:", "SpecChanged:", "Suspended:", "Cleanup:"} {
-		if !strings.Contains(ev, reason) {
-			t.Errorf("no %s event:\n%s", reason, ev)
-		}
-	}
+	waitForEvents(t, ns, "job", "Submit:", "SpecChanged:", "Suspended:", "Cleanup:")
 }
 
 func TestSessionJobLastStateUpgradeNeedsAndUsesTheLatestCheckpoint(t *testing.T) {
@@ -361,9 +354,7 @@ func TestSessionJobSavepointOnDeletion(t *testing.T) {
 	if c := flink.callsLike(url, "PATCH "); len(c) != 0 {
 		t.Errorf("cancelled instead of stopped with a savepoint: %v", c)
 	}
-	if ev := eventsFor(t, ns, "job"); !strings.Contains(ev, "final savepoint file:///flink-data/savepoints/savepoint-") {
-		t.Errorf("events:\n%s", ev)
-	}
+	waitForEvents(t, ns, "job", "final savepoint file:///flink-data/savepoints/savepoint-")
 }
 
 func TestSessionJobSavepointTriggerNonce(t *testing.T) {

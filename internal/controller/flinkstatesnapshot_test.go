@@ -137,9 +137,12 @@ func TestSnapshotFailsAfterBackoffLimit(t *testing.T) {
 	if c := flink.callsLike(url, "POST /jobs/"+jobID+"/savepoints"); len(c) < 2 {
 		t.Errorf("savepoint triggers on job %s: %v", jobID, c)
 	}
-	if ev := eventsFor(t, ns, "sp"); strings.Count(ev, "SnapshotError:") != 2 {
-		t.Errorf("events:\n%s", ev)
-	}
+	waitFor(t, "two SnapshotError events", func() error {
+		if ev := eventsFor(t, ns, "sp"); strings.Count(ev, "SnapshotError:") != 2 {
+			return fmt.Errorf("events:\n%s", ev)
+		}
+		return nil
+	})
 	deleteAndWaitGone(t, s)
 	if c := flink.callsLike(url, "DISPOSE "); len(c) != 0 {
 		t.Errorf("a failed snapshot was disposed: %v", c)

@@ -154,6 +154,21 @@ func eventsFor(t *testing.T, ns, name string) string {
 	return b.String()
 }
 
+// waitForEvents waits until the Events about an object contain every one of want. Events
+// are recorded asynchronously, so a single read right after a status wait races them.
+func waitForEvents(t *testing.T, ns, name string, want ...string) {
+	t.Helper()
+	waitFor(t, fmt.Sprintf("events %q about %s/%s", want, ns, name), func() error {
+		ev := eventsFor(t, ns, name)
+		for _, w := range want {
+			if !strings.Contains(ev, w) {
+				return fmt.Errorf("no %q among:\n%s", w, ev)
+			}
+		}
+		return nil
+	})
+}
+
 func mainContainer(t *testing.T, spec corev1.PodSpec) corev1.Container {
 	t.Helper()
 	for _, c := range spec.Containers {

@@ -235,9 +235,7 @@ func TestStandaloneMissingTaskManagerDeploymentIsRestored(t *testing.T) {
 		}
 		return nil
 	})
-	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Missing: TaskManager Deployment") {
-		t.Errorf("no event about the missing TaskManager Deployment:\n%s", ev)
-	}
+	waitForEvents(t, ns, name, "Missing: TaskManager Deployment")
 }
 
 // setHold adds or removes the holdDeletion finalizer of a Deployment.
