@@ -24,6 +24,10 @@ func main() {
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so that only one replica acts")
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election lease (default: the pod's)")
 	flag.DurationVar(&o.FlinkRESTTimeout, "flink-rest-timeout", 10*time.Second, "timeout of one Flink REST call")
+	flag.IntVar(&o.ReconcileParallelism, "reconcile-parallelism", operator.DefaultReconcileParallelism, "reconciles run at once per kind of resource")
+	flag.DurationVar(&o.ReconcileInterval, "reconcile-interval", 15*time.Second, "how often a stable deployment is observed again")
+	flag.IntVar(&o.KubeAPIQPS, "kube-api-qps", operator.DefaultKubeAPIQPS, "client-side limit of Kubernetes API requests per second")
+	flag.IntVar(&o.KubeAPIBurst, "kube-api-burst", operator.DefaultKubeAPIBurst, "client-side burst of Kubernetes API requests")
 	zo := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()
