@@ -31,9 +31,9 @@ func observeCtx(ctx context.Context) context.Context {
 	return rest.WithCallAttempts(rest.WithCallTimeout(ctx, observeAttemptTimeout), observeAttempts)
 }
 
-// overview asks the JobManager for its overview unless it is known down. A dead JobManager
-// is probed in the background when its backoff runs out; the reconcile never waits for it,
-// and a probe that gets an answer wakes the app.
+// overview asks the JobManager for its overview if it answered last time. A new or dead
+// JobManager is probed in the background (a dead one when its backoff runs out); the
+// reconcile never waits for it, and a probe that gets an answer wakes the app.
 func (r *FlinkDeploymentReconciler) overview(ctx context.Context, obj client.Object, fl rest.API) (*rest.ClusterOverview, error) {
 	key := client.ObjectKeyFromObject(obj).String()
 	switch r.reach.Decide(key, r.Clock.Now()) {

@@ -10,12 +10,12 @@ import (
 type Decision int
 
 const (
-	// Call: the JobManager answered last time (or was never asked): ask it inline, with
-	// short timeouts.
+	// Call: the JobManager answered last time: ask it inline, with short timeouts.
 	Call Decision = iota
-	// Probe: it is known down and its backoff has run out: ask it once in the background
-	// and treat it as unreachable for this reconcile. The caller owns the probe and must
-	// report its outcome with Failed or Succeeded.
+	// Probe: it never answered yet, or it is down and its backoff has run out: ask it once
+	// in the background and treat it as unreachable for this reconcile. The caller owns
+	// the probe and must report its outcome with Failed or Succeeded. A JobManager thus
+	// proves it answers before a reconcile worker waits on it.
 	Probe
 	// Wait: it is known down and not due yet, or a probe is under way: treat it as
 	// unreachable without asking.
@@ -69,6 +69,7 @@ type Tracker struct {
 }
 
 type entry struct {
+	answered bool      // the JobManager answered at least once
 	failures int       // consecutive failed attempts
 	next     time.Time // earliest next attempt while failures > 0
 	probing  bool      // a background probe is under way
@@ -102,7 +103,7 @@ func (t *Tracker) Decide(key string, now time.Time) Decision {
 	defer t.mu.Unlock()
 	e := t.get(key)
 	switch {
-	case e.failures == 0:
+	case e.failures == 0 && e.answered:
 		return Call
 	case e.probing || now.Before(e.next):
 		return Wait
@@ -129,7 +130,7 @@ func (t *Tracker) Succeeded(key string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	e := t.get(key)
-	e.failures, e.probing, e.next = 0, false, time.Time{}
+	e.answered, e.failures, e.probing, e.next = true, 0, false, time.Time{}
 }
 
 // Observed records that the app was observed at now.

@@ -20,10 +20,18 @@ func TestDelayDoublesUpToTheCap(t *testing.T) {
 	}
 }
 
-func TestUnknownAppIsCalledInline(t *testing.T) {
+func TestNewAppIsProbedBeforeItIsCalledInline(t *testing.T) {
 	tr := New(Policy{})
-	if d := tr.Decide("ns/a", time.Unix(0, 0)); d != Call {
-		t.Fatalf("got %v, want call", d)
+	now := time.Unix(0, 0)
+	if d := tr.Decide("ns/a", now); d != Probe {
+		t.Fatalf("got %v, want probe", d)
+	}
+	if d := tr.Decide("ns/a", now); d != Wait {
+		t.Fatalf("while the first probe runs: %v, want wait", d)
+	}
+	tr.Succeeded("ns/a")
+	if d := tr.Decide("ns/a", now); d != Call {
+		t.Fatalf("after an answer: %v, want call", d)
 	}
 }
 
@@ -69,6 +77,7 @@ func TestBackoffIsPerApp(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		tr.Failed("ns/dead", now)
 	}
+	tr.Succeeded("ns/alive")
 	if d := tr.Decide("ns/alive", now); d != Call {
 		t.Fatalf("another app: %v, want call", d)
 	}
