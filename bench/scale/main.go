@@ -40,7 +40,7 @@ type flags struct {
 	operatorBin, assets, crds  string
 	steady, settle             time.Duration
 	jmReady                    bool
-	keep                       string
+	keep, flink                string
 }
 
 func main() {
@@ -55,6 +55,7 @@ func main() {
 	flag.DurationVar(&f.settle, "settle", 30*time.Second, "wait between the last app's objects and the steady-state window")
 	flag.BoolVar(&f.jmReady, "jm-ready", true, "play the kubelet: report each JobManager Deployment ready, so the operator asks its (unreachable) REST API")
 	flag.StringVar(&f.keep, "log", "", "keep the operator's log in this file")
+	flag.StringVar(&f.flink, "flink", "hang", "how the JobManagers fail: hang (accept, never answer: every attempt times out) or refuse (connection refused)")
 	flag.Parse()
 	if err := run(f); err != nil {
 		fmt.Fprintln(os.Stderr, "bench-scale:", err)
@@ -117,7 +118,15 @@ func run(f flags) error {
 	defer logf.Close()
 	op := exec.Command(f.operatorBin, "--metrics-bind-address=127.0.0.1:"+mport, "--health-probe-bind-address=127.0.0.1:"+pport,
 		"--reconcile-parallelism="+strconv.Itoa(f.parallelism))
-	op.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	// Flink REST calls go to the rest Services' cluster IPs, which nothing serves here. The
+	// operator's HTTP proxy setting sends them to a local port that never answers (or
+	// refuses), so they fail as they would against dead JobManagers and never leave the
+	// host; API server calls go to loopback, which Go never proxies.
+	deadFlink, err := deadJobManagers(ctx, f.flink)
+	if err != nil {
+		return err
+	}
+	op.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "HTTP_PROXY="+deadFlink, "http_proxy="+deadFlink, "NO_PROXY=", "no_proxy=")
 	op.Stdout, op.Stderr = logf, logf
 	if err := op.Start(); err != nil {
 		return fmt.Errorf("starting %s: %w", f.operatorBin, err)
@@ -148,7 +157,7 @@ func run(f flags) error {
 			return err
 		}
 	}
-	fmt.Printf("creating %d FlinkDeployments over %d namespaces (reconcile parallelism %d)\n", f.n, f.namespaces, f.parallelism)
+	fmt.Printf("creating %d FlinkDeployments over %d namespaces (reconcile parallelism %d, JobManagers %s)\n", f.n, f.namespaces, f.parallelism, f.flink)
 	start := time.Now()
 	if err := createApps(ctx, k8s, apps, f); err != nil {
 		return err
@@ -276,6 +285,41 @@ func markReady(ctx context.Context, k8s client.Client, in <-chan *appsv1.Deploym
 		d.Status.ObservedGeneration = d.Generation
 		d.Status.Replicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas, d.Status.UpdatedReplicas = 1, 1, 1, 1
 		_ = k8s.Status().Patch(ctx, d, client.MergeFrom(before))
+	}
+}
+
+// deadJobManagers returns a proxy URL whose listener accepts connections and never answers
+// (hang), or at which nothing listens (refuse).
+func deadJobManagers(ctx context.Context, mode string) (string, error) {
+	switch mode {
+	case "refuse":
+		return "http://127.0.0.1:" + freePort(), nil
+	case "hang":
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		go func() { <-ctx.Done(); l.Close() }()
+		go func() {
+			var held []net.Conn // keep them open: the client must time out
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					for _, c := range held {
+						c.Close()
+					}
+					return
+				}
+				held = append(held, c)
+				if len(held) > 4096 { // the client closed the old ones long ago
+					held[0].Close()
+					held = held[1:]
+				}
+			}
+		}()
+		return "http://" + l.Addr().String(), nil
+	default:
+		return "", fmt.Errorf("--flink %q: want hang or refuse", mode)
 	}
 }
 
