@@ -57,7 +57,7 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 	if err != nil || fl == nil {
 		return obs, err
 	}
-	jobs, err := fl.ListJobs(ctx)
+	jobs, err := fl.ListJobs(observeCtx(ctx)) // the session READY means it answered lately
 	if err != nil {
 		log.FromContext(ctx).V(1).Info("Session cluster REST not reachable", "reason", err.Error())
 		return obs, nil
@@ -70,7 +70,7 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 		}
 	}
 	if obs.job != nil {
-		if cp, err := fl.Checkpoints(ctx, id); err == nil && cp.Latest.Completed != nil && !cp.Latest.Completed.Discarded {
+		if cp, err := fl.Checkpoints(observeCtx(ctx), id); err == nil && cp.Latest.Completed != nil && !cp.Latest.Completed.Discarded {
 			obs.lastCheckpoint = cp.Latest.Completed.ExternalPath
 		}
 	}
