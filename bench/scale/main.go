@@ -40,7 +40,7 @@ type flags struct {
 	operatorBin, assets, crds  string
 	steady, settle             time.Duration
 	jmReady                    bool
-	keep, flink                string
+	keep, flink, opArgs        string
 }
 
 func main() {
@@ -55,6 +55,7 @@ func main() {
 	flag.DurationVar(&f.settle, "settle", 30*time.Second, "wait between the last app's objects and the steady-state window")
 	flag.BoolVar(&f.jmReady, "jm-ready", true, "play the kubelet: report each JobManager Deployment ready, so the operator asks its (unreachable) REST API")
 	flag.StringVar(&f.keep, "log", "", "keep the operator's log in this file")
+	flag.StringVar(&f.opArgs, "operator-args", "", "more operator flags, space-separated (e.g. \"--kube-api-qps=400\")")
 	flag.StringVar(&f.flink, "flink", "hang", "how the JobManagers fail: hang (accept, never answer: every attempt times out) or refuse (connection refused)")
 	flag.Parse()
 	if err := run(f); err != nil {
@@ -116,8 +117,9 @@ func run(f flags) error {
 		return err
 	}
 	defer logf.Close()
-	op := exec.Command(f.operatorBin, "--metrics-bind-address=127.0.0.1:"+mport, "--health-probe-bind-address=127.0.0.1:"+pport,
-		"--reconcile-parallelism="+strconv.Itoa(f.parallelism))
+	args := []string{"--metrics-bind-address=127.0.0.1:" + mport, "--health-probe-bind-address=127.0.0.1:" + pport,
+		"--reconcile-parallelism=" + strconv.Itoa(f.parallelism)}
+	op := exec.Command(f.operatorBin, append(args, strings.Fields(f.opArgs)...)...)
 	// Flink REST calls go to the rest Services' cluster IPs, which nothing serves here. The
 	// operator's HTTP proxy setting sends them to a local port that never answers (or
 	// refuses), so they fail as they would against dead JobManagers and never leave the
