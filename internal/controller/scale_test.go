@@ -43,9 +43,9 @@ func (f *fakeFlink) hang(t *testing.T, restURL string) *atomic.Int64 {
 	return &asked
 }
 
-// A JobManager that accepts connections and never answers costs its own app a few seconds
-// once, then is probed in the background: a second app still gets its objects and its
-// job observed, and the hung one is reported unreachable.
+// JobManagers that accept connections and never answer are probed in the background, never
+// inline: another app still gets its objects and its job observed, and the hung ones are
+// reported unreachable.
 func TestHungJobManagerDoesNotHoldUpOtherApps(t *testing.T) {
 	ns := newNamespace(t)
 	create := func(name string) {
@@ -57,16 +57,21 @@ func TestHungJobManagerDoesNotHoldUpOtherApps(t *testing.T) {
 		}
 	}
 
-	create("hung")
-	waitForObject(t, ns, "hung", &appsv1.Deployment{})
-	asked := flink.hang(t, restURLOf(t, ns, "hung"))
-	markReady(t, ns, "hung")
-	waitFor(t, "the operator to call the hung JobManager", func() error {
-		if asked.Load() == 0 {
-			return fmt.Errorf("not asked yet")
-		}
-		return nil
-	})
+	// Three dead JobManagers: asked inline with long timeouts, they would take turns
+	// holding the only worker of this suite's controller.
+	hung := []string{"hung-0", "hung-1", "hung-2"}
+	for _, name := range hung {
+		create(name)
+		waitForObject(t, ns, name, &appsv1.Deployment{})
+		asked := flink.hang(t, restURLOf(t, ns, name))
+		markReady(t, ns, name)
+		waitFor(t, "the operator to call "+name+"'s JobManager", func() error {
+			if asked.Load() == 0 {
+				return fmt.Errorf("not asked yet")
+			}
+			return nil
+		})
+	}
 
 	create("fine")
 	waitForObject(t, ns, "fine", &appsv1.Deployment{})
@@ -82,12 +87,14 @@ func TestHungJobManagerDoesNotHoldUpOtherApps(t *testing.T) {
 		return nil
 	})
 
-	st := getDeployment(t, ns, "hung").Status
-	if st.JobManagerDeploymentStatus == v1beta1.JMReady || st.JobStatus.State == "RUNNING" {
-		t.Errorf("the hung JobManager was taken for ready: jm %s job %q", st.JobManagerDeploymentStatus, st.JobStatus.State)
+	for _, name := range hung {
+		st := getDeployment(t, ns, name).Status
+		if st.JobManagerDeploymentStatus == v1beta1.JMReady || st.JobStatus.State == "RUNNING" {
+			t.Errorf("%s was taken for ready: jm %s job %q", name, st.JobManagerDeploymentStatus, st.JobStatus.State)
+		}
 	}
-	waitFor(t, "the hung JobManager to be reported unreachable", func() error {
-		if n := gauge(t, "weir_flinkdeployment_jobmanager_unreachable"); n < 1 {
+	waitFor(t, "the hung JobManagers to be reported unreachable", func() error {
+		if n := gauge(t, "weir_flinkdeployment_jobmanager_unreachable"); n < float64(len(hung)) {
 			return fmt.Errorf("unreachable = %v", n)
 		}
 		return nil
