@@ -122,6 +122,10 @@ fuzz: ## Short fuzz runs over decoding, the validator and config parsing.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/validation
 	$(GO) test -run '^$$' -fuzz '^FuzzBuild$$' -fuzztime 20s -fuzzminimizetime 2s ./internal/resources
 
+.PHONY: bench-scale
+bench-scale: envtest-assets ## One operator, N FlinkDeployments on a real API server: time to objects, RSS, CPU, API requests, observation age vs targets (BENCH_SCALE_ARGS='-n 200 -steady 2m').
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) run ./bench/scale --operator $(BIN)/weir-operator $(BENCH_SCALE_ARGS)
+
 ##@ Images
 .PHONY: flink-dist
 flink-dist: build ## Assemble the pinned Flink distributions (1.20, 2.3) from PyPI and Maven Central into the cache.

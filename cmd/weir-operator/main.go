@@ -27,6 +27,10 @@ func main() {
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election lease (default: the pod's)")
 	flag.DurationVar(&o.FlinkRESTTimeout, "flink-rest-timeout", 10*time.Second, "timeout of one Flink REST call")
 	flag.StringVar(&o.ConfigDir, "config-dir", os.Getenv("WEIR_CONFIG_DIR"), "directory of the operator config (config.yaml or flink-conf.yaml, FKO's format); reloaded when it changes")
+	flag.IntVar(&o.ReconcileParallelism, "reconcile-parallelism", 0, "reconciles run at once per kind of resource (0: the operator config's kubernetes.operator.reconcile.parallelism, default 10)")
+	flag.DurationVar(&o.ReconcileInterval, "reconcile-interval", 0, "how often a stable deployment is observed again (0: the operator config's kubernetes.operator.reconcile.interval, default 15s)")
+	flag.IntVar(&o.KubeAPIQPS, "kube-api-qps", operator.DefaultKubeAPIQPS, "client-side limit of Kubernetes API requests per second")
+	flag.IntVar(&o.KubeAPIBurst, "kube-api-burst", operator.DefaultKubeAPIBurst, "client-side burst of Kubernetes API requests")
 	zo := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -15,11 +15,16 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/opconfig"
+	"weir.dev/weir/internal/reachability"
 )
 
 // Poll intervals: how often a deployment is looked at again while it settles, and once it
@@ -28,6 +33,19 @@ const (
 	pollSettling = 5 * time.Second
 	pollStable   = 15 * time.Second
 )
+
+// pollInterval is the requeue of a deployment in state: pollStable (or r.Interval) once
+// stable or suspended, pollSettling (or r.Interval if shorter) while it settles.
+func (r *FlinkDeploymentReconciler) pollInterval(state v1beta1.ResourceLifecycleState) time.Duration {
+	stable := settings(r.Config).ReconcileInterval
+	if r.Interval > 0 {
+		stable = r.Interval
+	}
+	if state == v1beta1.LifecycleStable || state == v1beta1.LifecycleSuspended {
+		return stable
+	}
+	return min(pollSettling, stable)
+}
 
 // FlinkClientFactory returns a Flink REST client for a JobManager's base URL.
 type FlinkClientFactory func(baseURL string) (rest.API, error)
@@ -43,6 +61,12 @@ type FlinkDeploymentReconciler struct {
 	// Config is the operator config (defaults, operator-only settings); nil is empty.
 	Config   *opconfig.Store
 	warnings configWarnings
+	// Interval is how often a stable or suspended deployment is looked at again; zero
+	// means 15 s. A settling one is looked at every 5 s, or every Interval if shorter.
+	Interval time.Duration
+
+	reach *reachability.Tracker   // per-app JobManager backoff and observation times
+	wake  chan event.GenericEvent // a probe that reached a dead JobManager wakes its app
 }
 
 // Alphabetical order, so that no permission is repeated or missed. No bind or escalate:
@@ -67,6 +91,9 @@ type FlinkDeploymentReconciler struct {
 func (r *FlinkDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	dep := &v1beta1.FlinkDeployment{}
 	if err := r.Get(ctx, req.NamespacedName, dep); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.reach.Forget(req.String())
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !dep.DeletionTimestamp.IsZero() {
@@ -94,8 +121,9 @@ func quietConflict(err error) (ctrl.Result, error) {
 	return ctrl.Result{}, err
 }
 
-// SetupWithManager registers the reconciler and the objects it owns.
-func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager) error {
+// SetupWithManager registers the reconciler and the objects it owns; opts (at most one)
+// set e.g. MaxConcurrentReconciles.
+func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, opts ...controller.Options) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
@@ -103,9 +131,15 @@ func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err != nil {
 		return err
 	}
+	r.reach = reachability.New(reachability.DefaultPolicy)
+	r.wake = make(chan event.GenericEvent, 64)
+	if err := registerReachMetrics(r.reach, r.Clock.Now); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
+		WithOptions(controllerOptions(r.Config, opts)).
+		WatchesRawSource(source.Channel(r.wake, &handler.EnqueueRequestForObject{})).
 		For(&v1beta1.FlinkDeployment{}).
-		WithOptions(controllerOptions(r.Config)).
 		WatchesRawSource(reload).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).

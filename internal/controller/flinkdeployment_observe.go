@@ -58,7 +58,7 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		return obs, err
 	}
 	if opts.HealthCheckEnabled {
-		obs.health = sampleHealth(ctx, obs, r.Clock.Now())
+		obs.health = sampleHealth(observeCtx(ctx), obs, r.Clock.Now())
 	}
 	prevJobState := dep.Status.JobStatus.State
 	err = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
@@ -81,6 +81,7 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 	if err != nil {
 		return obs, err
 	}
+	r.reach.Observed(client.ObjectKeyFromObject(dep).String(), r.Clock.Now())
 	if now := dep.Status.JobStatus.State; now != prevJobState && now != "" && prevJobState != "" {
 		r.Recorder.Eventf(dep, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prevJobState, now)
 	}
@@ -173,7 +174,7 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 	if err != nil {
 		return obs, err
 	}
-	ov, err := fl.Overview(ctx)
+	ov, err := r.overview(ctx, dep, fl)
 	if err != nil {
 		log.FromContext(ctx).V(1).Info("Flink REST not reachable yet", "url", restURL(svc), "reason", err.Error())
 		return obs, r.countTaskManagers(ctx, dep, &obs)
@@ -182,7 +183,8 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 	obs.clusterInfo = map[string]string{"flink-version": ov.FlinkVersion, "flink-revision": ov.FlinkCommit}
 	obs.tmReplicas = int32(ov.TaskManagers)
 	if spec.IsApplication() {
-		if obs.job, err = latestJob(ctx, fl); err != nil {
+		if obs.job, err = latestJob(observeCtx(ctx), fl); err != nil {
+			r.reachResult(client.ObjectKeyFromObject(dep).String(), err)
 			obs.flink = nil
 		}
 	}

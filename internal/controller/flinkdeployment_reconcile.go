@@ -83,10 +83,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 		return ctrl.Result{}, err
 	}
 	if requeue == 0 {
-		requeue = pollSettling
-		if dep.Status.LifecycleState == v1beta1.LifecycleStable || dep.Status.LifecycleState == v1beta1.LifecycleSuspended {
-			requeue = settings(r.Config).ReconcileInterval
-		}
+		requeue = r.pollInterval(dep.Status.LifecycleState)
 	}
 	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
 		requeue = action.RequeueAfter

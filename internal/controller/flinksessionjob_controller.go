@@ -16,6 +16,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -148,7 +149,7 @@ func (r *FlinkSessionJobReconciler) artifactPolicy() artifact.Policy {
 
 // SetupWithManager registers the reconciler; a change of a session FlinkDeployment wakes
 // the jobs that point at it.
-func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager, opts ...controller.Options) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
@@ -165,8 +166,8 @@ func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		return err
 	}
 	return ctrl.NewControllerManagedBy(mgr).
+		WithOptions(controllerOptions(r.Config, opts)).
 		For(&v1beta1.FlinkSessionJob{}).
-		WithOptions(controllerOptions(r.Config)).
 		WatchesRawSource(reload).
 		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(r.jobsOfSession)).
 		Named("flinksessionjob").

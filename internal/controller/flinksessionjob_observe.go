@@ -60,7 +60,7 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 	if err != nil || fl == nil {
 		return obs, err
 	}
-	jobs, err := fl.ListJobs(ctx)
+	jobs, err := fl.ListJobs(observeCtx(ctx)) // the session READY means it answered lately
 	if err != nil {
 		log.FromContext(ctx).V(1).Info("Session cluster REST not reachable", "reason", err.Error())
 		return obs, nil
@@ -73,7 +73,7 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 		}
 	}
 	if obs.job != nil {
-		if cp, err := fl.Checkpoints(ctx, id); err == nil {
+		if cp, err := fl.Checkpoints(observeCtx(ctx), id); err == nil {
 			if c := cp.Latest.Completed; c != nil && !c.Discarded {
 				obs.lastCheckpoint, obs.lastCheckpointTime = c.ExternalPath, c.LatestAckTimestamp
 			}

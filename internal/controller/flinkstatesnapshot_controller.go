@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"weir.dev/weir/api/v1beta1"
@@ -70,7 +71,7 @@ func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.R
 }
 
 // SetupWithManager registers the reconciler.
-func (r *FlinkStateSnapshotReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *FlinkStateSnapshotReconciler) SetupWithManager(mgr ctrl.Manager, opts ...controller.Options) error {
 	if r.Clock == nil {
 		r.Clock = clock.RealClock{}
 	}
@@ -78,8 +79,8 @@ func (r *FlinkStateSnapshotReconciler) SetupWithManager(mgr ctrl.Manager) error 
 		r.Reader = mgr.GetAPIReader()
 	}
 	return ctrl.NewControllerManagedBy(mgr).
+		WithOptions(controllerOptions(r.Config, opts)).
 		For(&v1beta1.FlinkStateSnapshot{}).
-		WithOptions(controllerOptions(r.Config)).
 		Named("flinkstatesnapshot").
 		Complete(r)
 }

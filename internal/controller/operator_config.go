@@ -166,9 +166,13 @@ func (w *configWarnings) report(ctx context.Context, rec record.EventRecorder, o
 	}
 }
 
-// controllerOptions sets each controller's parallelism from the operator config (read at
-// start: controller-runtime sizes its workers once).
-func controllerOptions(store *opconfig.Store) controller.Options {
+// controllerOptions sets a controller's parallelism: the options given to SetupWithManager
+// (the operator's flag) when they set it, else the operator config's (read at start:
+// controller-runtime sizes its workers once).
+func controllerOptions(store *opconfig.Store, opts []controller.Options) controller.Options {
+	if len(opts) > 0 && opts[0].MaxConcurrentReconciles > 0 {
+		return opts[0]
+	}
 	return controller.Options{MaxConcurrentReconciles: settings(store).Parallelism}
 }
 

@@ -162,6 +162,7 @@ type fakeFlink struct {
 	restarts map[string]int      // rest URL -> the job's numRestarts metric
 	calls    map[string][]string // rest URL -> "METHOD path" of each action call
 	jobFakes                     // jars, runs, checkpoints, disposal (fakeflink_jobs_test.go)
+	hung     map[string]string   // rest URL -> a server that accepts and never answers (scale_test.go)
 }
 
 func newFakeFlink() *fakeFlink {
@@ -274,6 +275,9 @@ func playGarbageCollector(ctx context.Context) {
 // factory returns a real REST client aimed at the fake server, tagging each request with
 // the cluster it was meant for.
 func (f *fakeFlink) factory(baseURL string) (flinkrest.API, error) {
+	if hung := f.hungTarget(baseURL); hung != "" {
+		return flinkrest.New(hung)
+	}
 	if real := f.realFlink(baseURL); real != "" {
 		return flinkrest.New(real)
 	}

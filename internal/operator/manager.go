@@ -41,6 +41,14 @@ type Options struct {
 	// session-job jars comes from it (docs/security.md).
 	ConfigDir string
 	Config    *opconfig.Store
+
+	// Scale (scale.go): workers per controller (0: DefaultReconcileParallelism), the
+	// requeue of a stable deployment (0: 15 s), and the client-side API rate limit
+	// (0: DefaultKubeAPIQPS/Burst).
+	ReconcileParallelism int
+	ReconcileInterval    time.Duration
+	KubeAPIQPS           int
+	KubeAPIBurst         int
 }
 
 // NewScheme returns a scheme with the core types and flink.apache.org/v1beta1.
@@ -77,7 +85,9 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		}
 	}
 	selectResources(&mo.Cache, selector)
-	mgr, err := ctrl.NewManager(cfg, mo)
+	leanCache(&mo.Cache)
+	mo.Client = leanClient()
+	mgr, err := ctrl.NewManager(o.withClientRate(cfg), mo)
 	if err != nil {
 		return nil, fmt.Errorf("while creating manager: %w", err)
 	}
@@ -108,19 +118,20 @@ func Register(mgr ctrl.Manager, o Options) error {
 	if err := (&controller.FlinkDeploymentReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
-	}).SetupWithManager(mgr); err != nil {
+		Interval: o.ReconcileInterval,
+	}).SetupWithManager(mgr, o.controllerOptions()); err != nil {
 		return fmt.Errorf("while registering FlinkDeployment controller: %w", err)
 	}
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
-	}).SetupWithManager(mgr); err != nil {
+	}).SetupWithManager(mgr, o.controllerOptions()); err != nil {
 		return fmt.Errorf("while registering FlinkSessionJob controller: %w", err)
 	}
 	if err := (&controller.FlinkStateSnapshotReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
-	}).SetupWithManager(mgr); err != nil {
+	}).SetupWithManager(mgr, o.controllerOptions()); err != nil {
 		return fmt.Errorf("while registering FlinkStateSnapshot controller: %w", err)
 	}
 	return nil

@@ -149,6 +149,9 @@ func (c *Client) do(ctx context.Context, cl call, out any) error {
 	attempts := 1
 	if cl.idempotent {
 		attempts = c.retry.MaxAttempts
+		if n, ok := ctx.Value(callAttemptsKey{}).(int); ok && n > 0 && n < attempts {
+			attempts = n
+		}
 	}
 	timeout := cl.timeout
 	if d, ok := ctx.Value(callTimeoutKey{}).(time.Duration); ok && d > 0 {
@@ -234,6 +237,15 @@ type callTimeoutKey struct{}
 // attempts together).
 func WithCallTimeout(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, callTimeoutKey{}, d)
+}
+
+type callAttemptsKey struct{}
+
+// WithCallAttempts returns a context under which an idempotent call is tried at most n
+// times (never more than the client's retry policy allows). Observation uses it so that an
+// unreachable JobManager costs a bounded, short time.
+func WithCallAttempts(ctx context.Context, n int) context.Context {
+	return context.WithValue(ctx, callAttemptsKey{}, n)
 }
 
 // maxResponseBytes caps what is read of one response; checkpoint histories can be large.

@@ -359,3 +359,20 @@ func TestServerSideExceptionWrapperIsUnwrapped(t *testing.T) {
 		t.Fatalf("got  %v\nwant …%s", err, want)
 	}
 }
+
+func TestWithCallAttemptsCapsRetries(t *testing.T) {
+	var rec recorder
+	c, _ := newTestClient(t, func(w http.ResponseWriter, r *http.Request) {
+		rec.record(r)
+		flinkError(w, http.StatusServiceUnavailable, "leader election")
+	}, WithRetry(RetryPolicy{MaxAttempts: 4, InitialBackoff: time.Millisecond, MaxBackoff: time.Millisecond}))
+	_, err := c.Overview(WithCallAttempts(context.Background(), 2))
+	if !IsUnavailable(err) || rec.count() != 2 {
+		t.Fatalf("got %v after %d requests, want 2", err, rec.count())
+	}
+	// A cap above the policy does not raise it.
+	_, _ = c.Overview(WithCallAttempts(context.Background(), 9))
+	if rec.count() != 6 {
+		t.Fatalf("requests=%d, want 2+4", rec.count())
+	}
+}
