@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -320,10 +319,10 @@ func TestBrokenUpgradeRollsBackFromTheUpgradeSavepoint(t *testing.T) {
 	waitForLifecycle(t, ns, name, v1beta1.LifecycleRolledBack)
 	waitForEvents(t, ns, name, "Rollback")
 
-	// The failed spec is not tried again while it stays as it is (several reconciles pass,
-	// each poll of the status requeues one)...
-	for i := 0; i < 5; i++ {
-		time.Sleep(time.Second)
+	// The failed spec is not tried again while it stays as it is: after several reconciles
+	// have observed the rolled-back job...
+	for i := 0; i < 3; i++ {
+		waitForObservations(t, url, 1)
 		if c := flinkConf(t, ns, name); strings.Contains(c, "DoesNotExist") {
 			t.Fatal("the rolled-back spec was deployed again")
 		}

@@ -161,12 +161,13 @@ type fakeFlink struct {
 	ids      map[string]string   // rest URL -> job id (the fixed id the operator configured)
 	restarts map[string]int      // rest URL -> the job's numRestarts metric
 	calls    map[string][]string // rest URL -> "METHOD path" of each action call
+	polls    map[string]int      // rest URL -> job-list reads: one per reconcile that observes the job
 	jobFakes                     // jars, runs, checkpoints, disposal (fakeflink_jobs_test.go)
 	hung     map[string]string   // rest URL -> a server that accepts and never answers (scale_test.go)
 }
 
 func newFakeFlink() *fakeFlink {
-	f := &fakeFlink{jobs: map[string]string{}, ids: map[string]string{}, restarts: map[string]int{}, calls: map[string][]string{}}
+	f := &fakeFlink{jobs: map[string]string{}, ids: map[string]string{}, restarts: map[string]int{}, calls: map[string][]string{}, polls: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	return f
 }
@@ -191,6 +192,7 @@ func (f *fakeFlink) serve(w http.ResponseWriter, r *http.Request) {
 	case p == "/overview":
 		fmt.Fprint(w, `{"taskmanagers":1,"slots-total":2,"slots-available":0,"jobs-running":1,"flink-version":"1.20.3","flink-commit":"abc"}`)
 	case p == "/jobs/overview":
+		f.polls[cluster]++
 		if state == "" {
 			fmt.Fprint(w, `{"jobs":[]}`)
 			return
@@ -219,6 +221,26 @@ func (f *fakeFlink) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		http.Error(w, `{"errors":["not found"]}`, http.StatusNotFound)
 	}
+}
+
+// pollsOf counts the job-list reads a cluster's fake JobManager answered.
+func (f *fakeFlink) pollsOf(restURL string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.polls[restURL]
+}
+
+// waitForObservations waits until the operator has observed the cluster's job n more
+// times: a "nothing happened" check is only meaningful after reconciles really ran.
+func waitForObservations(t *testing.T, restURL string, n int) {
+	t.Helper()
+	from := flink.pollsOf(restURL)
+	waitFor(t, fmt.Sprintf("%d more observations of %s", n, restURL), func() error {
+		if got := flink.pollsOf(restURL) - from; got < n {
+			return fmt.Errorf("%d so far", got)
+		}
+		return nil
+	})
 }
 
 // callsTo lists the action calls a cluster's fake JobManager received.
