@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 )
 
 // Target is a state `weir app wait --for` can wait for.
@@ -36,13 +37,13 @@ func Reached(d *v1beta1.FlinkDeployment, t Target) bool {
 	}
 	switch t {
 	case TargetRunning:
-		return d.Status.JobStatus.State == "RUNNING"
+		return d.Status.JobStatus.State == jobstate.Running
 	case TargetStable:
 		return d.Status.LifecycleState == v1beta1.LifecycleStable
 	case TargetSuspended:
 		// The lifecycle says SUSPENDED once the suspend kept its state (a savepoint-mode
 		// suspend: with upgradeSavepointPath); the pods go a moment later.
-		return d.Status.LifecycleState == v1beta1.LifecycleSuspended && d.Status.JobStatus.State != "RUNNING"
+		return d.Status.LifecycleState == v1beta1.LifecycleSuspended && d.Status.JobStatus.State != jobstate.Running
 	case TargetReady:
 		return d.Status.JobManagerDeploymentStatus == v1beta1.JMReady
 	}

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flinkconf"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/resources"
@@ -179,7 +180,7 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 	}
 	if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
 		if d.Status.JobStatus.JobID != jobID {
-			d.Status.JobStatus.JobID, d.Status.JobStatus.State = jobID, "RECONCILING"
+			d.Status.JobStatus.JobID, d.Status.JobStatus.State = jobID, jobstate.Reconciling
 		}
 	}); err != nil {
 		return 0, err

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/resources"
@@ -121,11 +122,11 @@ func applyJobObservation(js *v1beta1.JobStatus, obs observed) {
 		js.UpdateTime = strconv.FormatInt(obs.job.LastModification, 10)
 	case obs.jm == v1beta1.JMMissing:
 		// Nothing runs: keep the last known job id; a terminal state stays as it was.
-		if js.State != "" && js.State != "FINISHED" && js.State != "FAILED" && js.State != "CANCELED" {
-			js.State = "RECONCILING"
+		if js.State != "" && !jobstate.Terminal(js.State) {
+			js.State = jobstate.Reconciling
 		}
-	case obs.flink == nil && js.State != "FINISHED" && js.State != "FAILED" && js.State != "CANCELED":
-		js.State = "RECONCILING"
+	case obs.flink == nil && !jobstate.Terminal(js.State):
+		js.State = jobstate.Reconciling
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/status"
 	"weir.dev/weir/internal/validation"
@@ -129,8 +130,8 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 	}
 	if obs.job != nil {
 		f.Job = &lifecycle.JobFacts{ID: obs.job.ID, State: string(obs.job.State)}
-	} else if s := st.JobStatus.State; s == "FINISHED" || s == "FAILED" || s == "CANCELED" {
-		f.Job = &lifecycle.JobFacts{ID: st.JobStatus.JobID, State: s}
+	} else if jobstate.Terminal(st.JobStatus.State) {
+		f.Job = &lifecycle.JobFacts{ID: st.JobStatus.JobID, State: st.JobStatus.State}
 	}
 	f.LastSavepoint, f.PendingSavepoint, f.LastPeriodicSavepoint = savepointFacts(st.JobStatus.SavepointInfo)
 	return f
@@ -200,7 +201,7 @@ func isStable(spec *v1beta1.FlinkDeploymentSpec, st *v1beta1.FlinkDeploymentStat
 		return st.JobManagerDeploymentStatus == v1beta1.JMMissing
 	}
 	if spec.IsApplication() {
-		return st.JobStatus.State == "RUNNING" && st.JobManagerDeploymentStatus == v1beta1.JMReady
+		return st.JobStatus.State == jobstate.Running && st.JobManagerDeploymentStatus == v1beta1.JMReady
 	}
 	return st.JobManagerDeploymentStatus == v1beta1.JMReady
 }

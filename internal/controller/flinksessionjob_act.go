@@ -11,6 +11,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/artifact"
+	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
@@ -95,7 +96,7 @@ func (r *FlinkSessionJobReconciler) submit(ctx context.Context, job *v1beta1.Fli
 	jobID := sessionJobID(job)
 	if err := patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
 		if j.Status.JobStatus.JobID != jobID {
-			j.Status.JobStatus.JobID, j.Status.JobStatus.State = jobID, "RECONCILING"
+			j.Status.JobStatus.JobID, j.Status.JobStatus.State = jobID, jobstate.Reconciling
 		}
 	}); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/resources"
@@ -90,7 +91,7 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 			js.StartTime = strconv.FormatInt(obs.job.StartTime, 10)
 			js.UpdateTime = strconv.FormatInt(obs.job.LastModification, 10)
 		} else if js.JobID != "" && js.State != "" {
-			js.State = "RECONCILING"
+			js.State = jobstate.Reconciling
 		}
 	})
 	if now := job.Status.JobStatus.State; err == nil && now != prev && now != "" && prev != "" {

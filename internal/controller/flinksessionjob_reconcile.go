@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/status"
@@ -148,7 +149,7 @@ func (r *FlinkSessionJobReconciler) summarize(ctx context.Context, job *v1beta1.
 		if last != nil {
 			suspended, pending = suspendFacts(rs.LastReconciledSpec, last.Job, &st.JobStatus)
 		}
-		if last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == "RUNNING" {
+		if last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == jobstate.Running {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
 		if a.Kind != lifecycle.ActionBlocked && strings.Contains(st.Error, errTypeReconcile) {

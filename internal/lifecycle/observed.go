@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 )
 
 // Observed is what the controller saw this reconcile, as plain values. The planner never
@@ -80,7 +81,7 @@ func (o *Observed) jobState() string {
 
 // jobRunning: a savepoint can be taken only from a running job on a ready JobManager.
 func (o *Observed) jobRunning() bool {
-	return o.Job != nil && o.Job.State == "RUNNING" && o.JobManager == v1beta1.JMReady
+	return o.Job != nil && o.Job.State == jobstate.Running && o.JobManager == v1beta1.JMReady
 }
 
 func (o *Observed) jmGone() bool {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 )
 
 // Plan returns the next step for a FlinkDeployment. It is pure: same input, same action.
@@ -237,7 +238,7 @@ func planSteady(in Input) Action {
 	state := o.jobState()
 
 	if o.jmGone() {
-		if state == "FINISHED" {
+		if state == jobstate.Finished {
 			return Action{Kind: ActionNothing, Reason: "job finished"}
 		}
 		switch {
@@ -259,7 +260,7 @@ func planSteady(in Input) Action {
 		}
 	}
 
-	if state == "FAILED" {
+	if state == jobstate.Failed {
 		if !opts.RestartFailed {
 			return Action{Kind: ActionNothing, Reason: "job FAILED; set " + OptRestartFailed + ": true to restart failed jobs"}
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 )
 
 // SessionJobObserved is what the controller saw for a FlinkSessionJob.
@@ -48,7 +49,7 @@ type SessionJobInput struct {
 }
 
 func (o *SessionJobObserved) running() bool {
-	return o.ClusterReady && o.Job != nil && o.Job.State == "RUNNING"
+	return o.ClusterReady && o.Job != nil && o.Job.State == jobstate.Running
 }
 
 // PlanSessionJob returns the next step for a FlinkSessionJob. A session job is stopped and
@@ -249,7 +250,7 @@ func sessionSteady(in SessionJobInput) Action {
 		return Action{Kind: ActionBlocked, Reason: "job is gone from the session cluster and no checkpoint is known; refusing to start a stateful job from empty state. Manual restore required."}
 	}
 	switch o.Job.State {
-	case "FAILED":
+	case jobstate.Failed:
 		if !opts.RestartFailed {
 			return Action{Kind: ActionNothing, Reason: "job FAILED; set " + OptRestartFailed + ": true to restart failed jobs"}
 		}
@@ -258,7 +259,7 @@ func sessionSteady(in SessionJobInput) Action {
 			return Action{Kind: ActionBlocked, Reason: "job FAILED, but " + reason}
 		}
 		return Action{Kind: ActionRestartUnhealthy, UpgradeMode: mode, RestoreFrom: restore, SessionTarget: in.LastReconciled, Reason: "job FAILED; " + reason}
-	case "FINISHED", "CANCELED":
+	case jobstate.Finished, jobstate.Canceled:
 		return Action{Kind: ActionNothing, Reason: "job " + o.Job.State}
 	}
 	if o.PendingSavepoint != nil {

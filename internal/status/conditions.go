@@ -5,6 +5,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 )
 
 // ConditionRunning is FKO's one condition on FlinkDeployment.
@@ -20,7 +21,7 @@ func SetRunningCondition(conds *[]metav1.Condition, application bool, jobState s
 		if jobState != "" {
 			c.Reason = titleCase(jobState)
 		}
-		if jobState == "RUNNING" {
+		if jobState == jobstate.Running {
 			c.Status, c.Message = metav1.ConditionTrue, "Job is running"
 		}
 	} else {

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flink/jobstate"
 )
 
 // Messages that mark a deployment as needing a person, as FKO words them.
@@ -51,7 +52,7 @@ func LifecycleState(f Facts) v1beta1.ResourceLifecycleState {
 		}
 		return v1beta1.LifecycleSuspended
 	}
-	if f.Common.JobStatus.State == "FAILED" {
+	if f.Common.JobStatus.State == jobstate.Failed {
 		return v1beta1.LifecycleFailed
 	}
 	if (f.JobManager == v1beta1.JMMissing || f.JobManager == v1beta1.JMError) && needsManualRestore(f.Common.Error) {

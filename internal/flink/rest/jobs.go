@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"weir.dev/weir/internal/flink/jobstate"
 )
 
 // JobStatus is Flink's job state (JobStatus enum).
@@ -14,17 +16,17 @@ type JobStatus string
 
 // Flink job states.
 const (
-	JobInitializing JobStatus = "INITIALIZING"
-	JobCreated      JobStatus = "CREATED"
-	JobRunning      JobStatus = "RUNNING"
-	JobFailing      JobStatus = "FAILING"
-	JobFailed       JobStatus = "FAILED"
-	JobCancelling   JobStatus = "CANCELLING"
-	JobCanceled     JobStatus = "CANCELED"
-	JobFinished     JobStatus = "FINISHED"
-	JobRestarting   JobStatus = "RESTARTING"
-	JobSuspended    JobStatus = "SUSPENDED"
-	JobReconciling  JobStatus = "RECONCILING"
+	JobInitializing JobStatus = jobstate.Initializing
+	JobCreated      JobStatus = jobstate.Created
+	JobRunning      JobStatus = jobstate.Running
+	JobFailing      JobStatus = jobstate.Failing
+	JobFailed       JobStatus = jobstate.Failed
+	JobCancelling   JobStatus = jobstate.Cancelling
+	JobCanceled     JobStatus = jobstate.Canceled
+	JobFinished     JobStatus = jobstate.Finished
+	JobRestarting   JobStatus = jobstate.Restarting
+	JobSuspended    JobStatus = jobstate.Suspended
+	JobReconciling  JobStatus = jobstate.Reconciling
 )
 
 // IsGloballyTerminal reports states a job never leaves (FINISHED, CANCELED, FAILED).
