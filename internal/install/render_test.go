@@ -180,13 +180,23 @@ func TestChartGrantsTheGeneratedRulesClusterWide(t *testing.T) {
 }
 
 // With watchNamespaces the operator gets a Role and RoleBinding in each, as FKO's chart
-// does, and nothing cluster-wide.
+// does, and nothing cluster-wide over namespaced resources: the only cluster-wide rules are
+// the metrics endpoint's (TokenReview and SubjectAccessReview, which exist only
+// cluster-wide, and the /metrics URL for scrapers).
 func TestChartGrantsPerNamespaceWhenWatchNamespacesIsSet(t *testing.T) {
 	objs := renderObjects(t, map[string]any{"watchNamespaces": []any{"team-a", "team-b"}})
 	want := generatedRules(t)
-	for k := range objs {
-		if strings.HasPrefix(k, "ClusterRole") {
+	for k, o := range objs {
+		if strings.HasPrefix(k, "ClusterRole ") && !onlyMetricsAuthRules(rulesOf(t, o)) {
 			t.Errorf("cluster-wide RBAC rendered with watchNamespaces: %s", k)
+		}
+		if strings.HasPrefix(k, "ClusterRoleBinding ") {
+			raw, _ := yaml.Marshal(o)
+			var b rbacv1.ClusterRoleBinding
+			_ = yaml.Unmarshal(raw, &b)
+			if role := objs["ClusterRole /"+b.RoleRef.Name]; role == nil || !onlyMetricsAuthRules(rulesOf(t, role)) {
+				t.Errorf("cluster-wide binding rendered with watchNamespaces: %s -> %s", k, b.RoleRef.Name)
+			}
 		}
 	}
 	for _, ns := range []string{"team-a", "team-b"} {
@@ -285,4 +295,26 @@ func TestChartRendersTheOperatorConfig(t *testing.T) {
 	if cm, _ = render(map[string]any{"defaultConfiguration": map[string]any{"create": false}}); cm != nil {
 		t.Errorf("create=false rendered %+v", cm)
 	}
+}
+
+// onlyMetricsAuthRules says whether rules grant nothing but what an authenticated /metrics
+// needs: creating TokenReviews and SubjectAccessReviews, or reading the /metrics URL.
+func onlyMetricsAuthRules(rules []rbacv1.PolicyRule) bool {
+	for _, r := range rules {
+		switch {
+		case len(r.NonResourceURLs) > 0:
+			if !slices.Equal(r.NonResourceURLs, []string{"/metrics"}) || !slices.Equal(r.Verbs, []string{"get"}) {
+				return false
+			}
+		case slices.Equal(r.Verbs, []string{"create"}):
+			for _, res := range r.Resources {
+				if res != "tokenreviews" && res != "subjectaccessreviews" {
+					return false
+				}
+			}
+		default:
+			return false
+		}
+	}
+	return len(rules) > 0
 }
