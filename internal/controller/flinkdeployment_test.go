@@ -379,7 +379,10 @@ func TestScaleSubresource(t *testing.T) {
 		}
 		return nil
 	})
-	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") {
-		t.Errorf("no Scaling event:\n%s", ev)
-	}
+	waitFor(t, "a Scaling event", func() error { // Events reach the API server asynchronously
+		if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") {
+			return fmt.Errorf("events:\n%s", ev)
+		}
+		return nil
+	})
 }

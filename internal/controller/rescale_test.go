@@ -49,9 +49,13 @@ func TestNativeAdaptiveParallelismRescalesInPlace(t *testing.T) {
 		}
 		return nil
 	})
-	if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") || !strings.Contains(ev, "rescale refused (test)") {
-		t.Errorf("want a Scaling event and the refusal reported:\n%s", ev)
-	}
+	// Events reach the API server asynchronously.
+	waitFor(t, "a Scaling event and the refusal reported", func() error {
+		if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") || !strings.Contains(ev, "rescale refused (test)") {
+			return fmt.Errorf("events:\n%s", ev)
+		}
+		return nil
+	})
 	now := getDeployment(t, ns, name)
 	if got := waitForObject(t, ns, name, &appsv1.Deployment{}); got.UID != jm.UID {
 		t.Errorf("JobManager Deployment replaced (uid %s -> %s)", jm.UID, got.UID)
