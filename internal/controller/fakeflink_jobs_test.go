@@ -11,9 +11,13 @@ import (
 	flinkrest "weir.dev/weir/internal/flink/rest"
 )
 
+// The vertex ids of the fake job (GET /jobs/:id).
+const fakeVertexA, fakeVertexB = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
 // jobFakes extends the fake JobManager with what session jobs and snapshots use: jar
 // upload/run/delete with Flink's duplicate-job-id refusal, checkpoint triggers, savepoint
-// disposal, and failing savepoints on demand. Guarded by fakeFlink.mu.
+// disposal, and failing savepoints on demand; and the job's vertices and in-place rescales
+// (RESCALE calls). Guarded by fakeFlink.mu.
 type jobFakes struct {
 	ran            map[string]map[string]bool // rest URL -> job ids ever started
 	loseRunAnswer  map[string]bool            // rest URL -> next run starts the job but answers 500
@@ -22,6 +26,7 @@ type jobFakes struct {
 	checkpoint     map[string]string          // rest URL -> the job's latest completed checkpoint
 	real           map[string]string          // rest URL -> a real Flink REST URL that answers instead
 	failSavepoints map[string]bool            // rest URL -> savepoints complete with a failure
+	refuseRescale  map[string]bool            // rest URL -> the next resource-requirements PUT answers 400
 }
 
 // serveJobRoutes answers the routes of jobFakes; false leaves the request to serve.
@@ -93,6 +98,22 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 		fmt.Fprint(w, `{"status":{"id":"COMPLETED"},"operation":{"checkpointId":7}}`)
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/savepoints/") && f.failSavepoints[cluster]:
 		fmt.Fprint(w, `{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{"class":"java.util.concurrent.CompletionException","stack-trace":"java.util.concurrent.CompletionException: savepoint failed (test)"}}}`)
+	case r.Method == http.MethodGet && p == "/jobs/"+jobID:
+		// Two vertices, so a rescale must set each of them.
+		fmt.Fprintf(w, `{"jid":%q,"name":"job","state":%q,"vertices":[{"id":%q,"name":"source","parallelism":1},{"id":%q,"name":"sink","parallelism":1}]}`,
+			jobID, f.jobs[cluster], fakeVertexA, fakeVertexB)
+	case r.Method == http.MethodPut && p == "/jobs/"+jobID+"/resource-requirements":
+		var body flinkrest.ResourceRequirements
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		call(fmt.Sprintf("RESCALE %s %d/%d", jobID,
+			body[fakeVertexA].Parallelism.UpperBound, body[fakeVertexB].Parallelism.UpperBound))
+		if f.refuseRescale[cluster] {
+			delete(f.refuseRescale, cluster)
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"errors":["rescale refused (test)"]}`)
+			return true
+		}
+		fmt.Fprint(w, `{}`)
 	case r.Method == http.MethodPost && p == "/savepoint-disposal":
 		var body map[string]string
 		_ = json.NewDecoder(r.Body).Decode(&body)
@@ -126,6 +147,16 @@ func (f *fakeFlink) failSavepointsOf(restURL string) {
 		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
 	f.failSavepoints[restURL] = true
+}
+
+// refuseNextRescale makes the next resource-requirements PUT fail (not retried by the client).
+func (f *fakeFlink) refuseNextRescale(restURL string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.refuseRescale == nil {
+		f.refuseRescale = map[string]bool{}
+	}
+	f.refuseRescale[restURL] = true
 }
 
 // started counts the distinct jobs the cluster was asked to start.

@@ -314,11 +314,19 @@ func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1b
 	return pollTeardown, r.deleteCluster(ctx, dep, spec)
 }
 
-// scale applies a TaskManager replica change in place (standalone). The JobManager and its
-// configuration are left alone, so the running job is not restarted.
-func (r *FlinkDeploymentReconciler) scale(ctx context.Context, dep *v1beta1.FlinkDeployment, desired *v1beta1.FlinkDeploymentSpec, _ observed, a lifecycle.Action) error {
+// scale applies a change in place: a native job's parallelism through its resource
+// requirements, a standalone (reactive) cluster's TaskManager replicas. The JobManager and
+// its configuration are left alone, so the running job is not redeployed.
+func (r *FlinkDeploymentReconciler) scale(ctx context.Context, dep *v1beta1.FlinkDeployment, desired *v1beta1.FlinkDeploymentSpec, obs observed, a lifecycle.Action) error {
 	last, _, _ := dep.LastReconciledSpec()
 	spec := withMode(desired, last.Job.EffectiveUpgradeMode())
+	if spec.Job != nil && lifecycle.ScaleContextFor(spec).InPlace {
+		// The call comes before the record: once recorded, the change no longer shows as a
+		// diff, so a failed call would never be retried. Repeating it is harmless.
+		if _, err := rescaleInPlace(ctx, spec, obs); err != nil {
+			return err
+		}
+	}
 	if err := r.recordSpec(ctx, dep, spec, v1beta1.ReconciliationDeployed, nil); err != nil {
 		return err
 	}

@@ -337,7 +337,16 @@ func TestDeleteRemovesFinalizerAndHAData(t *testing.T) {
 
 func TestScaleSubresource(t *testing.T) {
 	ns := newNamespace(t)
-	applyManifest(t, ns, "standalone.yaml")
+	// Only a reactive job takes a replica change in place (any other standalone job is
+	// redeployed for it, as FKO does).
+	fd := readManifest(t, "standalone.yaml")[0].(*v1beta1.FlinkDeployment)
+	fd.Namespace = ns
+	conf, _ := fd.Spec.FlinkConfiguration.Flatten()
+	conf["scheduler-mode"] = "reactive"
+	fd.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+	if err := k8s.Create(context.Background(), fd); err != nil {
+		t.Fatal(err)
+	}
 	const name = "standalone-example"
 	waitForObject(t, ns, name+"-taskmanager", &appsv1.Deployment{})
 	waitFor(t, "status.taskManager.labelSelector", func() error {

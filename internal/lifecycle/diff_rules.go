@@ -3,7 +3,6 @@ package lifecycle
 import (
 	"strings"
 
-	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/opconfig"
 )
 
@@ -45,7 +44,9 @@ func classify(path string, sc ScaleContext) DiffType {
 			return DiffScale
 		}
 	case "taskManager.replicas":
-		if sc.Mode == v1beta1.ModeStandalone {
+		// As FKO: only a reactive job follows its TaskManager count; any other standalone
+		// cluster is redeployed (through the job's upgradeMode) to take a new replica count.
+		if sc.Reactive {
 			return DiffScale
 		}
 	}

@@ -73,10 +73,18 @@ func TestDiffDeployment(t *testing.T) {
 			s.Mode = v1beta1.ModeStandalone
 			withConf(s, "scheduler-mode", "reactive")
 		}, DiffScale, []string{"job.parallelism"}},
-		{"tm replicas standalone", func(s *v1beta1.FlinkDeploymentSpec) {
+		{"tm replicas standalone reactive", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)}
+		}, func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Mode = v1beta1.ModeStandalone
+			withConf(s, "scheduler-mode", "reactive")
+		}, DiffScale, []string{"taskManager.replicas"}},
+		// A non-reactive job runs at its own parallelism: new TaskManagers would sit idle and
+		// fewer could not hold it, so (as FKO) the change redeploys through the upgradeMode.
+		{"tm replicas standalone, not reactive, upgrades", func(s *v1beta1.FlinkDeploymentSpec) {
 			s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)}
 		},
-			func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = v1beta1.ModeStandalone }, DiffScale, []string{"taskManager.replicas"}},
+			func(s *v1beta1.FlinkDeploymentSpec) { s.Mode = v1beta1.ModeStandalone }, DiffUpgrade, []string{"taskManager.replicas"}},
 		{"tm replicas native", func(s *v1beta1.FlinkDeploymentSpec) {
 			s.TaskManager = &v1beta1.TaskManagerSpec{Replicas: ptr[int32](3)}
 		}, nil, DiffUpgrade, []string{"taskManager.replicas"}},

@@ -234,10 +234,24 @@ func runScenario(t *testing.T, line string) {
 	if len(req) != len(det.Vertices) {
 		t.Errorf("resource requirements %v for %d vertices", req, len(det.Vertices))
 	}
-	for v := range req {
-		req[v] = rest.VertexResources{Parallelism: rest.ParallelismBounds{LowerBound: 1, UpperBound: 2}}
+	// RescaleJob (what the controller calls) sets every vertex of GET /jobs/:id.
+	sent, err := rest.RescaleJob(ctx, api, jobA, 2, nil)
+	must(t, err)
+	if len(sent) != len(req) {
+		t.Errorf("RescaleJob sent %v, the job requires %v", sent, req)
 	}
-	must(t, api.SetJobResourceRequirements(ctx, jobA, req))
+	for v := range req {
+		if sent[v].Parallelism != (rest.ParallelismBounds{LowerBound: 1, UpperBound: 2}) {
+			t.Errorf("vertex %s: sent %v", v, sent[v])
+		}
+	}
+	readBack, err := api.JobResourceRequirements(ctx, jobA)
+	must(t, err)
+	for v, r := range readBack {
+		if r.Parallelism.UpperBound != 2 {
+			t.Errorf("vertex %s: requirements read back %v", v, r)
+		}
+	}
 	waitFor(ctx, t, "job A rescaled to parallelism 2", func() (bool, string) {
 		d, err := api.Job(ctx, jobA)
 		if err != nil {

@@ -1,0 +1,72 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// A parallelism change of a native job on the adaptive scheduler rescales the running job
+// through its resource requirements: same JobManager Deployment, same job id.
+func TestNativeAdaptiveParallelismRescalesInPlace(t *testing.T) {
+	ns := newNamespace(t)
+	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	conf, _ := d.Spec.FlinkConfiguration.Flatten()
+	conf["jobmanager.scheduler"] = "adaptive"
+	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	name, url := d.Name, restURLOf(t, ns, d.Name)
+	jm := waitForObject(t, ns, name, &appsv1.Deployment{})
+	jobID := confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id")
+	flink.setJobID(url, jobID)
+	flink.setJob(url, "RUNNING")
+	markReady(t, ns, name)
+	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+
+	// The first PUT is refused: the change must not be recorded as done, and the next
+	// reconcile must send it again.
+	flink.refuseNextRescale(url)
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 })
+	want := fmt.Sprintf("RESCALE %s 4/4", jobID)
+	waitFor(t, "the rescale PUT, refused then repeated", func() error {
+		if calls := flink.callsLike(url, "RESCALE"); len(calls) < 2 || calls[0] != want || calls[1] != want {
+			return fmt.Errorf("rescale calls %v, want %q twice", calls, want)
+		}
+		return nil
+	})
+	waitFor(t, "parallelism 4 recorded", func() error {
+		last, _, err := getDeployment(t, ns, name).LastReconciledSpec()
+		if err != nil || last == nil || last.Job.Parallelism != 4 {
+			return fmt.Errorf("last reconciled %v (%v)", last, err)
+		}
+		return nil
+	})
+	// Events reach the API server asynchronously.
+	waitFor(t, "a Scaling event and the refusal reported", func() error {
+		if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") || !strings.Contains(ev, "rescale refused (test)") {
+			return fmt.Errorf("events:\n%s", ev)
+		}
+		return nil
+	})
+	now := getDeployment(t, ns, name)
+	if got := waitForObject(t, ns, name, &appsv1.Deployment{}); got.UID != jm.UID {
+		t.Errorf("JobManager Deployment replaced (uid %s -> %s)", jm.UID, got.UID)
+	}
+	if now.Status.JobStatus.JobID != jobID {
+		t.Errorf("job id %q, want the running job's %q", now.Status.JobStatus.JobID, jobID)
+	}
+	// An upgrade (stateless here) would cancel the job; a savepoint upgrade would stop it.
+	for _, c := range flink.callsTo(url) {
+		if !strings.HasPrefix(c, "RESCALE") {
+			t.Errorf("job touched by %q", c)
+		}
+	}
+}
