@@ -45,17 +45,11 @@ func TestNativeAdaptiveParallelismRescalesInPlace(t *testing.T) {
 	waitFor(t, "parallelism 4 recorded", func() error {
 		last, _, err := getDeployment(t, ns, name).LastReconciledSpec()
 		if err != nil || last == nil || last.Job.Parallelism != 4 {
-			return fmt.Errorf("last reconciled %v (%v)", last, err)
+			return fmt.Errorf("last reconciled %v (%w)", last, err)
 		}
 		return nil
 	})
-	// Events reach the API server asynchronously.
-	waitFor(t, "a Scaling event and the refusal reported", func() error {
-		if ev := eventsFor(t, ns, name); !strings.Contains(ev, "Scaling") || !strings.Contains(ev, "rescale refused (test)") {
-			return fmt.Errorf("events:\n%s", ev)
-		}
-		return nil
-	})
+	waitForEvents(t, ns, name, "Scaling", "rescale refused (test)")
 	now := getDeployment(t, ns, name)
 	if got := waitForObject(t, ns, name, &appsv1.Deployment{}); got.UID != jm.UID {
 		t.Errorf("JobManager Deployment replaced (uid %s -> %s)", jm.UID, got.UID)
