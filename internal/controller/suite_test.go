@@ -28,7 +28,6 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	"weir.dev/weir/internal/controller"
 	"weir.dev/weir/internal/flink/artifact"
 	flinkrest "weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/operator"
@@ -88,24 +87,10 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	if err := (&controller.FlinkDeploymentReconciler{
-		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
-		Flink: flink.factory, Config: opStore,
-	}).SetupWithManager(mgr); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := (&controller.FlinkSessionJobReconciler{
-		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
-		Flink: flink.factory, Config: opStore, ArtifactPolicy: new(testArtifactPolicy()),
-	}).SetupWithManager(mgr); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	if err := (&controller.FlinkStateSnapshotReconciler{
-		Client: mgr.GetClient(), Scheme: sch, Recorder: mgr.GetEventRecorderFor("weir-operator"),
-		Flink: flink.factory, Config: opStore,
-	}).SetupWithManager(mgr); err != nil {
+	// The reconcilers are wired by the same Register as the operator binary's.
+	if err := operator.Register(mgr, operator.Options{
+		Config: opStore, Flink: flink.factory, ArtifactPolicy: new(testArtifactPolicy()),
+	}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

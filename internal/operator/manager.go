@@ -14,6 +14,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/controller"
+	"weir.dev/weir/internal/flink/artifact"
 	flinkrest "weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/opconfig"
 )
@@ -41,6 +42,11 @@ type Options struct {
 	// session-job jars comes from it (docs/security.md).
 	ConfigDir string
 	Config    *opconfig.Store
+	// Flink opens Flink REST clients; nil opens real ones with FlinkRESTTimeout (the
+	// integration suite passes its fake JobManagers here).
+	Flink controller.FlinkClientFactory
+	// ArtifactPolicy, when set, overrides the operator config's policy for session-job jars.
+	ArtifactPolicy *artifact.Policy
 
 	// Scale (scale.go): workers per controller (0: DefaultReconcileParallelism), the
 	// requeue of a stable deployment (0: 15 s), and the client-side API rate limit
@@ -112,8 +118,11 @@ func Register(mgr ctrl.Manager, o Options) error {
 	if timeout == 0 {
 		timeout = 10 * time.Second
 	}
-	flink := func(baseURL string) (flinkrest.API, error) {
-		return flinkrest.New(baseURL, flinkrest.WithTimeouts(flinkrest.Timeouts{Default: timeout}))
+	flink := o.Flink
+	if flink == nil {
+		flink = func(baseURL string) (flinkrest.API, error) {
+			return flinkrest.New(baseURL, flinkrest.WithTimeouts(flinkrest.Timeouts{Default: timeout}))
+		}
 	}
 	if err := (&controller.FlinkDeploymentReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
@@ -125,6 +134,7 @@ func Register(mgr ctrl.Manager, o Options) error {
 	if err := (&controller.FlinkSessionJobReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
+		ArtifactPolicy: o.ArtifactPolicy,
 	}).SetupWithManager(mgr, o.controllerOptions()); err != nil {
 		return fmt.Errorf("while registering FlinkSessionJob controller: %w", err)
 	}
