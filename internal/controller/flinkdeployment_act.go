@@ -283,13 +283,17 @@ func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1b
 	switch a.Kind {
 	case lifecycle.ActionUpgrade:
 		spec = withMode(desired, a.UpgradeMode)
-		// Nothing is stopped for a cluster the API server would refuse to create.
-		refusal, err := r.rolloutRefusal(ctx, dep, spec)
-		if err != nil {
-			return 0, err
-		}
-		if refusal != "" {
-			return pollRefused, r.reportBlocked(ctx, dep, msgRolloutRefused+refusal)
+		// Nothing is stopped for a cluster the API server would refuse to create. Once a
+		// rollout is recorded its stop may be under way: checking again then would keep
+		// nothing running, only hold the new cluster back.
+		if rs := dep.Status.ReconciliationStatus.State; rs != v1beta1.ReconciliationUpgrading && rs != v1beta1.ReconciliationRollingBack {
+			refusal, err := r.rolloutRefusal(ctx, dep, spec)
+			if err != nil {
+				return 0, err
+			}
+			if refusal != "" {
+				return pollRefused, r.reportBlocked(ctx, dep, msgRolloutRefused+refusal)
+			}
 		}
 		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSpecChanged, "Upgrading ("+string(a.UpgradeMode)+"): "+a.Reason)
 	case lifecycle.ActionSuspend:
