@@ -81,3 +81,62 @@ func TestUpgradeTheAPIServerRefusesDoesNotStopTheJob(t *testing.T) {
 		t.Errorf("status.error after the fixed upgrade: %q", d.Status.Error)
 	}
 }
+
+// A session cluster's upgrade is checked the same way: the refused JobManager (here an
+// invalid label value in its pod template) leaves the running cluster alone.
+func TestSessionUpgradeTheAPIServerRefusesKeepsTheCluster(t *testing.T) {
+	ns := newNamespace(t)
+	session := readManifest(t, "basic-session-deployment-and-job.yaml")[0]
+	session.SetNamespace(ns)
+	if err := k8s.Create(context.Background(), session); err != nil {
+		t.Fatal(err)
+	}
+	name := session.GetName()
+	waitForObject(t, ns, name, &appsv1.Deployment{})
+	markReady(t, ns, name)
+	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+	jmKey := client.ObjectKey{Namespace: ns, Name: name}
+	before := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), jmKey, before); err != nil {
+		t.Fatal(err)
+	}
+
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) {
+		s.Image = "flink:1.20.1"
+		s.JobManager.PodTemplate = &v1beta1.PodTemplate{}
+		s.JobManager.PodTemplate.ObjectMeta.Labels = map[string]string{"team": "not a label value!"}
+	})
+	waitFor(t, "refusal in status.error", func() error {
+		st := getDeployment(t, ns, name).Status
+		if !strings.Contains(st.Error, "Upgrade not started") || !strings.Contains(st.Error, "not a label value!") {
+			return fmt.Errorf("status.error = %q", st.Error)
+		}
+		return nil
+	})
+	after := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), jmKey, after); err != nil {
+		t.Fatal(err)
+	}
+	if after.Generation != before.Generation || !after.DeletionTimestamp.IsZero() {
+		t.Errorf("session JobManager touched: generation %d -> %d, deleting %v", before.Generation, after.Generation, after.DeletionTimestamp)
+	}
+	if st := getDeployment(t, ns, name).Status; st.LifecycleState != v1beta1.LifecycleStable {
+		t.Errorf("lifecycle %s", st.LifecycleState)
+	}
+
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.JobManager.PodTemplate = nil })
+	waitFor(t, "session upgrade after the fix", func() error {
+		jm := &appsv1.Deployment{}
+		if err := k8s.Get(context.Background(), jmKey, jm); err != nil {
+			return err
+		}
+		if img := mainContainer(t, jm.Spec.Template.Spec).Image; img != "flink:1.20.1" {
+			return fmt.Errorf("image still %s", img)
+		}
+		return nil
+	})
+	markReady(t, ns, name)
+	if d := waitForLifecycle(t, ns, name, v1beta1.LifecycleStable); d.Status.Error != "" {
+		t.Errorf("status.error after the fixed upgrade: %q", d.Status.Error)
+	}
+}
