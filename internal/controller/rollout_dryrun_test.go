@@ -124,7 +124,22 @@ func TestSessionUpgradeTheAPIServerRefusesKeepsTheCluster(t *testing.T) {
 		t.Errorf("lifecycle %s", st.LifecycleState)
 	}
 
-	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.JobManager.PodTemplate = nil })
+	// Taking the change back clears the refusal without any rollout.
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Image, s.JobManager.PodTemplate = "flink:1.20", nil })
+	waitFor(t, "refusal cleared by the revert", func() error {
+		if st := getDeployment(t, ns, name).Status; st.Error != "" {
+			return fmt.Errorf("status.error = %q", st.Error)
+		}
+		return nil
+	})
+	if err := k8s.Get(context.Background(), jmKey, after); err != nil {
+		t.Fatal(err)
+	}
+	if after.Generation != before.Generation {
+		t.Errorf("the revert rolled the session JobManager: generation %d -> %d", before.Generation, after.Generation)
+	}
+
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" })
 	waitFor(t, "session upgrade after the fix", func() error {
 		jm := &appsv1.Deployment{}
 		if err := k8s.Get(context.Background(), jmKey, jm); err != nil {
