@@ -32,7 +32,7 @@ func (r *FlinkDeploymentReconciler) rolloutRefusal(ctx context.Context, dep *v1b
 		if !o.want {
 			continue
 		}
-		err := applyObject(ctx, r.Client, r.Scheme, o.obj.DeepCopyObject().(client.Object), client.DryRunAll)
+		err := applyObject(ctx, r.Client, r.Scheme, o.obj, client.DryRunAll)
 		if refusedByAPIServer(err) {
 			return err.Error(), nil
 		}
