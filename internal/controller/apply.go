@@ -12,8 +12,9 @@ import (
 
 // applyObject server-side-applies a desired object built by the pure builders. SSA makes the
 // step idempotent: re-applying after a crash changes nothing, and fields that other
-// controllers own (a Service's clusterIP, Deployment defaults) are left alone.
-func applyObject(ctx context.Context, c client.Client, scheme *runtime.Scheme, obj client.Object) error {
+// controllers own (a Service's clusterIP, Deployment defaults) are left alone. opts add
+// patch options (client.DryRunAll for the rollout check in rollout_dryrun.go).
+func applyObject(ctx context.Context, c client.Client, scheme *runtime.Scheme, obj client.Object, opts ...client.PatchOption) error {
 	gvk, err := apiutil.GVKForObject(obj, scheme)
 	if err != nil {
 		return fmt.Errorf("while resolving kind of %T: %w", obj, err)
@@ -22,7 +23,8 @@ func applyObject(ctx context.Context, c client.Client, scheme *runtime.Scheme, o
 	obj.SetResourceVersion("")
 	obj.SetManagedFields(nil)
 	//nolint:staticcheck // client.Apply on typed objects is the documented way in controller-runtime 0.22
-	if err := c.Patch(ctx, obj, client.Apply, client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil {
+	opts = append([]client.PatchOption{client.FieldOwner(fieldOwner), client.ForceOwnership}, opts...)
+	if err := c.Patch(ctx, obj, client.Apply, opts...); err != nil {
 		return fmt.Errorf("while applying %s %s: %w", gvk.Kind, obj.GetName(), err)
 	}
 	return nil

@@ -21,6 +21,10 @@ import (
 // pollTeardown is how often a rollout looks again while the old cluster goes away.
 const pollTeardown = 2 * time.Second
 
+// pollRefused is how often an upgrade the API server refused is tried again (a quota may be
+// raised or a webhook fixed without a spec change; a spec change reconciles at once).
+const pollRefused = 30 * time.Second
+
 // act carries out one planned action. Each branch records its intent in status before it
 // touches Kubernetes or Flink, and each is safe to repeat.
 func (r *FlinkDeploymentReconciler) act(ctx context.Context, dep *v1beta1.FlinkDeployment,
@@ -280,6 +284,18 @@ func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1b
 	switch a.Kind {
 	case lifecycle.ActionUpgrade:
 		spec = withMode(desired, a.UpgradeMode)
+		// Nothing is stopped for a cluster the API server would refuse to create. Once a
+		// rollout is recorded its stop may be under way: checking again then would keep
+		// nothing running, only hold the new cluster back.
+		if rs := dep.Status.ReconciliationStatus.State; rs != v1beta1.ReconciliationUpgrading && rs != v1beta1.ReconciliationRollingBack {
+			refusal, err := r.rolloutRefusal(ctx, dep, spec)
+			if err != nil {
+				return 0, err
+			}
+			if refusal != "" {
+				return pollRefused, r.reportBlocked(ctx, dep, msgRolloutRefused+refusal)
+			}
+		}
 		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSpecChanged, "Upgrading ("+string(a.UpgradeMode)+"): "+a.Reason)
 	case lifecycle.ActionSuspend:
 		spec, state = withMode(desired, a.UpgradeMode), v1beta1.ReconciliationDeployed
@@ -296,6 +312,7 @@ func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1b
 		// take one keeps the savepoint its failed upgrade took (a.RestoreFrom).
 		if err := r.recordSpec(ctx, dep, spec, state, func(st *v1beta1.FlinkDeploymentStatus) {
 			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
+			clearRolloutRefusal(st)
 		}); err != nil {
 			return 0, err
 		}

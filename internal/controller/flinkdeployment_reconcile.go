@@ -72,6 +72,12 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	if action.Kind != lifecycle.ActionNothing && action.Kind != lifecycle.ActionWait {
 		logger.Info("Acting", "action", action.Kind, "upgradeMode", action.UpgradeMode, "reason", action.Reason, "diff", action.Diff.String())
 	}
+	if action.Kind == lifecycle.ActionNothing && strings.Contains(dep.Status.Error, msgRolloutRefused) {
+		// The refused upgrade was withdrawn (the spec is the deployed one again).
+		if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { clearRolloutRefusal(&d.Status) }); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	requeue, err := r.act(ctx, dep, desired, lastReconciled, obs, action)
 	if err != nil {
 		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, err.Error())
