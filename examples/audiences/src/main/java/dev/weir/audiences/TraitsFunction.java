@@ -92,11 +92,17 @@ public class TraitsFunction extends KeyedProcessFunction<String, Event, String> 
         // Snapshot at most once per snapshot interval of event time, and always at the end of
         // input (watermark MAX), so that every user's final state is committed.
         boolean endOfInput = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
-        if (t.count > 0 && t.count != t.snapshotCount
-                && (endOfInput || timestamp - t.snapshotAt >= snapshotIntervalMs)) {
-            t.snapshotCount = t.count;
-            t.snapshotAt = timestamp;
-            out.collect(t.snapshotJson(user));
+        if (t.count > 0 && t.count != t.snapshotCount) {
+            if (endOfInput || timestamp - t.snapshotAt >= snapshotIntervalMs) {
+                t.snapshotCount = t.count;
+                t.snapshotAt = timestamp;
+                out.collect(t.snapshotJson(user));
+            } else {
+                // Skipped for the interval: make sure the end of input still snapshots this
+                // user, whose last bucket may end long before the input does (a timer at
+                // Long.MAX_VALUE fires only with the final watermark; Flink keeps one per key).
+                ctx.timerService().registerEventTimeTimer(Long.MAX_VALUE);
+            }
         }
         traitsState.update(t);
     }
