@@ -38,15 +38,14 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 }
 
 // deleteHAData removes the ConfigMaps that Flink's Kubernetes HA services write for the
-// cluster (labelled app=<cluster-id>, configmap-type=high-availability).
+// cluster (haLabels).
 func (r *FlinkDeploymentReconciler) deleteHAData(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
 	if len(validation.IsValidLabelValue(dep.Name)) > 0 {
 		// A name no label can hold (over 63 characters) was refused by validation, so Flink
 		// never ran and wrote no HA data; selecting by it would fail and keep the finalizer.
 		return nil
 	}
-	err := r.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(dep.Namespace),
-		client.MatchingLabels{"app": dep.Name, "configmap-type": "high-availability"})
+	err := r.DeleteAllOf(ctx, &corev1.ConfigMap{}, client.InNamespace(dep.Namespace), haLabels(dep))
 	if err != nil {
 		return fmt.Errorf("while deleting HA ConfigMaps: %w", err)
 	}

@@ -18,12 +18,16 @@ var (
 	haCheckpointPrefixes = []string{"checkpointID-"}
 )
 
-// haConfigMaps lists the ConfigMaps Flink's Kubernetes HA services wrote for the cluster
-// (labelled app=<cluster-id>, configmap-type=high-availability).
+// haLabels select the ConfigMaps Flink's Kubernetes HA services write for a cluster: Flink
+// labels them app=<cluster-id>, configmap-type=high-availability.
+func haLabels(dep *v1beta1.FlinkDeployment) client.MatchingLabels {
+	return client.MatchingLabels{"app": dep.Name, "configmap-type": "high-availability"}
+}
+
+// haConfigMaps lists the ConfigMaps Flink's Kubernetes HA services wrote for the cluster.
 func haConfigMaps(ctx context.Context, c client.Client, dep *v1beta1.FlinkDeployment) ([]corev1.ConfigMap, error) {
 	cms := &corev1.ConfigMapList{}
-	if err := c.List(ctx, cms, client.InNamespace(dep.Namespace),
-		client.MatchingLabels{"app": dep.Name, "configmap-type": "high-availability"}); err != nil {
+	if err := c.List(ctx, cms, client.InNamespace(dep.Namespace), haLabels(dep)); err != nil {
 		return nil, fmt.Errorf("while listing HA ConfigMaps: %w", err)
 	}
 	return cms.Items, nil

@@ -8,8 +8,16 @@ import (
 	"strings"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flinkconf"
 	"weir.dev/weir/internal/redact"
 )
+
+// resourceRequirementsAPI reads from the per-version table whether Flink v rescales a
+// running job through /jobs/:id/resource-requirements; an unknown version does not.
+func resourceRequirementsAPI(v v1beta1.FlinkVersion) bool {
+	x, err := flinkconf.Lookup(v)
+	return err == nil && x.ResourceRequirementsAPI
+}
 
 // DiffType is how disruptive a spec change is; larger values win when several fields change.
 type DiffType int
@@ -124,7 +132,7 @@ func ScaleContextFor(spec *v1beta1.FlinkDeploymentSpec) ScaleContext {
 	reactive := strings.EqualFold(conf[keySchedulerMode], "reactive")
 	return ScaleContext{
 		Mode:     mode,
-		InPlace:  mode == v1beta1.ModeNative && adaptive && spec.FlinkVersion.AtLeast(1, 18),
+		InPlace:  mode == v1beta1.ModeNative && adaptive && resourceRequirementsAPI(spec.FlinkVersion),
 		Reactive: mode == v1beta1.ModeStandalone && reactive,
 	}
 }
