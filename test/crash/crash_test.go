@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -139,9 +138,16 @@ func TestOperatorKilledDuringDeployAndUpgrade(t *testing.T) {
 	for i := range s.apps {
 		keys = append(keys, client.ObjectKey{Namespace: namespaces[i%len(namespaces)], Name: fmt.Sprintf("app-%03d", i)})
 	}
-	// Created in the background so that the first kills land while apps still arrive.
+	// Apps arrive, and later their spec changes, spread over each kill phase, so that every
+	// kill lands while the operator has work in hand (a kill moment is 0.5-4 s after the
+	// last restart, 2.25 s on average).
+	spread := func(kills int) time.Duration {
+		return time.Duration(kills) * 2250 * time.Millisecond / time.Duration(len(keys))
+	}
 	created := make(chan error, 1)
-	go func() { created <- each(keys, func(k client.ObjectKey, i int) error { return k8s.Create(ctx, app(k, i%2 == 1)) }) }()
+	go func() {
+		created <- paced(ctx, keys, spread(s.kills), func(k client.ObjectKey, i int) error { return k8s.Create(ctx, app(k, i%2 == 1)) })
+	}()
 
 	killAtRandom := func(phase string, kills int) {
 		for i := range kills {
@@ -160,14 +166,18 @@ func TestOperatorKilledDuringDeployAndUpgrade(t *testing.T) {
 	}
 
 	// Every app upgrades (a new image); upgrade mode stateless needs no savepoint.
-	if err := each(keys, func(k client.ObjectKey, _ int) error {
-		d := &v1beta1.FlinkDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: k.Namespace, Name: k.Name}}
-		return k8s.Patch(ctx, d, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"image":"`+newImage+`"}}`)))
-	}); err != nil {
+	upgraded := make(chan error, 1)
+	go func() {
+		upgraded <- paced(ctx, keys, spread(s.upgradeKills), func(k client.ObjectKey, _ int) error {
+			d := &v1beta1.FlinkDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: k.Namespace, Name: k.Name}}
+			return k8s.Patch(ctx, d, client.RawPatch("application/merge-patch+json", []byte(`{"spec":{"image":"`+newImage+`"}}`)))
+		})
+	}()
+	killAtRandom("upgrade", s.upgradeKills)
+	if err := <-upgraded; err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("spec changed for all %d apps (%s since start)", len(keys), time.Since(begin).Round(time.Millisecond))
-	killAtRandom("upgrade", s.upgradeKills)
 
 	// Converged: the check passes (bounded wait, polled; the problems of the last look are
 	// reported if it never does).
@@ -224,35 +234,19 @@ func app(k client.ObjectKey, standalone bool) *v1beta1.FlinkDeployment {
 	return d
 }
 
-// each runs f for every key, 8 at a time, and returns the first error.
-func each(keys []client.ObjectKey, f func(client.ObjectKey, int) error) error {
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
-	work := make(chan int)
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				if err := f(keys[i], i); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		}()
+// paced runs f for every key in turn, one every interval, and returns the first error.
+func paced(ctx context.Context, keys []client.ObjectKey, interval time.Duration, f func(client.ObjectKey, int) error) error {
+	for i, k := range keys {
+		if err := f(k, i); err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(interval):
+		}
 	}
-	for i := range keys {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-	return first
+	return nil
 }
 
 func join(lines []string) string {
