@@ -19,9 +19,6 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
@@ -116,8 +113,7 @@ func run(f flags) error {
 	}
 
 	for i := range f.namespaces {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: nsName(i)}}
-		if err := k8s.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := testenv.CreateNamespace(ctx, k8s, nsName(i)); err != nil {
 			return err
 		}
 	}

@@ -5,7 +5,12 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"weir.dev/weir/internal/resources"
 )
 
 // MarkReady plays the kubelet for a Deployment: its pods are reported ready, so the
@@ -46,4 +51,19 @@ func PlayKubeletAndGC(ctx context.Context, k8s client.Client, interval time.Dura
 		case <-time.After(interval):
 		}
 	}
+}
+
+// CreateNamespace creates a namespace for apps with the Flink ServiceAccount a namespace
+// admin provides there (the operator creates none and refuses to deploy without it).
+func CreateNamespace(ctx context.Context, k8s client.Client, name string) error {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := k8s.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: "flink",
+		Labels: map[string]string{resources.FlinkServiceAccountLabel: "true"}}}
+	if err := k8s.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		return err
+	}
+	return nil
 }

@@ -105,7 +105,7 @@ func check(ctx context.Context, k8s client.Client, keys []client.ObjectKey, name
 			bad("%s: lifecycleState %s, want DEPLOYED", k, d.Status.LifecycleState)
 		}
 		if d.Status.JobManagerDeploymentStatus == v1beta1.JMMissing || d.Status.JobManagerDeploymentStatus == "" {
-			bad("%s: jobManagerDeploymentStatus %q while its Deployment stands", k, d.Status.JobManagerDeploymentStatus)
+			bad("%s: jobManagerDeploymentStatus %q, want one of a standing JobManager", k, d.Status.JobManagerDeploymentStatus)
 		}
 	}
 

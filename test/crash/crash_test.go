@@ -10,13 +10,11 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	"weir.dev/weir/api/v1beta1"
-	"weir.dev/weir/internal/resources"
 	"weir.dev/weir/internal/testenv"
 )
 
@@ -124,13 +122,7 @@ func TestOperatorKilledDuringDeployAndUpgrade(t *testing.T) {
 
 	namespaces := []string{"crash-0", "crash-1", "crash-2", "crash-3"}
 	for _, ns := range namespaces {
-		if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
-			t.Fatal(err)
-		}
-		// The Flink ServiceAccount a namespace admin provides (the operator creates none).
-		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "flink",
-			Labels: map[string]string{resources.FlinkServiceAccountLabel: "true"}}}
-		if err := k8s.Create(ctx, sa); err != nil {
+		if err := testenv.CreateNamespace(ctx, k8s, ns); err != nil {
 			t.Fatal(err)
 		}
 	}
