@@ -78,7 +78,7 @@ test-e2e-lifecycle: binaries images audiences-jar ## Only the audited lifecycle:
 
 ##@ Test
 .PHONY: test
-test: lint verify-generate test-unit test-integration test-flink-rest test-flinkconf test-flink-operator test-e2e ## Run the CI suites (lint, unit, integration on a real API server, real Flink, e2e); README lists the others.
+test: lint verify-generate test-unit test-integration test-crash test-flink-rest test-flinkconf test-flink-operator test-e2e ## Run the CI suites (lint, unit, integration on a real API server, real Flink, e2e); README lists the others.
 
 .PHONY: lint
 lint: ## Static checks: gofmt, go mod tidy, golangci-lint (.golangci.yml), deadcode.
@@ -100,6 +100,10 @@ envtest-assets: build
 .PHONY: test-integration
 test-integration: envtest-assets ## Integration tests against a real etcd + kube-apiserver built from source.
 	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/...
+
+.PHONY: test-crash
+test-crash: envtest-assets build ## Crash consistency: the operator process SIGKILLed 15 times while it deploys and upgrades 100 apps on a real API server; all converge (WEIR_CRASH_SEED replays a run).
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_CRASH_IT=1 WEIR_OPERATOR_BIN=$(BIN)/weir-operator $(GO) test $(GOTEST_FLAGS) -v -timeout 15m ./test/crash/
 
 .PHONY: test-flink-rest
 test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes (assembles the distributions once).

@@ -8,32 +8,24 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/controller"
-	"weir.dev/weir/internal/operator"
+	"weir.dev/weir/internal/testenv"
 )
 
 type flags struct {
@@ -66,9 +58,6 @@ func main() {
 }
 
 func run(f flags) error {
-	if f.assets == "" {
-		return errors.New("set --assets or KUBEBUILDER_ASSETS (bin/weir local envtest-assets)")
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	tmp, err := os.MkdirTemp("", "weir-bench-scale-")
@@ -77,38 +66,17 @@ func run(f flags) error {
 	}
 	defer os.RemoveAll(tmp)
 
-	env := &envtest.Environment{CRDDirectoryPaths: []string{f.crds}, ErrorIfCRDPathMissing: true, BinaryAssetsDirectory: f.assets}
-	// envtest's /24 holds only 254 ClusterIPs; every app has a rest Service.
-	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.96.0.0/12")
-	cfg, err := env.Start()
-	if err != nil {
-		return fmt.Errorf("starting etcd + kube-apiserver: %w", err)
-	}
-	defer func() { _ = env.Stop() }()
-	user, err := env.AddUser(envtest.User{Name: "weir-operator", Groups: []string{"system:masters"}}, nil)
+	cp, err := testenv.StartControlPlane(f.crds, f.assets)
 	if err != nil {
 		return err
 	}
-	kc, err := user.KubeConfig()
-	if err != nil {
-		return err
-	}
-	kubeconfig := filepath.Join(tmp, "kubeconfig")
-	if err := os.WriteFile(kubeconfig, kc, 0o600); err != nil {
-		return err
-	}
-	cfg.QPS, cfg.Burst = 1000, 2000
-	k8s, err := client.New(cfg, client.Options{Scheme: operator.NewScheme()})
-	if err != nil {
-		return err
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	defer cp.Stop()
+	k8s := cp.Client
+	cs, err := kubernetes.NewForConfig(cp.Config)
 	if err != nil {
 		return err
 	}
 
-	// The operator, as a process of its own so that its RSS and CPU are its own.
-	mport, pport := freePort(), freePort()
 	logPath := f.keep
 	if logPath == "" {
 		logPath = filepath.Join(tmp, "operator.log")
@@ -118,28 +86,18 @@ func run(f flags) error {
 		return err
 	}
 	defer logf.Close()
-	args := []string{"--metrics-insecure", "--metrics-bind-address=127.0.0.1:" + mport, "--health-probe-bind-address=127.0.0.1:" + pport,
-		"--reconcile-parallelism=" + strconv.Itoa(f.parallelism)}
-	op := exec.Command(f.operatorBin, append(args, strings.Fields(f.opArgs)...)...)
-	// Flink REST calls go to the rest Services' cluster IPs, which nothing serves here. The
-	// operator's HTTP proxy setting sends them to a local port that never answers (or
-	// refuses), so they fail as they would against dead JobManagers and never leave the
-	// host; API server calls go to loopback, which Go never proxies.
-	deadFlink, err := deadJobManagers(ctx, f.flink)
+	deadFlink, err := testenv.DeadJobManagers(ctx, f.flink)
 	if err != nil {
 		return err
 	}
-	op.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "HTTP_PROXY="+deadFlink, "http_proxy="+deadFlink, "NO_PROXY=", "no_proxy=")
-	op.Stdout, op.Stderr = logf, logf
-	if err := op.Start(); err != nil {
-		return fmt.Errorf("starting %s: %w", f.operatorBin, err)
+	args := append([]string{"--reconcile-parallelism=" + strconv.Itoa(f.parallelism)}, strings.Fields(f.opArgs)...)
+	op := testenv.NewOperator(f.operatorBin, cp.Kubeconfig, deadFlink, logf, args...)
+	if err := op.Start(ctx); err != nil {
+		return fmt.Errorf("%w (log %s)", err, logPath)
 	}
-	defer func() { _ = op.Process.Signal(syscall.SIGTERM); _ = op.Wait() }()
-	pid := op.Process.Pid
-	if err := waitHTTP(ctx, "http://127.0.0.1:"+pport+"/readyz", time.Minute); err != nil {
-		return fmt.Errorf("operator not ready (log %s): %w", logPath, err)
-	}
-	metricsURL := "http://127.0.0.1:" + mport + "/metrics"
+	defer op.Stop()
+	pid := op.Pid()
+	metricsURL := op.MetricsURL
 	time.Sleep(5 * time.Second)
 	r := &report{n: f.n, steady: f.steady}
 	r.rssIdle = rss(pid)
@@ -155,8 +113,7 @@ func run(f flags) error {
 	}
 
 	for i := range f.namespaces {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: nsName(i)}}
-		if err := k8s.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+		if err := testenv.CreateNamespace(ctx, k8s, nsName(i)); err != nil {
 			return err
 		}
 	}
@@ -277,79 +234,6 @@ func createApps(ctx context.Context, k8s client.Client, apps *tracker, f flags) 
 	}
 }
 
-// markReady plays the kubelet for JobManager Deployments: their pods are reported ready,
-// so the operator goes on to ask the (unreachable) Flink REST API.
-func markReady(ctx context.Context, k8s client.Client, in <-chan *appsv1.Deployment) {
-	for d := range in {
-		if ctx.Err() != nil {
-			return
-		}
-		before := d.DeepCopy()
-		d.Status.ObservedGeneration = d.Generation
-		d.Status.Replicas, d.Status.ReadyReplicas, d.Status.AvailableReplicas, d.Status.UpdatedReplicas = 1, 1, 1, 1
-		_ = k8s.Status().Patch(ctx, d, client.MergeFrom(before))
-	}
-}
-
-// deadJobManagers returns a proxy URL whose listener accepts connections and never answers
-// (hang), or at which nothing listens (refuse).
-func deadJobManagers(ctx context.Context, mode string) (string, error) {
-	switch mode {
-	case "refuse":
-		return "http://127.0.0.1:" + freePort(), nil
-	case "hang":
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return "", err
-		}
-		go func() { <-ctx.Done(); l.Close() }()
-		go func() {
-			var held []net.Conn // keep them open: the client must time out
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					for _, c := range held {
-						c.Close()
-					}
-					return
-				}
-				held = append(held, c)
-				if len(held) > 4096 { // the client closed the old ones long ago
-					held[0].Close()
-					held = held[1:]
-				}
-			}
-		}()
-		return "http://" + l.Addr().String(), nil
-	default:
-		return "", fmt.Errorf("--flink %q: want hang or refuse", mode)
-	}
-}
-
-func freePort() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
-func waitHTTP(ctx context.Context, url string, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		resp, err := http.Get(url) //nolint:gosec // a loopback URL the bench built
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return fmt.Errorf("%s did not answer 200 within %s", url, within)
-}
-
 // loadavg returns /proc/loadavg's first three fields.
 func loadavg() string {
 	b, _ := os.ReadFile("/proc/loadavg")
@@ -406,4 +290,14 @@ func scrape(url, name string) (map[string]float64, error) {
 		out[lbl] = v
 	}
 	return out, sc.Err()
+}
+
+// markReady reports each JobManager Deployment it is handed ready.
+func markReady(ctx context.Context, k8s client.Client, in <-chan *appsv1.Deployment) {
+	for d := range in {
+		if ctx.Err() != nil {
+			return
+		}
+		_ = testenv.MarkReady(ctx, k8s, d)
+	}
 }
