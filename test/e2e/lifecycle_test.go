@@ -551,7 +551,10 @@ func (l *lifecycleRun) stateSnapshot() {
 // input and audits the whole run.
 func (l *lifecycleRun) runToEnd() {
 	before := l.onlyJob()
-	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Args = l.job.args(0) })
+	l.update(func(s *v1beta1.FlinkDeploymentSpec) {
+		s.Job.Args = l.job.args(0)
+		s.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint // already so after the full sequence; a subset may end in last-state
+	})
 	deadline := time.Now().Add(readyTimeout)
 	for {
 		// The old job also ends FINISHED when it stops with its savepoint; wait for the new one.
