@@ -19,6 +19,7 @@ import (
 )
 
 func TestBasicApplicationGoesStable(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "basic.yaml")
 	const name = "basic-example"
@@ -87,6 +88,7 @@ func TestBasicApplicationGoesStable(t *testing.T) {
 }
 
 func TestCheckpointHAConfigAndRBAC(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "basic-checkpoint-ha.yaml")
 	const name = "basic-checkpoint-ha-example"
@@ -112,6 +114,7 @@ func TestCheckpointHAConfigAndRBAC(t *testing.T) {
 }
 
 func TestSessionClusterAndSessionJob(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	// The job first: it must wait for its session cluster.
 	objs := readManifest(t, "basic-session-deployment-and-job.yaml")
@@ -150,6 +153,7 @@ func TestSessionClusterAndSessionJob(t *testing.T) {
 }
 
 func TestPodTemplateSidecarAndInitContainer(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "pod-template.yaml")
 	const name = "pod-template-example"
@@ -175,6 +179,7 @@ func TestPodTemplateSidecarAndInitContainer(t *testing.T) {
 }
 
 func TestIngress(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "basic-ingress.yaml")
 	const name = "advanced-ingress"
@@ -195,6 +200,7 @@ func TestIngress(t *testing.T) {
 }
 
 func TestNestedConfigFlink2AndResourceForms(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "nested-config-resources.yaml")
 	const name = "nested-config-example"
@@ -217,6 +223,7 @@ func TestNestedConfigFlink2AndResourceForms(t *testing.T) {
 }
 
 func TestStandaloneCreatesTaskManagers(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "standalone.yaml")
 	const name = "standalone-example"
@@ -235,6 +242,7 @@ func TestStandaloneCreatesTaskManagers(t *testing.T) {
 }
 
 func TestInvalidSpecKeepsLastValidSpec(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "basic.yaml")
 	const name = "basic-example"
@@ -289,6 +297,7 @@ func TestInvalidSpecKeepsLastValidSpec(t *testing.T) {
 }
 
 func TestInvalidFirstSpecFailsWithoutDeploying(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	objs := readManifest(t, "basic.yaml")
 	d := objs[0].(*v1beta1.FlinkDeployment)
@@ -310,6 +319,7 @@ func TestInvalidFirstSpecFailsWithoutDeploying(t *testing.T) {
 }
 
 func TestDeleteRemovesFinalizerAndHAData(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, "basic-checkpoint-ha.yaml")
 	const name = "basic-checkpoint-ha-example"
@@ -336,6 +346,7 @@ func TestDeleteRemovesFinalizerAndHAData(t *testing.T) {
 }
 
 func TestScaleSubresource(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	// Only a reactive job takes a replica change in place (any other standalone job is
 	// redeployed for it, as FKO does).

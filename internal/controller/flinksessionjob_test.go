@@ -125,6 +125,7 @@ func updateSessionJob(t *testing.T, ns string, mutate func(*v1beta1.JobSpec)) {
 }
 
 func TestSessionJobIsSubmittedOnceWithItsFixedJobID(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
 	flink.loseNextRunAnswer(url) // the first run starts the job, but its answer is lost
@@ -166,6 +167,7 @@ func TestSessionJobIsSubmittedOnceWithItsFixedJobID(t *testing.T) {
 }
 
 func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
 	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
@@ -232,6 +234,7 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 }
 
 func TestSessionJobLastStateUpgradeNeedsAndUsesTheLatestCheckpoint(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
 	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeLastState)
@@ -273,6 +276,7 @@ func TestSessionJobLastStateUpgradeNeedsAndUsesTheLatestCheckpoint(t *testing.T)
 // A last-state upgrade right after a savepoint upgrade, before the job completed a
 // checkpoint, restores the savepoint the job was restored from: its newest known state.
 func TestSessionJobLastStateUpgradeAfterASavepointRestore(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
 	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
@@ -307,6 +311,7 @@ func TestSessionJobLastStateUpgradeAfterASavepointRestore(t *testing.T) {
 
 // A session job's savepoint suspend is reported SUSPENDED only together with its path.
 func TestSessionJobSuspendIsReportedOnlyWithItsSavepoint(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session, _ := startSession(t, ns)
 	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
@@ -331,6 +336,7 @@ func TestSessionJobSuspendIsReportedOnlyWithItsSavepoint(t *testing.T) {
 }
 
 func TestSessionJobSavepointOnDeletion(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
 	j := newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeStateless)
@@ -358,6 +364,7 @@ func TestSessionJobSavepointOnDeletion(t *testing.T) {
 }
 
 func TestSessionJobSavepointTriggerNonce(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
 	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)

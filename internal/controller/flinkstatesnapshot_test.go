@@ -62,6 +62,7 @@ func ref(name string) *v1beta1.JobReference {
 }
 
 func TestSnapshotSavepointCompletesAndIsDisposedOnDelete(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
 	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
@@ -97,6 +98,7 @@ func TestSnapshotSavepointCompletesAndIsDisposedOnDelete(t *testing.T) {
 }
 
 func TestSnapshotCheckpointAndExistingSavepoint(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
 	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
@@ -120,6 +122,7 @@ func TestSnapshotCheckpointAndExistingSavepoint(t *testing.T) {
 }
 
 func TestSnapshotFailsAfterBackoffLimit(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
 	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
@@ -150,6 +153,7 @@ func TestSnapshotFailsAfterBackoffLimit(t *testing.T) {
 }
 
 func TestSnapshotOfMissingJobIsAbandoned(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	newSnapshot(t, ns, "sp", v1beta1.FlinkStateSnapshotSpec{JobReference: ref("nope"), Savepoint: &v1beta1.SavepointSpec{}})
 	if s := waitForSnapshot(t, ns, "sp", v1beta1.SnapshotAbandoned); s.Status.Error == "" {

@@ -23,6 +23,7 @@ import (
 const fkoMainBasic = "../internal/validation/testdata/manifests/fko-main-basic.yaml"
 
 func TestFKOResourcesMemoryIsFlinkSyntax(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	applyManifest(t, ns, fkoMainBasic)
 	const name = "basic-example"
@@ -47,6 +48,7 @@ func TestFKOResourcesMemoryIsFlinkSyntax(t *testing.T) {
 }
 
 func TestTooSmallMemoryIsAValidationError(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	objs := readManifest(t, "basic.yaml")
 	d := objs[0].(*v1beta1.FlinkDeployment)
@@ -75,6 +77,7 @@ func TestTooSmallMemoryIsAValidationError(t *testing.T) {
 // TestAPIServerRefusesOutOfRangeInput: values weir's Go types cannot hold are refused by the
 // API server (CRD schema), with the field named, instead of failing weir's decoding later.
 func TestAPIServerRefusesOutOfRangeInput(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	for i, tc := range []struct {
 		name   string
@@ -123,6 +126,7 @@ func basicUnstructured(t *testing.T, ns string) *unstructured.Unstructured {
 }
 
 func TestLongNameIsRefusedAndStillDeletes(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
 	d.SetNamespace(ns)

@@ -23,6 +23,7 @@ import (
 // HA data would make the new JobManager recover the old job (parallelism 2). It is deleted
 // before the new JobManager is applied; the checkpoint pointers, the job's state, stay.
 func TestLastStateUpgradeDeletesTheJobGraphAndKeepsCheckpoints(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeLastState)
 	jobID := confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id")
@@ -138,6 +139,7 @@ func (sw *statusWatch[T]) finish() []T {
 // A savepoint suspend is reported SUSPENDED only together with its savepoint's path: a
 // client that sees SUSPENDED without one concludes that no state was kept.
 func TestSuspendIsReportedOnlyWithItsSavepoint(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
 	sw := watchStatuses[*v1beta1.FlinkDeployment](t, ns, &v1beta1.FlinkDeploymentList{})
@@ -167,6 +169,7 @@ func TestSuspendIsReportedOnlyWithItsSavepoint(t *testing.T) {
 // TaskManager Deployment must not apply the new cluster until both are gone, or the
 // TaskManager Deployment being deleted swallows the new one.
 func TestStandaloneUpgradeWaitsForTheOldTaskManagers(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, _ := startStable(t, ns, "standalone.yaml", v1beta1.UpgradeModeStateless)
 	tmName := name + "-taskmanager"
@@ -219,6 +222,7 @@ func TestStandaloneUpgradeWaitsForTheOldTaskManagers(t *testing.T) {
 
 // A standalone cluster that loses its TaskManager Deployment gets it back.
 func TestStandaloneMissingTaskManagerDeploymentIsRestored(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, _ := startStable(t, ns, "standalone.yaml", v1beta1.UpgradeModeStateless)
 	tm := waitForObject(t, ns, name+"-taskmanager", &appsv1.Deployment{})

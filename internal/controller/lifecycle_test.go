@@ -76,6 +76,7 @@ func updateSpec(t *testing.T, ns, name string, mutate func(*v1beta1.FlinkDeploym
 }
 
 func TestSavepointUpgradeRestoresFromTheStopSavepoint(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
 	oldJobID := confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id")
@@ -130,6 +131,7 @@ func TestSavepointUpgradeRestoresFromTheStopSavepoint(t *testing.T) {
 }
 
 func TestLastStateSuspendResumeKeepsHADataAndJobID(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeLastState)
 	jobID := confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id")
@@ -167,6 +169,7 @@ func TestLastStateSuspendResumeKeepsHADataAndJobID(t *testing.T) {
 }
 
 func TestLastStateRefusesToStartEmptyWithoutHAData(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeLastState)
 	haConfigMap(t, ns, name)
@@ -205,6 +208,7 @@ func haConfigMap(t *testing.T, ns, name string) *corev1.ConfigMap {
 }
 
 func TestUnhealthyJobIsRestartedWhenOptedIn(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
 	d.Namespace = ns
@@ -245,6 +249,7 @@ func TestUnhealthyJobIsRestartedWhenOptedIn(t *testing.T) {
 }
 
 func TestIgnorableChangeIsRecordedWithoutARestart(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeLastState)
 	jm := waitForObject(t, ns, name, &appsv1.Deployment{})
@@ -272,6 +277,7 @@ func TestIgnorableChangeIsRecordedWithoutARestart(t *testing.T) {
 // A broken upgrade (the new job never runs) rolls back to the last stable spec, restoring
 // the savepoint the upgrade took: the failed job can take none, and no HA data exists.
 func TestBrokenUpgradeRollsBackFromTheUpgradeSavepoint(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
 	d.Namespace = ns

@@ -45,6 +45,7 @@ func createRaw(t *testing.T, m map[string]any, opts ...client.CreateOption) erro
 // A pod template the API server accepts (it is schemaless there) but that does not fit a
 // Pod is reported on its own resource, and does not stop the operator for the others.
 func TestMalformedPodTemplateDoesNotStopOthers(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	containersAsString := map[string]any{"spec": map[string]any{"containers": "abc"}}
 	cases := []struct {
@@ -157,6 +158,7 @@ func TestMalformedPodTemplateDoesNotStopOthers(t *testing.T) {
 // The other ways a spec could fail to decode are refused by the API server's schema (a dry
 // run: an accepted one must not reach the operator's cache).
 func TestSchemaRefusesUndecodableFields(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	cases := map[string]func(spec map[string]any){
 		"flinkConfiguration as a string": func(s map[string]any) { s["flinkConfiguration"] = "abc" },

@@ -24,6 +24,7 @@ import (
 // (SubjectAccessReview): no token is refused, a token without the role is forbidden, a
 // ServiceAccount bound to the chart's metrics-reader role reads the metrics.
 func TestMetricsNeedATokenAllowedToReadThem(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	addr := freeLoopbackAddr(t)

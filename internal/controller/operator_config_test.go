@@ -73,6 +73,7 @@ func writeOperatorConfig(t *testing.T, extra string) {
 // warned about; a change of the operator config file reaches a running app without a
 // restart of the operator; the user's spec is never written.
 func TestOperatorConfigDefaultsAndReload(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	nsKey := opconfig.NamespaceDefaults + ns + "."
 	writeOperatorConfig(t, nsKey+"weir.test.ns-default: first\n"+nsKey+"weir.test.cr-wins: namespace\n")
@@ -145,6 +146,7 @@ func TestOperatorConfigDefaultsAndReload(t *testing.T) {
 }
 
 func TestSettingsOf(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		conf     map[string]string
 		interval string

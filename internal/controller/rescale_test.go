@@ -14,6 +14,7 @@ import (
 // A parallelism change of a native job on the adaptive scheduler rescales the running job
 // through its resource requirements: same JobManager Deployment, same job id.
 func TestNativeAdaptiveParallelismRescalesInPlace(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
 	d.Namespace = ns

@@ -17,6 +17,7 @@ import (
 // weir's validation lets through) must not stop the running job: the savepoint upgrade
 // would otherwise leave the job stopped with no cluster to restore it into.
 func TestUpgradeTheAPIServerRefusesDoesNotStopTheJob(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
 	jmKey := client.ObjectKey{Namespace: ns, Name: name}
@@ -85,6 +86,7 @@ func TestUpgradeTheAPIServerRefusesDoesNotStopTheJob(t *testing.T) {
 // A session cluster's upgrade is checked the same way: the refused JobManager (here an
 // invalid label value in its pod template) leaves the running cluster alone.
 func TestSessionUpgradeTheAPIServerRefusesKeepsTheCluster(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	session := readManifest(t, "basic-session-deployment-and-job.yaml")[0]
 	session.SetNamespace(ns)

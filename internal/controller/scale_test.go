@@ -47,6 +47,7 @@ func (f *fakeFlink) hang(t *testing.T, restURL string) *atomic.Int64 {
 // inline: another app still gets its objects and its job observed, and the hung ones are
 // reported unreachable.
 func TestHungJobManagerDoesNotHoldUpOtherApps(t *testing.T) {
+	t.Parallel()
 	ns := newNamespace(t)
 	create := func(name string) {
 		t.Helper()

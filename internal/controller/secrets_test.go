@@ -23,6 +23,7 @@ import (
 // FKO's do), in any Event of the namespace, or in anything the operator logged; the
 // Secret's value is not even in the records or the ConfigMap, since only the pods read it.
 func TestSecretsNeverReachStatusEventsOrLogs(t *testing.T) {
+	t.Parallel()
 	const secret = "s3cr3t-zq81"
 	const inSecret = secret + "-from-the-secret"
 	ctx := context.Background()

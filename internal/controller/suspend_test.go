@@ -7,6 +7,7 @@ import (
 )
 
 func TestSuspendFacts(t *testing.T) {
+	t.Parallel()
 	rec := func(first bool) string {
 		s, err := v1beta1.WriteSpecWithMeta(v1beta1.FlinkSessionJobSpec{}, v1beta1.ReconciliationMetadata{FirstDeployment: first})
 		if err != nil {

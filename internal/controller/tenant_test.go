@@ -37,6 +37,7 @@ import (
 // team's session job: a namespace downloads one jar at a time, the rest wait their turn
 // without holding a worker.
 func TestSlowJarDownloadsDoNotHoldUpOtherTeams(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	var inFlight, most atomic.Int32
 	slow := serveJarWith(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -107,6 +108,7 @@ func impersonating(t *testing.T, user string) client.Client {
 // grant the Flink role to `default` or to an account not meant for Flink, nor to create a
 // ServiceAccount for it.
 func TestTenantCannotGetFlinkRoleBoundToAnyAccount(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	ns := newNamespace(t) // holds the chart's labelled flink ServiceAccount
 	user := "tenant-" + rand.String(5)
@@ -181,6 +183,7 @@ func TestTenantCannotGetFlinkRoleBoundToAnyAccount(t *testing.T) {
 // rules it lacks (secrets, in another team's namespace), no binding to a role it does not
 // hold, no ServiceAccount.
 func TestOperatorRoleCannotGrantMoreThanItHolds(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "charts", "weir-operator", "files", "role.yaml"))
 	if err != nil {
