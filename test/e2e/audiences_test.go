@@ -101,6 +101,9 @@ func (j *audiencesJob) args(rate int) []string {
 		// Events are applied every 6 hours of event time (about a minute at the capped rate),
 		// and a snapshot per user and day, so each audit of the running job has new output.
 		"--bucket-ms", "21600000", "--snapshot-interval-ms", "86400000",
+		// The source keeps its two readers when the last-state step rescales the job to 1,
+		// so each generator split keeps its own reader and event time stays in order.
+		"--source-parallelism", "2",
 	}
 }
 

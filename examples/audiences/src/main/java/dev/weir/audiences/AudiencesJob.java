@@ -11,6 +11,7 @@ import org.apache.flink.connector.file.sink.FileSink;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.CheckpointConfig;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
@@ -56,11 +57,14 @@ public final class AudiencesJob {
                 o.events,
                 o.rate > 0 ? RateLimiterStrategy.perSecond(o.rate) : RateLimiterStrategy.noOp(),
                 TypeInformation.of(Event.class));
-        DataStream<Event> events = env.fromSource(
+        SingleOutputStreamOperator<Event> events = env.fromSource(
                         source,
                         WatermarkStrategy.<Event>forMonotonousTimestamps().withTimestampAssigner((e, t) -> e.ts),
                         "events")
                 .uid("events-source");
+        // One reader per generator split: a reader given two splits after a rescale reads them
+        // one after the other, and the later split's event time would run ahead of the other's.
+        if (o.sourceParallelism > 0) events.setParallelism(o.sourceParallelism);
 
         DataStream<String> out;
         if (o.pipeline.equals("baseline")) {

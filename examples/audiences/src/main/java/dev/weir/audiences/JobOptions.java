@@ -24,6 +24,9 @@ public final class JobOptions implements Serializable {
     public long snapshotIntervalMs = 7 * 86_400_000L;
     public long checkpointIntervalMs = 10_000;
     public int parallelism = -1;
+    /** Parallelism of the source alone (-1: the job's). Fixed, a rescale of the job leaves
+     *  each generator split with its own reader, so event time stays in order per reader. */
+    public int sourceParallelism = -1;
     public String rulesText = Rules.DEFAULT;
     /** "audiences" (the job) or "baseline" (source + trivial stateless map, for the benchmark). */
     public String pipeline = "audiences";
@@ -36,7 +39,7 @@ public final class JobOptions implements Serializable {
             "options: --output DIR (file sink directory, local path or s3://...)\n"
                     + "         --seed N (42) --events N (1000000) --users N (10000)\n"
                     + "         --rate EVENTS_PER_S (0 = unlimited) --spacing-ms MS (3000) --base-ts EPOCH_MS\n"
-                    + "         --bucket-ms MS (86400000) --snapshot-interval-ms MS (604800000) --checkpoint-interval-ms MS (10000) --parallelism N\n"
+                    + "         --bucket-ms MS (86400000) --snapshot-interval-ms MS (604800000) --checkpoint-interval-ms MS (10000) --parallelism N --source-parallelism N\n"
                     + "         --checkpoint-dir URI (default: the cluster's state.checkpoints.dir)\n"
                     + "         --rules 'name: cond AND cond; ...' | --rules-file FILE\n"
                     + "         --pipeline audiences|baseline --sink file|discard";
@@ -55,6 +58,7 @@ public final class JobOptions implements Serializable {
         o.snapshotIntervalMs = p.getLong("snapshot-interval-ms", o.snapshotIntervalMs);
         o.checkpointIntervalMs = p.getLong("checkpoint-interval-ms", o.checkpointIntervalMs);
         o.parallelism = p.getInt("parallelism", o.parallelism);
+        o.sourceParallelism = p.getInt("source-parallelism", o.sourceParallelism);
         o.pipeline = p.get("pipeline", o.pipeline);
         o.sink = p.get("sink", o.sink);
         o.checkpointDir = p.get("checkpoint-dir", null);
