@@ -28,6 +28,8 @@ var (
 	opGeneration int // marks each written config, to wait for its reload
 )
 
+const generationKey = opconfig.NamespaceDefaults + "weir-no-apps.weir.test.generation"
+
 const baseOperatorConfig = "kubernetes.operator.dynamic.config.check.interval: 100 ms\n" +
 	"weir.test.operator-default: everywhere\n"
 
@@ -52,7 +54,9 @@ func writeOperatorConfig(t *testing.T, extra string) {
 	t.Helper()
 	opGeneration++
 	gen := fmt.Sprintf("gen-%d", opGeneration)
-	content := baseOperatorConfig + extra + "weir.test.generation: " + gen + "\n"
+	// The marker is a namespace default of a namespace without apps: an operator-wide key
+	// would change every app's configuration and upgrade the apps of tests running alongside.
+	content := baseOperatorConfig + extra + generationKey + ": " + gen + "\n"
 	tmp := filepath.Join(opConfigDir, ".tmp")
 	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
@@ -61,7 +65,7 @@ func writeOperatorConfig(t *testing.T, extra string) {
 		t.Fatal(err)
 	}
 	waitFor(t, "the operator config reloaded", func() error {
-		if v, _ := opStore.Current().Get("weir.test.generation"); v != gen {
+		if v, _ := opStore.Current().Get(generationKey); v != gen {
 			return fmt.Errorf("generation %q", v)
 		}
 		return nil
