@@ -27,6 +27,7 @@ type jobFakes struct {
 	real           map[string]string          // rest URL -> a real Flink REST URL that answers instead
 	failSavepoints map[string]bool            // rest URL -> savepoints complete with a failure
 	refuseRescale  map[string]bool            // rest URL -> the next resource-requirements PUT answers 400
+	exceptions     map[string]string          // rest URL -> the job's exception history (JSON)
 }
 
 // serveJobRoutes answers the routes of jobFakes; false leaves the request to serve.
@@ -52,6 +53,9 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 	switch {
 	case r.Method == http.MethodGet && p == "/jobs/"+jobID+"/checkpoints" && f.checkpoint[cluster] != "":
 		fmt.Fprintf(w, `{"counts":{"completed":1},"latest":{"completed":{"id":42,"status":"COMPLETED","external_path":%q}},"history":[]}`, f.checkpoint[cluster])
+	case r.Method == http.MethodGet && p == "/jobs/"+jobID+"/exceptions" && f.exceptions[cluster] != "":
+		call("GET /jobs/:id/exceptions")
+		fmt.Fprint(w, f.exceptions[cluster])
 	case p == "/jobs/overview" && f.hidden[cluster]:
 		fmt.Fprint(w, `{"jobs":[]}`)
 	case r.Method == http.MethodPost && p == "/jars/upload":
@@ -216,4 +220,14 @@ func (f *fakeFlink) realFlink(restURL string) string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.real[restURL]
+}
+
+// setExceptions makes the cluster's job report history (GET /jobs/:id/exceptions JSON).
+func (f *fakeFlink) setExceptions(restURL, history string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.exceptions == nil {
+		f.exceptions = map[string]string{}
+	}
+	f.exceptions[restURL] = history
 }

@@ -65,8 +65,9 @@ type FlinkDeploymentReconciler struct {
 	// means 15 s. A settling one is looked at every 5 s, or every Interval if shorter.
 	Interval time.Duration
 
-	reach *reachability.Tracker   // per-app JobManager backoff and observation times
-	wake  chan event.GenericEvent // a probe that reached a dead JobManager wakes its app
+	reach      *reachability.Tracker   // per-app JobManager backoff and observation times
+	exceptions jobExceptionEvents      // the job failures already announced
+	wake       chan event.GenericEvent // a probe that reached a dead JobManager wakes its app
 }
 
 // Alphabetical order, so that no permission is repeated or missed. No bind or escalate:

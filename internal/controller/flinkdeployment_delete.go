@@ -34,6 +34,7 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 	if err := r.Update(ctx, dep); err != nil {
 		return quietConflict(client.IgnoreNotFound(err))
 	}
+	r.exceptions.forget(dep.UID)
 	return ctrl.Result{}, nil
 }
 

@@ -86,6 +86,9 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 	if now := dep.Status.JobStatus.State; now != prevJobState && now != "" && prevJobState != "" {
 		r.Recorder.Eventf(dep, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prevJobState, now)
 	}
+	if obs.job != nil {
+		r.exceptions.report(ctx, r.Recorder, dep, obs.flink, obs.job.ID, opts)
+	}
 	return obs, nil
 }
 

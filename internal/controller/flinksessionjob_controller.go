@@ -52,7 +52,8 @@ type FlinkSessionJobReconciler struct {
 	// flags). Either way it is the operator's own setting: a resource never changes it.
 	ArtifactPolicy *artifact.Policy
 
-	downloads downloadSlots
+	downloads  downloadSlots
+	exceptions jobExceptionEvents // the job failures already announced
 }
 
 // Reconcile brings one FlinkSessionJob one step closer to its spec.

@@ -27,7 +27,7 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		return quietConflict(client.IgnoreNotFound(err))
 	}
 	if job.Status.JobStatus.JobID != "" && r.Flink != nil {
-		obs, err := r.observe(ctx, job, session)
+		obs, err := r.observe(ctx, job, session, lifecycle.Options{}) // zero options: no exception Events while deleting
 		if err != nil {
 			return quietConflict(err)
 		}
@@ -71,5 +71,6 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 	if err := r.Update(ctx, job); err != nil {
 		return quietConflict(client.IgnoreNotFound(err))
 	}
+	r.exceptions.forget(job.UID)
 	return ctrl.Result{}, nil
 }

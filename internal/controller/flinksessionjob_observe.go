@@ -55,7 +55,7 @@ func sessionREST(ctx context.Context, c client.Client, factory FlinkClientFactor
 
 // observe asks the session cluster about the recorded job and writes what it saw into
 // status.jobStatus.
-func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) (sessionObserved, error) {
+func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment, opts lifecycle.Options) (sessionObserved, error) {
 	var obs sessionObserved
 	fl, err := sessionREST(ctx, r.Client, r.Flink, session)
 	if err != nil || fl == nil {
@@ -96,6 +96,9 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 	})
 	if now := job.Status.JobStatus.State; err == nil && now != prev && now != "" && prev != "" {
 		r.Recorder.Eventf(job, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prev, now)
+	}
+	if err == nil && obs.job != nil {
+		r.exceptions.report(ctx, r.Recorder, job, obs.flink, obs.job.ID, opts)
 	}
 	return obs, err
 }

@@ -36,7 +36,7 @@ func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.
 	if err != nil {
 		return ctrl.Result{}, r.reportBlocked(ctx, job, err.Error())
 	}
-	obs, err := r.observe(ctx, job, session)
+	obs, err := r.observe(ctx, job, session, opts)
 	if err != nil {
 		return ctrl.Result{}, err
 	}

@@ -27,6 +27,8 @@ type Options struct {
 	IgnorePendingSavepoint    bool                        // kubernetes.operator.job.upgrade.ignore-pending-savepoint
 	SavepointFormat           v1beta1.SavepointFormatType // kubernetes.operator.savepoint.format.type
 	History                   HistoryLimits               // kubernetes.operator.savepoint.history.* and cleanup.enabled
+	ExceptionEvents           int                         // kubernetes.operator.events.exceptions.limit-per-reconciliation
+	ExceptionStackLines       int                         // kubernetes.operator.events.exceptions.stacktrace-lines
 }
 
 // DefaultOptions are FKO's defaults.
@@ -40,6 +42,8 @@ func DefaultOptions() Options {
 		LastStateFallback:         true,
 		SavepointFormat:           v1beta1.SavepointFormatCanonical,
 		History:                   DefaultHistoryLimits(),
+		ExceptionEvents:           10,
+		ExceptionStackLines:       5,
 	}
 }
 
@@ -60,6 +64,8 @@ const (
 	OptHistoryMaxCount           = opconfig.HistoryMaxCount
 	OptHistoryMaxAge             = opconfig.HistoryMaxAge
 	OptSavepointCleanup          = opconfig.SavepointCleanup
+	OptExceptionsLimit           = opconfig.ExceptionsLimit
+	OptExceptionsStackLines      = opconfig.ExceptionsStackLines
 )
 
 // WithConfig returns o overridden by the keys present in conf (flat flinkConfiguration).
@@ -107,6 +113,15 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 			return o, fmt.Errorf("%s: %q is not a positive integer", OptHistoryMaxCount, v)
 		}
 		o.History.MaxCount = n
+	}
+	for k, p := range map[string]*int{OptExceptionsLimit: &o.ExceptionEvents, OptExceptionsStackLines: &o.ExceptionStackLines} {
+		if v, ok := conf[k]; ok {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < 0 {
+				return o, fmt.Errorf("%s: %q is not a non-negative integer", k, v)
+			}
+			*p = n
+		}
 	}
 	if v, ok := conf[OptSavepointFormat]; ok {
 		f := v1beta1.SavepointFormatType(strings.ToUpper(strings.TrimSpace(v)))

@@ -25,6 +25,8 @@ const (
 const (
 	RollbackEnabled           = "kubernetes.operator.deployment.rollback.enabled"
 	ReadinessTimeout          = "kubernetes.operator.deployment.readiness.timeout"
+	ExceptionsLimit           = "kubernetes.operator.events.exceptions.limit-per-reconciliation"
+	ExceptionsStackLines      = "kubernetes.operator.events.exceptions.stacktrace-lines"
 	HealthCheckEnabled        = "kubernetes.operator.cluster.health-check.enabled"
 	RestartsWindow            = "kubernetes.operator.cluster.health-check.restarts.window"
 	RestartsThreshold         = "kubernetes.operator.cluster.health-check.restarts.threshold"
@@ -91,6 +93,8 @@ var Keys = map[string]KeyInfo{
 	SavepointOnDeletion:       {PerResource, "false", "take a savepoint when a FlinkSessionJob is deleted"},
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
+	ExceptionsLimit:           {PerResource, "10", "new job failures announced as JobException Events per look at the job"},
+	ExceptionsStackLines:      {PerResource, "5", "stack trace lines in a JobException Event"},
 
 	ArtifactsAllowedSchemes: {OperatorOnly, "https", "URI schemes the operator downloads a FlinkSessionJob's jarURI over: https, and http when listed; never local or file"},
 	ArtifactsAllowedCIDRs:   {OperatorOnly, "", "private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) jars may come from; never loopback, link-local or metadata"},

@@ -3,7 +3,10 @@
 // job arguments or pod environment values goes through it.
 package redact
 
-import "strings"
+import (
+	"regexp"
+	"strings"
+)
 
 // Hidden stands in for a value that must not be shown (Flink's HIDDEN_CONTENT).
 const Hidden = "******"
@@ -51,4 +54,24 @@ func Conf(conf map[string]string) map[string]string {
 		out[k] = Value(k, v)
 	}
 	return out
+}
+
+// assignment matches "key=value", "key: value" and JSON's "key": "value" inside free text
+// (an exception message, a log line) where the key holds a sensitive fragment: the shape in
+// which configuration values leak into Flink's stack traces.
+var assignment = func() *regexp.Regexp {
+	var frags []string
+	for _, list := range [][]string{flinkSensitive, weirSensitive} {
+		for _, f := range list {
+			frags = append(frags, regexp.QuoteMeta(f))
+		}
+	}
+	key := `(?i)([A-Za-z0-9_.\-]*(?:` + strings.Join(frags, "|") + `)[A-Za-z0-9_.\-]*"?)`
+	return regexp.MustCompile(key + `(\s*[=:]\s*)("[^"]*"|'[^']*'|[^\s,;)\]}]+)`)
+}()
+
+// Text returns free text with the value of every sensitive "key=value" or "key: value"
+// hidden, for text weir does not control, such as a job's exception.
+func Text(s string) string {
+	return assignment.ReplaceAllString(s, "${1}${2}"+Hidden)
 }

@@ -38,3 +38,18 @@ func TestConfHidesOnlySensitiveValues(t *testing.T) {
 		t.Errorf("Conf: %v", got)
 	}
 }
+
+func TestTextHidesSensitiveAssignments(t *testing.T) {
+	for in, want := range map[string]string{
+		"connect failed: password=hunter2, host=db":              "connect failed: password=******, host=db",
+		"s3.secret-key: abc/def+ghi (from flink-conf)":           "s3.secret-key: ****** (from flink-conf)",
+		`Caused by: x: {"token": "t0k3n", "user": "u"}`:          `Caused by: x: {"token": ******, "user": "u"}`,
+		"java.io.IOException: Connection refused: host:9000":     "java.io.IOException: Connection refused: host:9000",
+		"at org.apache.flink.Foo.bar(Foo.java:42)":               "at org.apache.flink.Foo.bar(Foo.java:42)",
+		"fs.s3a.access.key=AKIAEXAMPLE fs.s3a.endpoint=http://x": "fs.s3a.access.key=****** fs.s3a.endpoint=http://x",
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

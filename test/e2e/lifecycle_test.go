@@ -488,6 +488,7 @@ func (l *lifecycleRun) taskManagerKilled() {
 			l.t.Fatal(err)
 		}
 	}
+	killedAt := time.Now().Truncate(time.Second) // Event times have whole seconds
 	l.t.Logf("deleted %d TaskManager pod(s) after checkpoint %d", len(pods.Items), lastCP)
 	// Flink fails the tasks over: same job, restored from the latest checkpoint onto a new
 	// TaskManager that its resource manager asks Kubernetes for.
@@ -507,6 +508,20 @@ func (l *lifecycleRun) taskManagerKilled() {
 		l.t.Errorf("a TaskManager loss keeps the job: was %s, now %s", before.ID, job.ID)
 	}
 	l.assertRestoredState(before.ID, r)
+	// The failover is a failure in the job's exception history, announced as FKO does.
+	l.eventually("a JobException Event about the TaskManager loss", func() error {
+		evs := &corev1.EventList{}
+		if err := l.c.Ctrl.List(l.ctx, evs, client.InNamespace(l.key.Namespace)); err != nil {
+			return err
+		}
+		for _, e := range evs.Items {
+			if e.InvolvedObject.Name == l.key.Name && e.Reason == "JobException" && !e.LastTimestamp.Time.Before(killedAt) {
+				l.t.Logf("JobException Event: %s", e.Message)
+				return nil
+			}
+		}
+		return fmt.Errorf("none among %d Events", len(evs.Items))
+	})
 }
 
 // stateSnapshot takes a savepoint through a FlinkStateSnapshot, checks its files on the
