@@ -192,9 +192,13 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 	if err := r.apply(ctx, dep, target, restore, jobID); err != nil {
 		return 0, err
 	}
-	if dep.Status.ReconciliationStatus.LastStableSpec == "" && dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading {
+	switch {
+	case a.Recovery:
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonMissing, "Missing JobManager deployment")
+		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonRecoverDeployment, "Recovering lost deployment: "+a.Reason)
+	case dep.Status.ReconciliationStatus.LastStableSpec == "" && dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading:
 		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSubmit, "Starting deployment: "+a.Reason)
-	} else {
+	default:
 		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSubmit, a.Reason)
 	}
 	return 0, patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {

@@ -57,6 +57,9 @@ type Action struct {
 	// resubmitted from the target spec under its fixed id and restored from the latest
 	// checkpoint, instead of recovering the old graph (old parallelism, old code paths).
 	DeleteJobGraph bool
+	// Recovery marks a deploy that replaces a JobManager Deployment lost while the job ran
+	// (FKO's Missing and RecoverDeployment Events).
+	Recovery bool
 	// Target is the spec to deploy (Deploy, Resume, Rollback); nil for other actions.
 	Target *v1beta1.FlinkDeploymentSpec
 	// SessionTarget is the session job spec to submit (PlanSessionJob's Deploy/Resume).

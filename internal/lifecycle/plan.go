@@ -243,10 +243,10 @@ func planSteady(in Input) Action {
 		}
 		switch {
 		case haEnabled(in.LastReconciled) && o.HAMetadata:
-			return Action{Kind: ActionDeploy, Target: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeLastState,
+			return Action{Kind: ActionDeploy, Target: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeLastState, Recovery: true,
 				Reason: "JobManager deployment is missing; recovering from HA metadata"}
 		case job.EffectiveUpgradeMode() == v1beta1.UpgradeModeStateless:
-			return Action{Kind: ActionDeploy, Target: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeStateless,
+			return Action{Kind: ActionDeploy, Target: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeStateless, Recovery: true,
 				Reason: "JobManager deployment is missing; redeploying stateless job"}
 		default:
 			return Action{Kind: ActionBlocked, Reason: "JobManager deployment is missing and HA metadata is not available; refusing to start a stateful job from empty state. Manual restore required."}

@@ -315,3 +315,23 @@ func TestPlanDeletesTheJobGraphOnLastStateDeploys(t *testing.T) {
 		})
 	}
 }
+
+// Only a JobManager lost while the job ran is a recovery; the deploy step of a rollout,
+// which removed the JobManager itself, is not.
+func TestRecoveryMarksOnlyALostJobManager(t *testing.T) {
+	sp, sl := v1beta1.UpgradeModeSavepoint, v1beta1.UpgradeModeStateless
+	for _, tc := range []struct {
+		name string
+		in   Input
+		want bool
+	}{
+		{"lost, HA metadata", mk(spec(sp), spec(sp), obs(jmMissing)), true},
+		{"lost, stateless", mk(spec(sl), spec(sl), obs(func(o *Observed) { jmMissing(o); noHA(o) })), true},
+		{"rollout's deploy step", mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), false},
+		{"first deploy", mk(spec(sp), nil, Observed{}), false},
+	} {
+		if a := Plan(tc.in); a.Kind != ActionDeploy || a.Recovery != tc.want {
+			t.Errorf("%s: %s recovery=%v, want deploy recovery=%v (%s)", tc.name, a.Kind, a.Recovery, tc.want, a.Reason)
+		}
+	}
+}
