@@ -22,7 +22,7 @@ type Options struct {
 	CheckpointProgressEnabled bool                        // kubernetes.operator.cluster.health-check.checkpoint-progress.enabled
 	CheckpointProgressWindow  time.Duration               // kubernetes.operator.cluster.health-check.checkpoint-progress.window
 	RestartFailed             bool                        // kubernetes.operator.job.restart.failed
-	PeriodicSavepointInterval time.Duration               // kubernetes.operator.periodic.savepoint.interval; 0 = off
+	PeriodicSavepoint         Schedule                    // kubernetes.operator.periodic.savepoint.interval; zero = off
 	LastStateFallback         bool                        // kubernetes.operator.job.upgrade.last-state-fallback.enabled
 	IgnorePendingSavepoint    bool                        // kubernetes.operator.job.upgrade.ignore-pending-savepoint
 	SavepointFormat           v1beta1.SavepointFormatType // kubernetes.operator.savepoint.format.type
@@ -79,8 +79,8 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 	}
 	durations := map[string]*time.Duration{
 		OptReadinessTimeout: &o.ReadinessTimeout, OptRestartsWindow: &o.RestartsWindow,
-		OptCheckpointProgressWindow: &o.CheckpointProgressWindow, OptPeriodicSavepoint: &o.PeriodicSavepointInterval,
-		OptHistoryMaxAge: &o.History.MaxAge,
+		OptCheckpointProgressWindow: &o.CheckpointProgressWindow,
+		OptHistoryMaxAge:            &o.History.MaxAge,
 	}
 	for k, p := range bools {
 		if v, ok := conf[k]; ok {
@@ -99,6 +99,13 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 			}
 			*p = d
 		}
+	}
+	if v, ok := conf[OptPeriodicSavepoint]; ok {
+		sch, err := ParseSchedule(v)
+		if err != nil {
+			return o, fmt.Errorf("%s: %w", OptPeriodicSavepoint, err)
+		}
+		o.PeriodicSavepoint = sch
 	}
 	if v, ok := conf[OptRestartsThreshold]; ok {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)

@@ -40,7 +40,7 @@ func TestOptionsWithConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !o.RollbackEnabled || o.ReadinessTimeout != 90*time.Second || o.PeriodicSavepointInterval != time.Hour ||
+	if !o.RollbackEnabled || o.ReadinessTimeout != 90*time.Second || o.PeriodicSavepoint.Every != time.Hour ||
 		o.RestartsThreshold != 3 || o.SavepointFormat != v1beta1.SavepointFormatNative || !o.LastStateFallback ||
 		o.History != (HistoryLimits{MaxCount: 3, MaxAge: 2 * time.Hour, Dispose: false}) {
 		t.Errorf("options %+v", o)

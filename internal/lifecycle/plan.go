@@ -277,18 +277,7 @@ func planSteady(in Input) Action {
 		if !reflect.DeepEqual(job.SavepointTriggerNonce, in.LastReconciled.Job.SavepointTriggerNonce) && job.SavepointTriggerNonce != nil {
 			return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerManual, Reason: "savepointTriggerNonce changed"}
 		}
-		if iv := opts.PeriodicSavepointInterval; iv > 0 {
-			last := o.LastPeriodicSavepoint
-			if last.IsZero() {
-				last = o.ReconciledAt
-			}
-			if due := last.Add(iv); !in.Now.Before(due) {
-				return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerPeriodic, Reason: "periodic savepoint due (every " + iv.String() + ")"}
-			} else {
-				return Action{Kind: ActionNothing, Reason: "job running", RequeueAfter: due.Sub(in.Now)}
-			}
-		}
-		return Action{Kind: ActionNothing, Reason: "job running"}
+		return runningJobSnapshots(opts, o.LastPeriodicSavepoint, o.ReconciledAt, in.Now)
 	}
 	return Action{Kind: ActionWait, Reason: "job is " + orNone(state) + "; waiting"}
 }

@@ -220,7 +220,7 @@ func TestPlan(t *testing.T) {
 			o.PendingSavepoint = &PendingTrigger{TriggerID: "t3", Type: v1beta1.SnapshotTriggerManual}
 		})), ActionWait, "", "", "MANUAL savepoint t3"},
 		{"periodic savepoint due", mk(spec(sp), spec(sp), running(), func(in *Input) {
-			in.Options.PeriodicSavepointInterval = time.Hour
+			in.Options.PeriodicSavepoint = Schedule{Every: time.Hour, text: "every 1h0m0s"}
 			in.Observed.LastPeriodicSavepoint = t0.Add(-2 * time.Hour)
 		}), ActionTriggerSavepoint, "", "", "periodic"},
 
@@ -263,7 +263,7 @@ func assertNeverSilentlyStateless(t *testing.T, in Input, a Action) {
 
 func TestPeriodicSavepointNotDueRequeues(t *testing.T) {
 	in := mk(spec(v1beta1.UpgradeModeSavepoint), spec(v1beta1.UpgradeModeSavepoint), running(), func(in *Input) {
-		in.Options.PeriodicSavepointInterval = time.Hour
+		in.Options.PeriodicSavepoint = Schedule{Every: time.Hour, text: "every 1h0m0s"}
 		in.Observed.LastPeriodicSavepoint = in.Now.Add(-20 * time.Minute)
 	})
 	a := Plan(in)

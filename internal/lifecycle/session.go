@@ -271,15 +271,5 @@ func sessionSteady(in SessionJobInput) Action {
 	if job.SavepointTriggerNonce != nil && !reflect.DeepEqual(job.SavepointTriggerNonce, in.LastReconciled.Job.SavepointTriggerNonce) {
 		return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerManual, Reason: "savepointTriggerNonce changed"}
 	}
-	if iv := opts.PeriodicSavepointInterval; iv > 0 {
-		last := o.LastPeriodicSavepoint
-		if last.IsZero() {
-			last = o.ReconciledAt
-		}
-		if due := last.Add(iv); in.Now.Before(due) {
-			return Action{Kind: ActionNothing, Reason: "job running", RequeueAfter: due.Sub(in.Now)}
-		}
-		return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerPeriodic, Reason: "periodic savepoint due (every " + iv.String() + ")"}
-	}
-	return Action{Kind: ActionNothing, Reason: "job running"}
+	return runningJobSnapshots(opts, o.LastPeriodicSavepoint, o.ReconciledAt, in.Now)
 }

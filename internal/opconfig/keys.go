@@ -83,7 +83,7 @@ var Keys = map[string]KeyInfo{
 	CheckpointProgressEnabled: {PerResource, "true", "a job with checkpointing on that completes none within the window is unhealthy"},
 	CheckpointProgressWindow:  {PerResource, "5 min", "window of the checkpoint-progress health check"},
 	RestartFailed:             {PerResource, "false", "redeploy a job that reached FAILED"},
-	PeriodicSavepoint:         {PerResource, "0", "interval of periodic savepoints; 0 turns them off"},
+	PeriodicSavepoint:         {PerResource, "0", "when periodic savepoints are taken: a duration (`6 h`) or a Quartz cron expression (`0 0 */6 * * ?`); 0 turns them off"},
 	LastStateFallback:         {PerResource, "true", "fall back to last-state when a savepoint upgrade cannot take a savepoint"},
 	IgnorePendingSavepoint:    {PerResource, "false", "start an upgrade while a manual savepoint is pending"},
 	SavepointFormat:           {PerResource, "CANONICAL", "savepoint format: CANONICAL or NATIVE"},
