@@ -6,6 +6,7 @@ import (
 	"net"
 	"sort"
 	"strconv"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -36,6 +37,7 @@ type observed struct {
 	job                      *rest.JobOverview
 	clusterInfo              map[string]string
 	health                   *lifecycle.HealthSample // nil unless sampled this round
+	lastCheckpoint           *lifecycle.Snapshot     // nil unless a last-state upgrade has a maximum checkpoint age
 }
 
 func (o observed) jobRunning() bool {
@@ -60,6 +62,9 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 	}
 	if opts.HealthCheckEnabled {
 		obs.health = sampleHealth(observeCtx(ctx), obs, r.Clock.Now())
+	}
+	if opts.LastStateMaxCheckpointAge > 0 && obs.jobRunning() {
+		obs.lastCheckpoint = latestCheckpoint(observeCtx(ctx), obs.flink, obs.job.ID)
 	}
 	prevJobState := dep.Status.JobStatus.State
 	err = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
@@ -273,4 +278,15 @@ func restURL(svc *corev1.Service) string {
 		host = svc.Name + "." + svc.Namespace + ".svc"
 	}
 	return "http://" + net.JoinHostPort(host, strconv.Itoa(int(port)))
+}
+
+// latestCheckpoint is the job's newest completed checkpoint, nil when none is known or
+// Flink does not answer (the planner then treats the checkpoint as too old: safe).
+func latestCheckpoint(ctx context.Context, fl rest.API, jobID string) *lifecycle.Snapshot {
+	cp, err := fl.Checkpoints(ctx, jobID)
+	if err != nil || cp.Latest.Completed == nil || cp.Latest.Completed.Discarded {
+		return nil
+	}
+	c := cp.Latest.Completed
+	return &lifecycle.Snapshot{Path: c.ExternalPath, Time: time.UnixMilli(c.LatestAckTimestamp)}
 }

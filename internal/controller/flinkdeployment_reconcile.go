@@ -133,6 +133,7 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 		ReconciledAt:         time.UnixMilli(st.ReconciliationStatus.ReconciliationTimestamp),
 		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
 		Health:               lifecycle.EvaluateHealth(healthSamples(&st), checkpointing(running), now, opts),
+		LastCheckpoint:       obs.lastCheckpoint,
 	}
 	if obs.job != nil {
 		f.Job = &lifecycle.JobFacts{ID: obs.job.ID, State: string(obs.job.State)}

@@ -345,3 +345,41 @@ func TestBrokenUpgradeRollsBackFromTheUpgradeSavepoint(t *testing.T) {
 		return nil
 	})
 }
+
+// kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age: a last-state
+// upgrade of a running job whose latest checkpoint is too old takes a savepoint instead,
+// so the new job does not rewind further than the limit allows.
+func TestLastStateUpgradeWithAStaleCheckpointTakesASavepoint(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	d.Spec.Job.UpgradeMode = v1beta1.UpgradeModeLastState
+	conf, _ := d.Spec.FlinkConfiguration.Flatten()
+	conf["kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age"] = "10 min"
+	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	name, url := d.Name, restURLOf(t, ns, d.Name)
+	waitForObject(t, ns, name, &appsv1.Deployment{})
+	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
+	flink.setJob(url, "RUNNING")
+	flink.setCheckpoint(url, "file:///flink-data/checkpoints/chk-42") // acknowledged at the epoch: long ago
+	markReady(t, ns, name)
+	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+	haConfigMap(t, ns, name)
+
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" })
+	waitFor(t, "the upgrade restoring from a stop savepoint", func() error {
+		sp := getDeployment(t, ns, name).Status.JobStatus.UpgradeSavepointPath
+		if got := confValue(flinkConf(t, ns, name), "execution.savepoint.path"); sp == "" || got != sp {
+			return fmt.Errorf("upgradeSavepointPath %q, config restores %q", sp, got)
+		}
+		return nil
+	})
+	if calls := flink.callsLike(url, "POST"); len(calls) != 1 || !strings.HasSuffix(calls[0], "/stop") {
+		t.Errorf("want one stop-with-savepoint, got %v", calls)
+	}
+	waitForEvents(t, ns, name, "more than 10m0s (kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age)")
+}

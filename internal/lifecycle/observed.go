@@ -34,6 +34,9 @@ type Observed struct {
 	LastSavepoint *Snapshot
 	// PendingSavepoint is a savepoint trigger in flight (status.jobStatus.savepointInfo).
 	PendingSavepoint *PendingTrigger
+	// LastCheckpoint is the job's latest completed checkpoint; the controller reads it only
+	// when a last-state upgrade has a maximum checkpoint age.
+	LastCheckpoint *Snapshot
 	// LastPeriodicSavepoint is when the last periodic savepoint was triggered.
 	LastPeriodicSavepoint time.Time
 	// Health is the controller's evaluation of the job's recent history (EvaluateHealth).

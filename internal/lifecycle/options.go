@@ -27,6 +27,7 @@ type Options struct {
 	IgnorePendingSavepoint    bool                        // kubernetes.operator.job.upgrade.ignore-pending-savepoint
 	SavepointFormat           v1beta1.SavepointFormatType // kubernetes.operator.savepoint.format.type
 	History                   HistoryLimits               // kubernetes.operator.savepoint.history.* and cleanup.enabled
+	LastStateMaxCheckpointAge time.Duration               // kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age; 0 = no limit
 	ExceptionEvents           int                         // kubernetes.operator.events.exceptions.limit-per-reconciliation
 	ExceptionStackLines       int                         // kubernetes.operator.events.exceptions.stacktrace-lines
 }
@@ -65,6 +66,7 @@ const (
 	OptHistoryMaxAge             = opconfig.HistoryMaxAge
 	OptSavepointCleanup          = opconfig.SavepointCleanup
 	OptExceptionsLimit           = opconfig.ExceptionsLimit
+	OptLastStateMaxCheckpointAge = opconfig.LastStateMaxCheckpointAge
 	OptExceptionsStackLines      = opconfig.ExceptionsStackLines
 )
 
@@ -80,7 +82,7 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 	durations := map[string]*time.Duration{
 		OptReadinessTimeout: &o.ReadinessTimeout, OptRestartsWindow: &o.RestartsWindow,
 		OptCheckpointProgressWindow: &o.CheckpointProgressWindow,
-		OptHistoryMaxAge:            &o.History.MaxAge,
+		OptHistoryMaxAge:            &o.History.MaxAge, OptLastStateMaxCheckpointAge: &o.LastStateMaxCheckpointAge,
 	}
 	for k, p := range bools {
 		if v, ok := conf[k]; ok {

@@ -87,6 +87,16 @@ func TestPlan(t *testing.T) {
 		{"savepoint upgrade of failed job without HA is blocked", mk(changed(spec(sp), newImage), spec(sp), obs(func(o *Observed) { failedJob(o); noHA(o) })), ActionBlocked, "", "", "no savepoint can be taken"},
 		{"last-state fallback disabled", mk(changed(spec(sp), newImage), spec(sp), obs(failedJob), func(in *Input) { in.Options.LastStateFallback = false }), ActionBlocked, "", "", "not running"},
 		{"last-state upgrade", mk(changed(spec(ls), newImage), spec(ls), running()), ActionUpgrade, ls, "", ""},
+		{"last-state upgrade, checkpoint older than the allowed age: savepoint", mk(changed(spec(ls), newImage), spec(ls), obs(func(o *Observed) {
+			o.LastCheckpoint = &Snapshot{Path: "s3://b/chk-1", Time: t0.Add(-time.Hour)}
+		}), func(in *Input) { in.Options.LastStateMaxCheckpointAge = 10 * time.Minute }), ActionUpgrade, sp, "", "1h1m0s old, more than 10m0s"},
+		{"last-state upgrade, no checkpoint known and an age limit: savepoint", mk(changed(spec(ls), newImage), spec(ls), running(),
+			func(in *Input) { in.Options.LastStateMaxCheckpointAge = 10 * time.Minute }), ActionUpgrade, sp, "", "no completed checkpoint"},
+		{"last-state upgrade, checkpoint within the allowed age", mk(changed(spec(ls), newImage), spec(ls), obs(func(o *Observed) {
+			o.LastCheckpoint = &Snapshot{Path: "s3://b/chk-1", Time: t0}
+		}), func(in *Input) { in.Options.LastStateMaxCheckpointAge = 10 * time.Minute }), ActionUpgrade, ls, "", ""},
+		{"last-state upgrade of a stopped job ignores the age limit", mk(changed(spec(ls), newImage), spec(ls), obs(failedJob),
+			func(in *Input) { in.Options.LastStateMaxCheckpointAge = 10 * time.Minute }), ActionUpgrade, ls, "", ""},
 		{"last-state upgrade without HA metadata is blocked", mk(changed(spec(ls), newImage), spec(ls), obs(noHA)), ActionBlocked, "", "", "HA metadata is not available"},
 		{"last-state across Flink versions uses a savepoint", mk(changed(spec(ls), func(s *v1beta1.FlinkDeploymentSpec) { s.FlinkVersion = v1beta1.FlinkVersion2_3; s.Image = "flink:2.3" }), spec(ls), running()),
 			ActionUpgrade, sp, "", "Flink version changes"},

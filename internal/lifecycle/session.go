@@ -131,6 +131,9 @@ func chooseSessionMode(in SessionJobInput, want v1beta1.UpgradeMode) (mode v1bet
 	case v1beta1.UpgradeModeStateless:
 		return want, "", "", true
 	case v1beta1.UpgradeModeLastState:
+		if stale, why := checkpointTooOld(in.Options, o.LastCheckpointTime, in.Now); stale && o.running() {
+			return v1beta1.UpgradeModeSavepoint, "", why, true
+		}
 		if path, _, ok := sessionLastState(o); ok {
 			return want, path, "", true
 		}

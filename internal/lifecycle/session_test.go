@@ -58,6 +58,12 @@ func TestPlanSessionJob(t *testing.T) {
 		// last-state: the restore point is known before the job is stopped (the newest known
 		// state is recorded as the fallback), or the job is not stopped at all.
 		{"last-state upgrade: the latest checkpoint", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) { o.LastCheckpointPath = "s3://b/chk-3" }), nil, ActionUpgrade, ls, "s3://b/chk-3", "job.parallelism"},
+		{"last-state upgrade, checkpoint older than the allowed age: savepoint", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) {
+			o.LastCheckpointPath, o.LastCheckpointTime = "s3://b/chk-3", t0.Add(-time.Hour)
+		}), func(o *Options) { o.LastStateMaxCheckpointAge = 10 * time.Minute }, ActionUpgrade, sp, "", "more than 10m0s"},
+		{"last-state upgrade, checkpoint within the allowed age", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) {
+			o.LastCheckpointPath, o.LastCheckpointTime = "s3://b/chk-3", t0
+		}), func(o *Options) { o.LastStateMaxCheckpointAge = 10 * time.Minute }, ActionUpgrade, ls, "s3://b/chk-3", ""},
 		{"last-state upgrade right after a restore: the restored savepoint", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) { o.RestoredFrom = "s3://b/sp-up" }), nil, ActionUpgrade, ls, "s3://b/sp-up", ""},
 		{"last-state upgrade, restore recorded in status only", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) { o.UpgradeSavepointPath = "s3://b/sp-up" }), nil, ActionUpgrade, ls, "s3://b/sp-up", ""},
 		{"last-state upgrade: a savepoint of this run newer than its checkpoint", sj(sessionJob(ls), p2), sessionJob(ls), so(func(o *SessionJobObserved) {

@@ -1,6 +1,9 @@
 package lifecycle
 
 import (
+	"fmt"
+	"time"
+
 	"weir.dev/weir/api/v1beta1"
 )
 
@@ -34,6 +37,13 @@ func chooseUpgradeMode(in Input, target *v1beta1.FlinkDeploymentSpec) (mode v1be
 			return "", "the Flink version changes, HA metadata cannot cross versions, and the job is not running to take a savepoint", false
 		}
 		if haUsable {
+			var cpTime time.Time
+			if o.LastCheckpoint != nil {
+				cpTime = o.LastCheckpoint.Time
+			}
+			if stale, why := checkpointTooOld(in.Options, cpTime, in.Now); running && stale {
+				return v1beta1.UpgradeModeSavepoint, why, true
+			}
 			return want, "", true
 		}
 		return "", "HA metadata is not available for a last-state upgrade; refusing to start from empty state", false
@@ -55,4 +65,21 @@ func versionChanged(a, b *v1beta1.FlinkDeploymentSpec) bool {
 		return false
 	}
 	return a.FlinkVersion != b.FlinkVersion
+}
+
+// checkpointTooOld applies kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age:
+// a last-state upgrade would rewind a running job to its latest checkpoint, so when that is
+// older than the limit (or there is none) a savepoint carries the state instead, as FKO does.
+func checkpointTooOld(opts Options, cp, now time.Time) (bool, string) {
+	limit := opts.LastStateMaxCheckpointAge
+	switch {
+	case limit <= 0:
+		return false, ""
+	case cp.IsZero():
+		return true, "no completed checkpoint is known and " + OptLastStateMaxCheckpointAge + " is set: taking a savepoint instead of a last-state upgrade"
+	case now.Sub(cp) > limit:
+		return true, fmt.Sprintf("the latest checkpoint is %s old, more than %s (%s): taking a savepoint instead of a last-state upgrade",
+			now.Sub(cp).Truncate(time.Second), limit, OptLastStateMaxCheckpointAge)
+	}
+	return false, ""
 }

@@ -26,6 +26,7 @@ const (
 	RollbackEnabled           = "kubernetes.operator.deployment.rollback.enabled"
 	ReadinessTimeout          = "kubernetes.operator.deployment.readiness.timeout"
 	ExceptionsLimit           = "kubernetes.operator.events.exceptions.limit-per-reconciliation"
+	LastStateMaxCheckpointAge = "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age"
 	ExceptionsStackLines      = "kubernetes.operator.events.exceptions.stacktrace-lines"
 	HealthCheckEnabled        = "kubernetes.operator.cluster.health-check.enabled"
 	RestartsWindow            = "kubernetes.operator.cluster.health-check.restarts.window"
@@ -93,6 +94,7 @@ var Keys = map[string]KeyInfo{
 	SavepointOnDeletion:       {PerResource, "false", "take a savepoint when a FlinkSessionJob is deleted"},
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
+	LastStateMaxCheckpointAge: {PerResource, "", "a last-state upgrade of a running job whose latest checkpoint is older than this takes a savepoint instead; unset is no limit"},
 	ExceptionsLimit:           {PerResource, "10", "new job failures announced as JobException Events per look at the job"},
 	ExceptionsStackLines:      {PerResource, "5", "stack trace lines in a JobException Event"},
 
