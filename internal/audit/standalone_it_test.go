@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"weir.dev/weir/internal/flinkdist/flinktest"
+	"weir.dev/weir/internal/testenv"
 )
 
 // TestAudiencesOnStandaloneFlink submits the job jar to a real standalone Flink 1.20 cluster
@@ -165,20 +166,21 @@ type checkpointStats struct {
 // waitCheckpoints waits (bounded) until the job has at least n completed checkpoints and is RUNNING.
 func waitCheckpoints(t *testing.T, base, job string, n int) int {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Minute)
-	for time.Now().Before(deadline) {
+	var done int
+	testenv.Eventually(t, fmt.Sprintf("%d completed checkpoints of job %s", n, job), testenv.Poll{Limit: 5 * time.Minute, Interval: 500 * time.Millisecond}, func() error {
 		var st checkpointStats
 		getJSON(t, base+"/jobs/"+job+"/checkpoints", &st)
-		if st.Counts.Completed >= n && jobState(t, base, job) == "RUNNING" {
-			return st.Counts.Completed
-		}
-		if s := jobState(t, base, job); s == "FINISHED" || s == "FAILED" || s == "CANCELED" {
+		s := jobState(t, base, job)
+		if s == "FINISHED" || s == "FAILED" || s == "CANCELED" {
 			t.Fatalf("job %s is %s while waiting for checkpoints; lower --rate or raise --events", job, s)
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Fatalf("job %s did not complete %d checkpoints within 5 minutes", job, n)
-	return 0
+		if st.Counts.Completed < n || s != "RUNNING" {
+			return fmt.Errorf("%d completed, job %s", st.Counts.Completed, s)
+		}
+		done = st.Counts.Completed
+		return nil
+	})
+	return done
 }
 
 func latestCheckpoint(t *testing.T, base, job string) string {
@@ -209,18 +211,16 @@ func jobState(t *testing.T, base, job string) string {
 
 func waitState(t *testing.T, base, job, want string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Minute)
-	for time.Now().Before(deadline) {
+	testenv.Eventually(t, "job "+job+" "+want, testenv.Poll{Limit: 10 * time.Minute, Interval: 500 * time.Millisecond}, func() error {
 		s := jobState(t, base, job)
-		if s == want {
-			return
-		}
 		if s == "FAILED" || (s == "CANCELED" && want != "CANCELED") {
 			t.Fatalf("job %s is %s, want %s", job, s, want)
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Fatalf("job %s did not reach %s within 10 minutes", job, want)
+		if s != want {
+			return fmt.Errorf("job is %s", s)
+		}
+		return nil
+	})
 }
 
 // taskManagerPID finds a TaskManager JVM of this cluster (its command line names our conf dir).

@@ -2,6 +2,7 @@ package controller_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/flinkdist/flinktest"
+	"weir.dev/weir/internal/testenv"
 )
 
 // TestSessionJobOnRealFlink runs the session job controller against a real local Flink
@@ -125,23 +127,20 @@ func TestSessionJobOnRealFlink(t *testing.T) {
 // be deployed and RUNNING under an id other than notID, and checks Flink agrees.
 func waitLong(t *testing.T, ns, notID string, api rest.API) *v1beta1.FlinkSessionJob {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		j := getSessionJob(t, ns, "job")
+	var j *v1beta1.FlinkSessionJob
+	testenv.Eventually(t, "the session job deployed and RUNNING", testenv.Poll{Limit: 3 * time.Minute, Interval: 500 * time.Millisecond}, func() error {
+		j = getSessionJob(t, ns, "job")
 		st := j.Status
-		if st.JobStatus.State == "RUNNING" && st.JobStatus.JobID != notID && st.ReconciliationStatus.State == v1beta1.ReconciliationDeployed {
-			job, err := api.Job(context.Background(), st.JobStatus.JobID)
-			if err != nil || job.State != rest.JobRunning {
-				t.Fatalf("status says RUNNING, Flink says %+v (%v)", job, err)
-			}
-			return j
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("session job: lifecycle %s, reconciliation %s, job %s %s, error %q", st.LifecycleState,
+		if st.JobStatus.State != "RUNNING" || st.JobStatus.JobID == notID || st.ReconciliationStatus.State != v1beta1.ReconciliationDeployed {
+			return fmt.Errorf("lifecycle %s, reconciliation %s, job %s %s, error %q", st.LifecycleState,
 				st.ReconciliationStatus.State, st.JobStatus.JobID, st.JobStatus.State, st.Error)
 		}
-		time.Sleep(500 * time.Millisecond)
+		return nil
+	})
+	if job, err := api.Job(context.Background(), j.Status.JobStatus.JobID); err != nil || job.State != rest.JobRunning {
+		t.Fatalf("status says RUNNING, Flink says %+v (%v)", job, err)
 	}
+	return j
 }
 
 // serveFile serves one file over http on a non-loopback address (the jar fetcher refuses
@@ -175,32 +174,32 @@ func serveFile(t *testing.T, path string) string {
 // its run restored.
 func waitRestored(t *testing.T, api rest.API, id string) *rest.RestoredCheckpoint {
 	t.Helper()
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
+	var r *rest.RestoredCheckpoint
+	testenv.Eventually(t, "a restore in job "+id+"'s checkpoint statistics", testenv.Poll{Limit: 3 * time.Minute, Interval: time.Second}, func() error {
 		cp, err := api.Checkpoints(context.Background(), id)
-		if err == nil && cp.Latest.Restored != nil {
-			return cp.Latest.Restored
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job %s shows no restore in its checkpoint statistics (%v)", id, err)
+		if r = cp.Latest.Restored; r == nil {
+			return errors.New("none yet")
 		}
-		time.Sleep(time.Second)
-	}
+		return nil
+	})
+	return r
 }
 
 // waitFlinkJob waits until Flink reports the job in state; its REST handlers cache a
 // job's details for a few seconds.
 func waitFlinkJob(t *testing.T, api rest.API, id string, want rest.JobStatus) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testenv.Eventually(t, fmt.Sprintf("Flink job %s %s", id, want), testenv.Poll{Interval: 500 * time.Millisecond}, func() error {
 		job, err := api.Job(context.Background(), id)
-		if err == nil && job.State == want {
-			return
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Flink job %s: want %s, got %+v (%v)", id, want, job, err)
+		if job.State != want {
+			return fmt.Errorf("job is %s", job.State)
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
+		return nil
+	})
 }

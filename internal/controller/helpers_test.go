@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -22,21 +21,14 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/operator"
 	"weir.dev/weir/internal/resources"
+	"weir.dev/weir/internal/testenv"
 )
 
 // waitFor polls check until it returns nil. The bound is a safety net against a hung test,
 // not a performance assertion.
 func waitFor(t *testing.T, what string, check func() error) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = check(); err == nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("gave up waiting for %s: %v\n%s", what, err, dumpDeployments())
+	testenv.Eventually(t, what, testenv.Poll{Diagnose: dumpDeployments}, check)
 }
 
 // newNamespace creates a namespace of its own for one test, with the flink ServiceAccount

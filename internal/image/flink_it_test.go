@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"weir.dev/weir/internal/flinkdist"
+	"weir.dev/weir/internal/testenv"
 )
 
 // TestFlinkImageRunsAJob builds each Flink image, imports it into a private containerd and
@@ -145,20 +147,12 @@ func getJSON(url string, v any) error {
 // waitFor polls cond until it holds; on timeout it fails with cond's last note and diag().
 func waitFor(t *testing.T, limit time.Duration, cond func() (bool, string), diag func() string) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	var note string
-	for time.Now().Before(deadline) {
-		var ok bool
-		if ok, note = cond(); ok {
-			return
+	testenv.Eventually(t, "the condition", testenv.Poll{Limit: limit, Interval: time.Second, Diagnose: diag}, func() error {
+		if ok, note := cond(); !ok {
+			return errors.New(note)
 		}
-		time.Sleep(time.Second)
-	}
-	extra := ""
-	if diag != nil {
-		extra = diag()
-	}
-	t.Fatalf("gave up after %s: %s\n%s", limit, note, extra)
+		return nil
+	})
 }
 
 // TestOperatorImageRuns packs a static binary as the operator image and runs it in a

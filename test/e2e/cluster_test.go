@@ -15,6 +15,7 @@ import (
 	flinkrest "weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/opconfig"
+	"weir.dev/weir/internal/testenv"
 )
 
 // operatorCluster brings up a local cluster (data dir from the environment variable
@@ -70,15 +71,7 @@ func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string) (*dem
 // test; diagnose adds what the operator and the cluster say to the failure.
 func eventually(t *testing.T, what string, check func() error, diagnose func() string) {
 	t.Helper()
-	deadline := time.Now().Add(readyTimeout)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = check(); err == nil {
-			return
-		}
-		time.Sleep(2 * time.Second)
-	}
-	t.Fatalf("gave up waiting for %s: %v\n%s", what, err, diagnose())
+	testenv.Eventually(t, what, testenv.Poll{Limit: readyTimeout, Interval: 2 * time.Second, Diagnose: diagnose}, check)
 }
 
 // flinkClient is a REST client for a deployment's JobManager through its rest Service,

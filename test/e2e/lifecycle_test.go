@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/demo"
 	flinkrest "weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/testenv"
 )
 
 // TestLifecycleOnLocalCluster runs the audiences example job (keyed state, exactly-once
@@ -120,19 +122,11 @@ func (l *lifecycleRun) waitStable(what string) *v1beta1.FlinkDeployment {
 
 func (l *lifecycleRun) update(mutate func(*v1beta1.FlinkDeploymentSpec)) {
 	l.t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testenv.Eventually(l.t, "the spec update", testenv.Poll{Interval: time.Second}, func() error {
 		d := l.get()
 		mutate(&d.Spec)
-		err := l.c.Ctrl.Update(l.ctx, d)
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			l.t.Fatal(err)
-		}
-		time.Sleep(time.Second)
-	}
+		return l.c.Ctrl.Update(l.ctx, d) // a conflict with the operator's status writes: try again
+	})
 }
 
 // flink returns a REST client for the deployment's JobManager through the rest Service.
@@ -347,10 +341,14 @@ func (l *lifecycleRun) operatorKilledMidUpgrade() {
 		},
 		func(d *v1beta1.FlinkDeployment) bool { return d.Status.JobStatus.UpgradeSavepointPath != "" },
 	} {
-		deadline := time.Now().Add(3 * time.Minute)
-		for time.Now().Before(deadline) && !wait(l.get()) {
-			time.Sleep(200 * time.Millisecond)
-		}
+		// Kill at the step, or after three minutes whatever the step: either way the
+		// upgrade must survive it.
+		_ = testenv.Poll{Limit: 3 * time.Minute}.Wait(func() error {
+			if !wait(l.get()) {
+				return errors.New("step not reached")
+			}
+			return nil
+		})
 		l.killOperator()
 	}
 	d := l.waitStable("upgrade interrupted by operator kills")
@@ -365,17 +363,12 @@ func (l *lifecycleRun) operatorKilledMidUpgrade() {
 func (l *lifecycleRun) brokenUpgradeRollsBack() {
 	l.waitCheckpoint()
 	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.EntryClass = "org.example.DoesNotExist" })
-	deadline := time.Now().Add(readyTimeout)
-	for {
-		d := l.get()
-		if d.Status.LifecycleState == v1beta1.LifecycleRolledBack && d.Status.JobStatus.State == "RUNNING" {
-			break
+	l.eventually("the rollback", func() error {
+		if d := l.get(); d.Status.LifecycleState != v1beta1.LifecycleRolledBack || d.Status.JobStatus.State != "RUNNING" {
+			return fmt.Errorf("lifecycle %s job %s error %q", d.Status.LifecycleState, d.Status.JobStatus.State, d.Status.Error)
 		}
-		if time.Now().After(deadline) {
-			l.t.Fatalf("no rollback: lifecycle %s job %s error %q\n%s", d.Status.LifecycleState, d.Status.JobStatus.State, d.Status.Error, l.c.Diagnose(l.ctx, l.key, 40))
-		}
-		time.Sleep(2 * time.Second)
-	}
+		return nil
+	})
 	job := l.onlyJob()
 	l.restored(job.ID)
 	jm := &appsv1.Deployment{}
@@ -576,20 +569,16 @@ func (l *lifecycleRun) runToEnd() {
 		s.Job.Args = l.job.args(0)
 		s.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint // already so after the full sequence; a subset may end in last-state
 	})
-	deadline := time.Now().Add(readyTimeout)
-	for {
+	l.eventually("the new job to finish", func() error {
 		// The old job also ends FINISHED when it stops with its savepoint; wait for the new one.
 		d := l.get()
-		if d.Status.JobStatus.State == "FINISHED" && d.Status.JobStatus.JobID != before.ID &&
-			d.Status.ReconciliationStatus.State == v1beta1.ReconciliationDeployed {
-			l.t.Logf("job finished: lifecycle %s", d.Status.LifecycleState)
-			break
+		if d.Status.JobStatus.State != "FINISHED" || d.Status.JobStatus.JobID == before.ID ||
+			d.Status.ReconciliationStatus.State != v1beta1.ReconciliationDeployed {
+			return fmt.Errorf("lifecycle %s job %s (%s)", d.Status.LifecycleState, d.Status.JobStatus.State, d.Status.JobStatus.JobID)
 		}
-		if time.Now().After(deadline) {
-			l.t.Fatalf("job did not finish: lifecycle %s job %s\n%s", d.Status.LifecycleState, d.Status.JobStatus.State, l.c.Diagnose(l.ctx, l.key, 40))
-		}
-		time.Sleep(3 * time.Second)
-	}
+		l.t.Logf("job finished: lifecycle %s", d.Status.LifecycleState)
+		return nil
+	})
 	rep, text, err := l.job.audit(true)
 	if err != nil {
 		l.t.Fatal(err)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 	"weir.dev/weir/internal/image"
 	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/localcluster/binaries"
+	"weir.dev/weir/internal/testenv"
 )
 
 // requireE2E skips unless the developer opted in: these tests start a real
@@ -275,11 +277,10 @@ func readFile(t *testing.T, p string) string {
 
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+	testenv.Eventually(t, what, testenv.Poll{Limit: timeout, Interval: 250 * time.Millisecond}, func() error {
+		if !cond() {
+			return errors.New("not yet")
 		}
-		time.Sleep(250 * time.Millisecond)
-	}
+		return nil
+	})
 }

@@ -27,6 +27,7 @@ import (
 	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/localcluster/binaries"
 	"weir.dev/weir/internal/resources"
+	"weir.dev/weir/internal/testenv"
 )
 
 // Generous bounds: a loaded 2-core machine starts a JVM pair in about a minute; these
@@ -169,22 +170,19 @@ func createPropsSecret(t *testing.T, ctx context.Context, c *app.Clients) {
 func waitTaskManagerPod(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName) {
 	t.Helper()
 	sel := resources.TaskManagerSelector(key.Name)
-	deadline := time.Now().Add(readyTimeout)
-	for {
+	eventually(t, "a running TaskManager pod ("+sel+") that Flink created", func() error {
 		pods, err := c.Core.CoreV1().Pods(key.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
-		if err == nil {
-			for _, p := range pods.Items {
-				if p.Status.Phase == corev1.PodRunning {
-					t.Logf("TaskManager pod %s created by Flink is running", p.Name)
-					return
-				}
+		if err != nil {
+			return err
+		}
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning {
+				t.Logf("TaskManager pod %s created by Flink is running", p.Name)
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no running TaskManager pod (%s) after %s: Flink could not create it?\n%s", sel, readyTimeout, c.Diagnose(ctx, key, 40))
-		}
-		time.Sleep(2 * time.Second)
-	}
+		return fmt.Errorf("%d pods, none running: Flink could not create one?", len(pods.Items))
+	}, func() string { return c.Diagnose(ctx, key, 40) })
 }
 
 // getJSON polls until the URL answers 200 with JSON: the Service's endpoints can lag the
@@ -192,30 +190,25 @@ func waitTaskManagerPod(t *testing.T, ctx context.Context, c *app.Clients, key t
 func getJSON(t *testing.T, ctx context.Context, url string, into any) {
 	t.Helper()
 	hc := &http.Client{Timeout: 10 * time.Second}
-	deadline := time.Now().Add(2 * time.Minute)
-	var last string
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := hc.Do(req)
-		if err == nil {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				if err := json.Unmarshal(body, into); err != nil {
-					t.Fatalf("GET %s: not JSON: %v\n%s", url, err, body)
-				}
-				t.Logf("GET %s: %s", url, firstN(string(body), 300))
-				return
+	var body []byte
+	testenv.Eventually(t, "GET "+url+" from the host to answer 200 (host route to the service range, kube-proxy rules?)",
+		testenv.Poll{Limit: 2 * time.Minute, Interval: 2 * time.Second}, func() error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+			resp, err := hc.Do(req)
+			if err != nil {
+				return err
 			}
-			last = fmt.Sprintf("HTTP %d: %s", resp.StatusCode, firstN(string(body), 300))
-		} else {
-			last = err.Error()
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("GET %s from the host never answered 200 (host route to the service range, kube-proxy rules?): %s", url, last)
-		}
-		time.Sleep(2 * time.Second)
+			defer resp.Body.Close()
+			body, _ = io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("HTTP %d: %s", resp.StatusCode, firstN(string(body), 300))
+			}
+			return nil
+		})
+	if err := json.Unmarshal(body, into); err != nil {
+		t.Fatalf("GET %s: not JSON: %v\n%s", url, err, body)
 	}
+	t.Logf("GET %s: %s", url, firstN(string(body), 300))
 }
 
 func deleteDeployment(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName) {
@@ -226,22 +219,20 @@ func deleteDeployment(t *testing.T, ctx context.Context, c *app.Clients, key typ
 		return
 	}
 	sel := resources.LabelApp + "=" + key.Name
-	deadline := time.Now().Add(deleteTimeout)
-	for {
+	err := testenv.Poll{Limit: deleteTimeout, Interval: time.Second}.Wait(func() error {
 		err := c.Ctrl.Get(ctx, key, &v1beta1.FlinkDeployment{})
 		pods, perr := c.Core.CoreV1().Pods(key.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
 		if apierrors.IsNotFound(err) && perr == nil && len(pods.Items) == 0 {
-			return
+			return nil
 		}
-		if time.Now().After(deadline) {
-			n := -1
-			if perr == nil {
-				n = len(pods.Items)
-			}
-			t.Errorf("%s not gone %s after delete (get: %v, %d pods left)\n%s", key.Name, deleteTimeout, err, n, c.Diagnose(ctx, key, 20))
-			return
+		n := -1
+		if perr == nil {
+			n = len(pods.Items)
 		}
-		time.Sleep(time.Second)
+		return fmt.Errorf("get: %v, %d pods left", err, n)
+	})
+	if err != nil { // not fatal: the other deployments' checks still run
+		t.Errorf("%s not gone after delete: %v\n%s", key.Name, err, c.Diagnose(ctx, key, 20))
 	}
 }
 

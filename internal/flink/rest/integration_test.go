@@ -15,6 +15,7 @@ import (
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/flinkdist"
 	"weir.dev/weir/internal/flinkdist/flinktest"
+	"weir.dev/weir/internal/testenv"
 )
 
 // TestAgainstRealFlink drives every endpoint of the client against a real standalone
@@ -390,19 +391,12 @@ func localPath(p string) string {
 // waitFor polls cond until it holds; the test's context bounds the wait.
 func waitFor(ctx context.Context, t *testing.T, what string, cond func() (bool, string)) {
 	t.Helper()
-	last := ""
-	for {
-		ok, state := cond()
-		if ok {
-			return
+	testenv.Eventually(t, what, testenv.Poll{Limit: time.Hour, Interval: 300 * time.Millisecond, Ctx: ctx}, func() error {
+		if ok, state := cond(); !ok {
+			return fmt.Errorf("last seen: %s", state)
 		}
-		last = state
-		select {
-		case <-ctx.Done():
-			t.Fatalf("gave up waiting for %s; last seen: %s", what, last)
-		case <-time.After(300 * time.Millisecond):
-		}
-	}
+		return nil
+	})
 }
 
 // waitRunning waits until the job and all its vertices run: checkpoints need every task up.

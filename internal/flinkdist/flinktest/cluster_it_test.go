@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"weir.dev/weir/internal/flinkdist"
+	"weir.dev/weir/internal/testenv"
 )
 
 // TestExamplesRunOnAssembledDistribution is the smoke test of the assembled distributions:
@@ -95,10 +96,8 @@ func jobState(t *testing.T, base, id string) string { return getJob(t, base, id)
 // waitRunning polls until the job and every vertex run; a failed job ends the wait at once.
 func waitRunning(t *testing.T, base, id string) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	var last jobDetails
-	for time.Now().Before(deadline) {
-		last = getJob(t, base, id)
+	testenv.Eventually(t, "job "+id+" and all its vertices running", testenv.Poll{Limit: 2 * time.Minute, Interval: 500 * time.Millisecond}, func() error {
+		last := getJob(t, base, id)
 		switch last.State {
 		case "FAILED", "CANCELED", "FINISHED":
 			t.Fatalf("job %s ended %s before running", id, last.State)
@@ -108,10 +107,9 @@ func waitRunning(t *testing.T, base, id string) {
 				all = all && v.Status == "RUNNING"
 			}
 			if all {
-				return
+				return nil
 			}
 		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	t.Fatalf("job %s not running: %s", id, fmt.Sprint(last))
+		return fmt.Errorf("%v", last)
+	})
 }
