@@ -2,10 +2,13 @@ package controller_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
@@ -48,4 +51,41 @@ func TestLostJobManagerRecoversFromHAData(t *testing.T) {
 	flink.setJob(url, "RUNNING")
 	markReady(t, ns, name)
 	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+}
+
+// With kubernetes.operator.jm-deployment-recovery.enabled false a lost JobManager stays
+// lost: the operator says so in status.error instead of re-creating it.
+func TestJobManagerRecoveryOff(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	d.Spec.Job.UpgradeMode = v1beta1.UpgradeModeLastState
+	conf, _ := d.Spec.FlinkConfiguration.Flatten()
+	conf["kubernetes.operator.jm-deployment-recovery.enabled"] = "false"
+	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	name, url := d.Name, restURLOf(t, ns, d.Name)
+	jm := waitForObject(t, ns, name, &appsv1.Deployment{})
+	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
+	flink.setJob(url, "RUNNING")
+	markReady(t, ns, name)
+	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+	haConfigMap(t, ns, name)
+
+	flink.setJob(url, "")
+	if err := k8s.Delete(context.Background(), jm); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the refusal in status.error", func() error {
+		if e := getDeployment(t, ns, name).Status.Error; !strings.Contains(e, "jm-deployment-recovery.enabled is false") {
+			return fmt.Errorf("error %q", e)
+		}
+		return nil
+	})
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &appsv1.Deployment{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the JobManager Deployment was re-created (err=%v)", err)
+	}
 }

@@ -65,3 +65,38 @@ func TestNativeAdaptiveParallelismRescalesInPlace(t *testing.T) {
 		}
 	}
 }
+
+// With kubernetes.operator.job.upgrade.inplace-scaling.enabled false, the same change is
+// an upgrade: a new job under a new id, and no resource-requirements call.
+func TestInPlaceScalingOffUpgrades(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	conf, _ := d.Spec.FlinkConfiguration.Flatten()
+	conf["jobmanager.scheduler"] = "adaptive"
+	conf["kubernetes.operator.job.upgrade.inplace-scaling.enabled"] = "false"
+	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	name, url := d.Name, restURLOf(t, ns, d.Name)
+	waitForObject(t, ns, name, &appsv1.Deployment{})
+	jobID := confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id")
+	flink.setJobID(url, jobID)
+	flink.setJob(url, "RUNNING")
+	markReady(t, ns, name)
+	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 })
+	waitFor(t, "a new job deployed at parallelism 4", func() error {
+		c := flinkConf(t, ns, name)
+		if id := confValue(c, "$internal.pipeline.job-id"); id == jobID || confValue(c, "parallelism.default") != "4" {
+			return fmt.Errorf("job id %s, parallelism.default %q", id, confValue(c, "parallelism.default"))
+		}
+		return nil
+	})
+	if calls := flink.callsLike(url, "RESCALE"); len(calls) != 0 {
+		t.Errorf("rescaled in place although turned off: %v", calls)
+	}
+}

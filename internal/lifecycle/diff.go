@@ -9,6 +9,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/redact"
 )
 
@@ -130,9 +131,10 @@ func ScaleContextFor(spec *v1beta1.FlinkDeploymentSpec) ScaleContext {
 	mode := spec.EffectiveMode()
 	adaptive := strings.EqualFold(conf[keyScheduler], "adaptive")
 	reactive := strings.EqualFold(conf[keySchedulerMode], "reactive")
+	inPlaceOn := !strings.EqualFold(strings.TrimSpace(conf[opconfig.InPlaceScaling]), "false")
 	return ScaleContext{
 		Mode:     mode,
-		InPlace:  mode == v1beta1.ModeNative && adaptive && resourceRequirementsAPI(spec.FlinkVersion),
+		InPlace:  mode == v1beta1.ModeNative && adaptive && inPlaceOn && resourceRequirementsAPI(spec.FlinkVersion),
 		Reactive: mode == v1beta1.ModeStandalone && reactive,
 	}
 }

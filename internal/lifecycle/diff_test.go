@@ -65,6 +65,12 @@ func TestDiffDeployment(t *testing.T) {
 		{"parallelism overrides, native adaptive", func(s *v1beta1.FlinkDeploymentSpec) {
 			withConf(s, "pipeline.jobvertex-parallelism-overrides", "a:2")
 		}, func(s *v1beta1.FlinkDeploymentSpec) { withConf(s, "jobmanager.scheduler", "adaptive") }, DiffScale, []string{"flinkConfiguration.pipeline.jobvertex-parallelism-overrides"}},
+		{"parallelism, native adaptive with in-place scaling off upgrades", func(s *v1beta1.FlinkDeploymentSpec) {
+			s.Job.Parallelism = 4
+		}, func(s *v1beta1.FlinkDeploymentSpec) {
+			withConf(s, "jobmanager.scheduler", "adaptive")
+			withConf(s, "kubernetes.operator.job.upgrade.inplace-scaling.enabled", "false")
+		}, DiffUpgrade, []string{"job.parallelism"}},
 		{"parallelism, adaptive but Flink 1.17", func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 }, func(s *v1beta1.FlinkDeploymentSpec) {
 			withConf(s, "jobmanager.scheduler", "adaptive")
 			s.FlinkVersion = v1beta1.FlinkVersion1_17

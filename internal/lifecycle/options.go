@@ -27,6 +27,7 @@ type Options struct {
 	IgnorePendingSavepoint    bool                        // kubernetes.operator.job.upgrade.ignore-pending-savepoint
 	SavepointFormat           v1beta1.SavepointFormatType // kubernetes.operator.savepoint.format.type
 	History                   HistoryLimits               // kubernetes.operator.savepoint.history.* and cleanup.enabled
+	JMDeploymentRecovery      bool                        // kubernetes.operator.jm-deployment-recovery.enabled
 	LastStateMaxCheckpointAge time.Duration               // kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age; 0 = no limit
 	ExceptionEvents           int                         // kubernetes.operator.events.exceptions.limit-per-reconciliation
 	ExceptionStackLines       int                         // kubernetes.operator.events.exceptions.stacktrace-lines
@@ -43,6 +44,7 @@ func DefaultOptions() Options {
 		LastStateFallback:         true,
 		SavepointFormat:           v1beta1.SavepointFormatCanonical,
 		History:                   DefaultHistoryLimits(),
+		JMDeploymentRecovery:      true,
 		ExceptionEvents:           10,
 		ExceptionStackLines:       5,
 	}
@@ -67,6 +69,7 @@ const (
 	OptSavepointCleanup          = opconfig.SavepointCleanup
 	OptExceptionsLimit           = opconfig.ExceptionsLimit
 	OptLastStateMaxCheckpointAge = opconfig.LastStateMaxCheckpointAge
+	OptJMDeploymentRecovery      = opconfig.JMDeploymentRecovery
 	OptExceptionsStackLines      = opconfig.ExceptionsStackLines
 )
 
@@ -77,7 +80,7 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 		OptRollbackEnabled: &o.RollbackEnabled, OptHealthCheckEnabled: &o.HealthCheckEnabled,
 		OptCheckpointProgressEnabled: &o.CheckpointProgressEnabled, OptRestartFailed: &o.RestartFailed,
 		OptLastStateFallback: &o.LastStateFallback, OptIgnorePendingSavepoint: &o.IgnorePendingSavepoint,
-		OptSavepointCleanup: &o.History.Dispose,
+		OptSavepointCleanup: &o.History.Dispose, OptJMDeploymentRecovery: &o.JMDeploymentRecovery,
 	}
 	durations := map[string]*time.Duration{
 		OptReadinessTimeout: &o.ReadinessTimeout, OptRestartsWindow: &o.RestartsWindow,

@@ -242,6 +242,8 @@ func planSteady(in Input) Action {
 			return Action{Kind: ActionNothing, Reason: "job finished"}
 		}
 		switch {
+		case !opts.JMDeploymentRecovery:
+			return Action{Kind: ActionBlocked, Reason: "JobManager deployment is missing and " + OptJMDeploymentRecovery + " is false; not re-creating it"}
 		case haEnabled(in.LastReconciled) && o.HAMetadata:
 			return Action{Kind: ActionDeploy, Target: in.LastReconciled, UpgradeMode: v1beta1.UpgradeModeLastState, Recovery: true,
 				Reason: "JobManager deployment is missing; recovering from HA metadata"}

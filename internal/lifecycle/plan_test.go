@@ -183,6 +183,7 @@ func TestPlan(t *testing.T) {
 
 		// JobManager recovery.
 		{"JobManager gone, HA metadata recovers", mk(spec(sp), spec(sp), obs(jmMissing)), ActionDeploy, ls, "", "recovering from HA metadata"},
+		{"JobManager gone, recovery off", mk(spec(sp), spec(sp), obs(jmMissing), func(in *Input) { in.Options.JMDeploymentRecovery = false }), ActionBlocked, "", "", "jm-deployment-recovery.enabled is false"},
 		{"JobManager gone, no HA, stateful job is blocked", mk(spec(sp), spec(sp), obs(func(o *Observed) { jmMissing(o); noHA(o) })), ActionBlocked, "", "", "Manual restore"},
 		{"JobManager gone, stateless redeploys", mk(spec(sl), spec(sl), obs(func(o *Observed) { jmMissing(o); noHA(o) })), ActionDeploy, sl, "", ""},
 

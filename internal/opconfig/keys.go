@@ -27,6 +27,8 @@ const (
 	ReadinessTimeout          = "kubernetes.operator.deployment.readiness.timeout"
 	ExceptionsLimit           = "kubernetes.operator.events.exceptions.limit-per-reconciliation"
 	LastStateMaxCheckpointAge = "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age"
+	InPlaceScaling            = "kubernetes.operator.job.upgrade.inplace-scaling.enabled"
+	JMDeploymentRecovery      = "kubernetes.operator.jm-deployment-recovery.enabled"
 	ExceptionsStackLines      = "kubernetes.operator.events.exceptions.stacktrace-lines"
 	HealthCheckEnabled        = "kubernetes.operator.cluster.health-check.enabled"
 	RestartsWindow            = "kubernetes.operator.cluster.health-check.restarts.window"
@@ -94,6 +96,8 @@ var Keys = map[string]KeyInfo{
 	SavepointOnDeletion:       {PerResource, "false", "take a savepoint when a FlinkSessionJob is deleted"},
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
+	InPlaceScaling:            {PerResource, "true", "rescale a job in place (adaptive scheduler, Flink 1.18+) instead of upgrading it"},
+	JMDeploymentRecovery:      {PerResource, "true", "re-create a JobManager Deployment lost while the job ran (from HA metadata, or empty when stateless)"},
 	LastStateMaxCheckpointAge: {PerResource, "", "a last-state upgrade of a running job whose latest checkpoint is older than this takes a savepoint instead; unset is no limit"},
 	ExceptionsLimit:           {PerResource, "10", "new job failures announced as JobException Events per look at the job"},
 	ExceptionsStackLines:      {PerResource, "5", "stack trace lines in a JobException Event"},
