@@ -40,6 +40,7 @@ type Settings struct {
 	LabelSelector         string
 	DynamicConfig         bool
 	DynamicConfigInterval time.Duration
+	Retry                 RetryPolicy // how a failed reconcile is retried
 }
 
 // DefaultParallelism lets a few slow resources (a Flink REST call has a timeout) not hold
@@ -62,6 +63,26 @@ func SettingsOf(c *opconfig.Config) (s Settings, problems []string) {
 	}
 	duration(opconfig.ReconcileInterval, &s.ReconcileInterval)
 	duration(opconfig.DynamicConfigInterval, &s.DynamicConfigInterval)
+	s.Retry = DefaultRetryPolicy()
+	duration(opconfig.RetryInitialInterval, &s.Retry.Initial)
+	duration(opconfig.RetryMaxInterval, &s.Retry.MaxInterval)
+	s.Retry.Fallback = s.ReconcileInterval
+	if v, ok := c.Get(opconfig.RetryIntervalMultiplier); ok && strings.TrimSpace(v) != "" {
+		m, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || m < 1 {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a number of at least 1; using %g", opconfig.RetryIntervalMultiplier, v, s.Retry.Multiplier))
+		} else {
+			s.Retry.Multiplier = m
+		}
+	}
+	if v, ok := c.Get(opconfig.RetryMaxAttempts); ok && strings.TrimSpace(v) != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < 1 {
+			problems = append(problems, fmt.Sprintf("%s: %q is not a positive integer; using %d", opconfig.RetryMaxAttempts, v, s.Retry.MaxAttempts))
+		} else {
+			s.Retry.MaxAttempts = n
+		}
+	}
 	if v, ok := c.Get(opconfig.ReconcileParallelism); ok && strings.TrimSpace(v) != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
 		switch {
@@ -170,10 +191,18 @@ func (w *configWarnings) report(ctx context.Context, rec record.EventRecorder, o
 // (the operator's flag) when they set it, else the operator config's (read at start:
 // controller-runtime sizes its workers once).
 func controllerOptions(store *opconfig.Store, opts []controller.Options) controller.Options {
-	if len(opts) > 0 && opts[0].MaxConcurrentReconciles > 0 {
-		return opts[0]
+	var o controller.Options
+	if len(opts) > 0 {
+		o = opts[0]
 	}
-	return controller.Options{MaxConcurrentReconciles: settings(store).Parallelism}
+	s := settings(store)
+	if o.MaxConcurrentReconciles <= 0 {
+		o.MaxConcurrentReconciles = s.Parallelism
+	}
+	if o.RateLimiter == nil {
+		o.RateLimiter = newRetryLimiter(s.Retry) // one per controller: the queue owns it
+	}
+	return o
 }
 
 // requeueOnConfigChange returns a source that enqueues every resource of the list's kind

@@ -28,6 +28,10 @@ const (
 	ExceptionsLimit           = "kubernetes.operator.events.exceptions.limit-per-reconciliation"
 	LastStateMaxCheckpointAge = "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age"
 	InPlaceScaling            = "kubernetes.operator.job.upgrade.inplace-scaling.enabled"
+	RetryInitialInterval      = "kubernetes.operator.retry.initial.interval"
+	RetryIntervalMultiplier   = "kubernetes.operator.retry.interval.multiplier"
+	RetryMaxInterval          = "kubernetes.operator.retry.max.interval"
+	RetryMaxAttempts          = "kubernetes.operator.retry.max.attempts"
 	JMDeploymentRecovery      = "kubernetes.operator.jm-deployment-recovery.enabled"
 	ExceptionsStackLines      = "kubernetes.operator.events.exceptions.stacktrace-lines"
 	HealthCheckEnabled        = "kubernetes.operator.cluster.health-check.enabled"
@@ -112,6 +116,10 @@ var Keys = map[string]KeyInfo{
 	ReconcileParallelism:    {OperatorOnly, "10", "resources of one kind reconciled at the same time (read at start)"},
 	WatchedNamespaces:       {OperatorOnly, "", "comma-separated namespaces to watch; empty watches all (read at start)"},
 	LabelSelector:           {OperatorOnly, "", "only resources matching this label selector are reconciled (read at start)"},
+	RetryInitialInterval:    {OperatorOnly, "1 s", "wait before retrying a failed reconcile; FKO's is 5 s (read at start)"},
+	RetryIntervalMultiplier: {OperatorOnly, "2", "each further failure in a row multiplies the wait (read at start)"},
+	RetryMaxInterval:        {OperatorOnly, "5 min", "longest wait between retries; FKO has no cap (read at start)"},
+	RetryMaxAttempts:        {OperatorOnly, "15", "failures in a row after which the resource is only looked at every reconcile.interval (read at start)"},
 	DynamicConfigEnabled:    {OperatorOnly, "true", "reload the operator config file when it changes"},
 	DynamicConfigInterval:   {OperatorOnly, "5 s", "how often the operator config file is checked for changes"},
 }
