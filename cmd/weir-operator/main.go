@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
 	"go.uber.org/zap/zapcore"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -25,7 +24,7 @@ func main() {
 	flag.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz (plain HTTP for the kubelet's probes; they reveal nothing but liveness)")
 	flag.BoolVar(&o.LeaderElection, "leader-elect", false, "elect a leader so that only one replica acts")
 	flag.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "namespace of the leader-election lease (default: the pod's)")
-	flag.DurationVar(&o.FlinkRESTTimeout, "flink-rest-timeout", 10*time.Second, "timeout of one Flink REST call")
+	flag.DurationVar(&o.FlinkRESTTimeout, "flink-rest-timeout", 0, "timeout of one Flink REST call (0: kubernetes.operator.flink.client.timeout of the operator config, default 10s)")
 	flag.StringVar(&o.ConfigDir, "config-dir", os.Getenv("WEIR_CONFIG_DIR"), "directory of the operator config (config.yaml or flink-conf.yaml, FKO's format); reloaded when it changes")
 	flag.IntVar(&o.ReconcileParallelism, "reconcile-parallelism", 0, "reconciles run at once per kind of resource (0: the operator config's kubernetes.operator.reconcile.parallelism, default 10)")
 	flag.DurationVar(&o.ReconcileInterval, "reconcile-interval", 0, "how often a stable deployment is observed again (0: the operator config's kubernetes.operator.reconcile.interval, default 15s)")

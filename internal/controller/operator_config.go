@@ -40,7 +40,8 @@ type Settings struct {
 	LabelSelector         string
 	DynamicConfig         bool
 	DynamicConfigInterval time.Duration
-	Retry                 RetryPolicy // how a failed reconcile is retried
+	Retry                 RetryPolicy   // how a failed reconcile is retried
+	FlinkClientTimeout    time.Duration // one Flink REST call
 }
 
 // DefaultParallelism lets a few slow resources (a Flink REST call has a timeout) not hold
@@ -63,6 +64,8 @@ func SettingsOf(c *opconfig.Config) (s Settings, problems []string) {
 	}
 	duration(opconfig.ReconcileInterval, &s.ReconcileInterval)
 	duration(opconfig.DynamicConfigInterval, &s.DynamicConfigInterval)
+	s.FlinkClientTimeout = 10 * time.Second
+	duration(opconfig.FlinkClientTimeout, &s.FlinkClientTimeout)
 	s.Retry = DefaultRetryPolicy()
 	duration(opconfig.RetryInitialInterval, &s.Retry.Initial)
 	duration(opconfig.RetryMaxInterval, &s.Retry.MaxInterval)

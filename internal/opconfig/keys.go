@@ -28,6 +28,7 @@ const (
 	ExceptionsLimit           = "kubernetes.operator.events.exceptions.limit-per-reconciliation"
 	LastStateMaxCheckpointAge = "kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age"
 	InPlaceScaling            = "kubernetes.operator.job.upgrade.inplace-scaling.enabled"
+	FlinkClientTimeout        = "kubernetes.operator.flink.client.timeout"
 	RetryInitialInterval      = "kubernetes.operator.retry.initial.interval"
 	RetryIntervalMultiplier   = "kubernetes.operator.retry.interval.multiplier"
 	RetryMaxInterval          = "kubernetes.operator.retry.max.interval"
@@ -116,6 +117,7 @@ var Keys = map[string]KeyInfo{
 	ReconcileParallelism:    {OperatorOnly, "10", "resources of one kind reconciled at the same time (read at start)"},
 	WatchedNamespaces:       {OperatorOnly, "", "comma-separated namespaces to watch; empty watches all (read at start)"},
 	LabelSelector:           {OperatorOnly, "", "only resources matching this label selector are reconciled (read at start)"},
+	FlinkClientTimeout:      {OperatorOnly, "10 s", "timeout of one Flink REST call that changes the job (observation uses shorter ones; read at start)"},
 	RetryInitialInterval:    {OperatorOnly, "1 s", "wait before retrying a failed reconcile; FKO's is 5 s (read at start)"},
 	RetryIntervalMultiplier: {OperatorOnly, "2", "each further failure in a row multiplies the wait (read at start)"},
 	RetryMaxInterval:        {OperatorOnly, "5 min", "longest wait between retries; FKO has no cap (read at start)"},

@@ -114,9 +114,10 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 
 // Register adds weir's reconcilers to a manager (tests use it with their own manager).
 func Register(mgr ctrl.Manager, o Options) error {
-	timeout := o.FlinkRESTTimeout
+	timeout := o.FlinkRESTTimeout // the flag, else kubernetes.operator.flink.client.timeout
 	if timeout == 0 {
-		timeout = 10 * time.Second
+		s, _ := controller.SettingsOf(o.Config.Current())
+		timeout = s.FlinkClientTimeout
 	}
 	flink := o.Flink
 	if flink == nil {
