@@ -44,7 +44,11 @@ func TestRetryPolicyFromOperatorConfig(t *testing.T) {
 	s, problems := SettingsOf(opconfig.New(map[string]string{
 		opconfig.RetryInitialInterval: "5 s", opconfig.RetryIntervalMultiplier: "1.5",
 		opconfig.RetryMaxInterval: "2 min", opconfig.RetryMaxAttempts: "3", opconfig.ReconcileInterval: "1 min",
+		opconfig.FlinkClientTimeout: "30 s",
 	}))
+	if s.FlinkClientTimeout != 30*time.Second {
+		t.Errorf("flink client timeout %s, want 30s", s.FlinkClientTimeout)
+	}
 	want := RetryPolicy{Initial: 5 * time.Second, Multiplier: 1.5, MaxInterval: 2 * time.Minute, MaxAttempts: 3, Fallback: time.Minute}
 	if s.Retry != want || len(problems) != 0 {
 		t.Errorf("retry policy %+v (problems %v), want %+v", s.Retry, problems, want)
