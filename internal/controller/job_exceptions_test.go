@@ -5,11 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"weir.dev/weir/api/v1beta1"
 )
 
 // A running job's failures become JobException Warning Events, as FKO announces them: each
@@ -18,17 +15,7 @@ import (
 func TestJobFailuresBecomeJobExceptionEvents(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
-	d.Namespace = ns
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	name, url := d.Name, restURLOf(t, ns, d.Name)
-	waitForObject(t, ns, name, &appsv1.Deployment{})
-	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
-	flink.setJob(url, "RUNNING")
-	markReady(t, ns, name)
-	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+	name, url := startStableWith(t, ns, "basic.yaml", "", nil)
 
 	const first = `{"timestamp":1700000000000,"taskName":"traits (1/2)","endpoint":"10.0.0.7:6122",` +
 		`"exceptionName":"java.io.IOException","stacktrace":"java.io.IOException: sink refused, password=hunter2\n\tat a.B.c(B.java:1)"}`

@@ -1,11 +1,8 @@
 package controller_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
-
-	appsv1 "k8s.io/api/apps/v1"
 
 	"weir.dev/weir/api/v1beta1"
 )
@@ -16,19 +13,9 @@ import (
 func TestPeriodicSavepointsOnACronSchedule(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
-	d.Namespace = ns
-	conf, _ := d.Spec.FlinkConfiguration.Flatten()
-	conf["kubernetes.operator.periodic.savepoint.interval"] = "*/2 * * * * ?" // every 2 s
-	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	name, url := d.Name, restURLOf(t, ns, d.Name)
-	waitForObject(t, ns, name, &appsv1.Deployment{})
-	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
-	flink.setJob(url, "RUNNING")
-	markReady(t, ns, name)
+	name, url := startStableWith(t, ns, "basic-checkpoint-ha.yaml", "", map[string]string{
+		"kubernetes.operator.periodic.savepoint.interval": "*/2 * * * * ?", // every 2 s
+	})
 
 	waitFor(t, "two periodic savepoints in the history", func() error {
 		si := getDeployment(t, ns, name).Status.JobStatus.SavepointInfo

@@ -58,21 +58,10 @@ func TestLostJobManagerRecoversFromHAData(t *testing.T) {
 func TestJobManagerRecoveryOff(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
-	d.Namespace = ns
-	d.Spec.Job.UpgradeMode = v1beta1.UpgradeModeLastState
-	conf, _ := d.Spec.FlinkConfiguration.Flatten()
-	conf["kubernetes.operator.jm-deployment-recovery.enabled"] = "false"
-	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	name, url := d.Name, restURLOf(t, ns, d.Name)
+	name, url := startStableWith(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeLastState, map[string]string{
+		"kubernetes.operator.jm-deployment-recovery.enabled": "false",
+	})
 	jm := waitForObject(t, ns, name, &appsv1.Deployment{})
-	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
-	flink.setJob(url, "RUNNING")
-	markReady(t, ns, name)
-	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
 	haConfigMap(t, ns, name)
 
 	flink.setJob(url, "")

@@ -1,7 +1,6 @@
 package controller_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -16,21 +15,9 @@ import (
 func TestNativeAdaptiveParallelismRescalesInPlace(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
-	d.Namespace = ns
-	conf, _ := d.Spec.FlinkConfiguration.Flatten()
-	conf["jobmanager.scheduler"] = "adaptive"
-	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	name, url := d.Name, restURLOf(t, ns, d.Name)
+	name, url := startStableWith(t, ns, "basic.yaml", "", map[string]string{"jobmanager.scheduler": "adaptive"})
 	jm := waitForObject(t, ns, name, &appsv1.Deployment{})
 	jobID := confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id")
-	flink.setJobID(url, jobID)
-	flink.setJob(url, "RUNNING")
-	markReady(t, ns, name)
-	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
 
 	// The first PUT is refused: the change must not be recorded as done, and the next
 	// reconcile must send it again.
@@ -71,22 +58,10 @@ func TestNativeAdaptiveParallelismRescalesInPlace(t *testing.T) {
 func TestInPlaceScalingOffUpgrades(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
-	d.Namespace = ns
-	conf, _ := d.Spec.FlinkConfiguration.Flatten()
-	conf["jobmanager.scheduler"] = "adaptive"
-	conf["kubernetes.operator.job.upgrade.inplace-scaling.enabled"] = "false"
-	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	name, url := d.Name, restURLOf(t, ns, d.Name)
-	waitForObject(t, ns, name, &appsv1.Deployment{})
+	name, url := startStableWith(t, ns, "basic.yaml", "", map[string]string{
+		"jobmanager.scheduler": "adaptive", "kubernetes.operator.job.upgrade.inplace-scaling.enabled": "false",
+	})
 	jobID := confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id")
-	flink.setJobID(url, jobID)
-	flink.setJob(url, "RUNNING")
-	markReady(t, ns, name)
-	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
 
 	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 4 })
 	waitFor(t, "a new job deployed at parallelism 4", func() error {
