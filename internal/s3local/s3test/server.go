@@ -99,7 +99,7 @@ func waitHealthy(url string, exited <-chan struct{}, waitErr *error, timeout tim
 	for {
 		select {
 		case <-exited:
-			return fmt.Errorf("exited during start-up: %v", *waitErr)
+			return fmt.Errorf("exited during start-up: %w", *waitErr)
 		default:
 		}
 		resp, err := c.Get(url)
