@@ -55,7 +55,7 @@ func TestAgainstRealS3Server(t *testing.T) {
 	bucket := s3local.Buckets[0]
 	body := []byte("checkpoint bytes")
 
-	t.Run("put, head, get", func(t *testing.T) {
+	t.Run("put, head, get, ranged get", func(t *testing.T) {
 		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: aws.String("ckp/ab12/chk-1/state"), Body: bytes.NewReader(body)}); err != nil {
 			t.Fatal(err)
 		}
@@ -68,6 +68,16 @@ func TestAgainstRealS3Server(t *testing.T) {
 		}
 		if got := get(t, c, bucket, "ckp/ab12/chk-1/state"); !bytes.Equal(got, body) {
 			t.Errorf("GET = %q, want %q", got, body)
+		}
+		// Restores read state files in ranges.
+		rg, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: aws.String("ckp/ab12/chk-1/state"), Range: aws.String("bytes=11-15")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		part, _ := io.ReadAll(rg.Body)
+		rg.Body.Close()
+		if string(part) != "bytes" {
+			t.Errorf("ranged GET = %q, want %q", part, "bytes")
 		}
 		_, err = c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: &bucket, Key: aws.String("ckp/absent")})
 		var nf *types.NotFound
