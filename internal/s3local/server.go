@@ -42,3 +42,9 @@ func Args(listen, root string) []string {
 func Env(c Credentials) []string {
 	return []string{"ROOT_ACCESS_KEY_ID=" + c.AccessKeyID, "ROOT_SECRET_ACCESS_KEY=" + c.SecretAccessKey}
 }
+
+// EnvCredentials is the credentials in the variables AWS clients (Flink's s3 plugins among
+// them) read from their environment.
+func EnvCredentials(c Credentials) []string {
+	return []string{AccessKeyIDKey + "=" + c.AccessKeyID, SecretAccessKeyKey + "=" + c.SecretAccessKey}
+}
