@@ -3,6 +3,8 @@ package localcluster
 import (
 	"fmt"
 	"strconv"
+
+	"weir.dev/weir/internal/s3local"
 )
 
 // Probe is how a daemon shows it is ready.
@@ -18,6 +20,7 @@ type Daemon struct {
 	Args   []string
 	Ports  []string // host:port it listens on, checked before start
 	Probe  Probe
+	Env    []string // extra environment, e.g. secrets that must not show in the command line
 }
 
 // Binaries maps component names to executables; filled from the build cache
@@ -112,6 +115,14 @@ func Daemons(l Layout, bin Binaries) []Daemon {
 			Args:  []string{"--config=" + l.Conf("kube-proxy.yaml")},
 			Ports: []string{hostPort("127.0.0.1", ProxyHealthPort), hostPort("127.0.0.1", ProxyMetrics)},
 			Probe: Probe{URL: "http://" + hostPort("127.0.0.1", ProxyHealthPort) + "/healthz"},
+		},
+		{
+			// The S3 server listens on the bridge, where pods reach it through the s3 Service.
+			// Up adds its credentials to Env.
+			Name: "s3", Binary: bin["versitygw"],
+			Args:  s3local.Args(hostPort(BridgeIP, s3local.Port), l.S3Root()),
+			Ports: []string{hostPort(BridgeIP, s3local.Port)},
+			Probe: Probe{URL: s3local.Endpoint(BridgeIP) + s3local.HealthPath},
 		},
 	}
 }

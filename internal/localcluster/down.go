@@ -71,6 +71,7 @@ func Down(ctx context.Context, o Options, purge bool) error {
 			return note + killShims(l), nil
 		}},
 		{"control plane + etcd", stop("kube-controller-manager", "kube-scheduler", "kube-apiserver", "etcd")},
+		{"S3 server", stop("s3")},
 		{"mounts", func() (string, error) { return "", unmountUnder(l.Root) }},
 		{"iptables", func() (string, error) {
 			if exists(bin["kube-proxy"]) {

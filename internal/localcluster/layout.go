@@ -68,11 +68,16 @@ func (l Layout) HostStateFile() string         { return l.p("run", "host.json") 
 func (l Layout) LogFile(name string) string    { return l.p("logs", name+".log") }
 func (l Layout) LogDir() string                { return l.p("logs") }
 
+// S3Root is the S3 server's data, one directory per bucket; S3Credentials its key pair
+// (mode 0600), outside S3Root so it is never served as an object.
+func (l Layout) S3Root() string        { return l.p("s3", "buckets") }
+func (l Layout) S3Credentials() string { return l.p("s3", "credentials.env") }
+
 // Dirs are created by `up` before anything starts.
 func (l Layout) Dirs() []string {
 	return []string{
 		l.p("pki"), l.p("conf"), l.EtcdData(), l.ContainerdDir(), l.CNIConfDir(), l.CNIIPAMDir(),
 		l.p("kubelet", "root"), l.p("kubelet", "pki"), l.p("kubelet", "volume-plugins"), l.p("kubelet", "pod-logs"),
-		l.FlexVolumeDir(), l.KubeCacheDir(), l.RunDir(), l.LogDir(),
+		l.FlexVolumeDir(), l.KubeCacheDir(), l.RunDir(), l.LogDir(), l.S3Root(),
 	}
 }

@@ -69,7 +69,7 @@ func startDaemon(l Layout, d Daemon, env []string) (int, error) {
 	fmt.Fprintf(logf, "\n==== %s starting %s\n", time.Now().UTC().Format(time.RFC3339), d.Name)
 	cmd := exec.Command(d.Binary, d.Args...)
 	cmd.Dir = l.Root
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), env...), d.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"weir.dev/weir/internal/hostfs"
 	"weir.dev/weir/internal/image"
 	"weir.dev/weir/internal/localcluster/binaries"
+	"weir.dev/weir/internal/s3local"
 )
 
 // Options select the cluster's data dir and the binary cache.
@@ -138,6 +139,14 @@ func Up(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
+	var s3 s3Server
+	if err := p.step("S3 server + buckets", func() (string, error) {
+		var err error
+		s3, err = startS3(ctx, l, d("s3"))
+		return s3.note, err
+	}); err != nil {
+		return err
+	}
 	imports := make(chan error, 1)
 	go func() {
 		for _, t := range []string{pauseTar, corednsTar} {
@@ -181,7 +190,13 @@ func Up(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
+	if err := p.step("S3 Service + credentials Secret", func() (string, error) {
+		return "", s3local.Apply(ctx, cs, s3local.NewObjects(BridgeIP, s3.creds))
+	}); err != nil {
+		return err
+	}
 	fmt.Fprintf(o.Out, "cluster is up in %s\n  export KUBECONFIG=%s\n  kubectl: %s\n", since(p.start), l.AdminKubeconfig(), bin["kubectl"])
+	printS3(o.Out, l)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"weir.dev/weir/internal/image"
 	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/localcluster/binaries"
+	"weir.dev/weir/internal/s3local"
 	"weir.dev/weir/internal/testenv"
 )
 
@@ -97,6 +98,7 @@ func TestLocalClusterLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	assertS3(t, ctx, cs, l)
 	probeImage := buildProbeImage(t, ctx, l)
 	runProbePod(t, ctx, cs, probeImage)
 
@@ -111,6 +113,34 @@ func TestLocalClusterLifecycle(t *testing.T) {
 	assertHostClean(t, dataDir)
 	if got := readFile(t, "/proc/sys/net/ipv4/ip_forward"); got != ipForwardBefore {
 		t.Errorf("ip_forward = %s after down, was %s before up", got, ipForwardBefore)
+	}
+}
+
+// assertS3 checks what up promised about the S3 server: the credentials file (0600) and the
+// Secret hold one key pair, which the server accepts, and every bucket exists.
+func assertS3(t *testing.T, ctx context.Context, cs kubernetes.Interface, l localcluster.Layout) {
+	t.Helper()
+	st, err := os.Stat(l.S3Credentials())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("%s has mode %v, want 0600", l.S3Credentials(), st.Mode().Perm())
+	}
+	creds, _, err := s3local.LoadOrCreate(l.S3Credentials())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec, err := cs.CoreV1().Secrets(s3local.Namespace).Get(ctx, s3local.SecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(sec.Data[s3local.AccessKeyIDKey]) != creds.AccessKeyID || string(sec.Data[s3local.SecretAccessKeyKey]) != creds.SecretAccessKey {
+		t.Error("the Secret's credentials differ from the file's")
+	}
+	created, err := s3local.EnsureBuckets(ctx, s3local.NewClient(s3local.Endpoint(localcluster.BridgeIP), creds), s3local.Buckets)
+	if err != nil || len(created) != 0 {
+		t.Errorf("buckets after up: created %v now (err %v), want all present", created, err)
 	}
 }
 
@@ -179,6 +209,8 @@ func runProbePod(t *testing.T, ctx context.Context, cs kubernetes.Interface, img
 				Name: "probe", Image: img, ImagePullPolicy: corev1.PullNever,
 				// Short name via the search path, FQDN, and the API server's Service name.
 				Args: []string{"probe-svc", "probe-svc.e2e-probe.svc.cluster.local", "kubernetes.default"},
+				// The S3 server on the host, through its selector-less Service.
+				Env: []corev1.EnvVar{{Name: "PROBE_HTTP", Value: s3local.ClusterEndpoint() + s3local.HealthPath}},
 			}},
 		},
 	}
@@ -209,6 +241,7 @@ func runProbePod(t *testing.T, ctx context.Context, cs kubernetes.Interface, img
 		"dns kubernetes.default=" + localcluster.KubernetesSvc + "\n",
 		"api via=" + localcluster.KubernetesSvc + " status=200",
 		`"gitVersion":"v` + binaries.KubernetesVersion + `"`,
+		"http " + s3local.ClusterEndpoint() + s3local.HealthPath + " status=200\n",
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("probe output lacks %q", want)
@@ -260,8 +293,8 @@ func pidFiles(t *testing.T, l localcluster.Layout) map[string]string {
 	for _, f := range files {
 		out[filepath.Base(f)] = readFile(t, f)
 	}
-	if len(out) != 7 {
-		t.Errorf("want 7 pid files (etcd, containerd, apiserver, kcm, scheduler, kubelet, kube-proxy), got %v", out)
+	if len(out) != 8 {
+		t.Errorf("want 8 pid files (etcd, containerd, apiserver, kcm, scheduler, kubelet, kube-proxy, s3), got %v", out)
 	}
 	return out
 }

@@ -32,6 +32,9 @@ type Options struct {
 	// StartTimeout bounds the wait for the REST API and the TaskManagers; default 5 minutes
 	// (a loaded 2-core machine needs more than one).
 	StartTimeout time.Duration
+	// Env is added to every process's environment (e.g. credentials kept out of config.yaml,
+	// FLINK_PLUGINS_DIR).
+	Env []string
 }
 
 // Cluster is a running JobManager plus TaskManagers on 127.0.0.1.
@@ -95,6 +98,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	}
 	// FLINK_PID_DIR keeps the scripts' pid files out of /tmp.
 	c.Env = append(os.Environ(), "FLINK_CONF_DIR="+c.ConfDir, "FLINK_LOG_DIR="+c.LogDir, "FLINK_PID_DIR="+c.dir, "JAVA_HOME="+java)
+	c.Env = append(c.Env, o.Env...)
 
 	if err := c.spawn("jobmanager", filepath.Join(home, "bin", "jobmanager.sh"), "start-foreground"); err != nil {
 		c.Stop()

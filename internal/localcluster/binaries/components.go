@@ -13,6 +13,9 @@ const (
 	KubernetesVersion = "1.34.2"
 	CoreDNSVersion    = "1.15.0"
 	CrictlVersion     = "1.34.0"
+	// VersityGWVersion is the S3 server (an S3 gateway over a POSIX directory) that holds
+	// Flink's state on the local platform.
+	VersityGWVersion = "1.8.0"
 )
 
 // Group is a set of binaries built from one wrapper module or one `go install`.
@@ -23,6 +26,7 @@ const (
 	GroupKubernetes Group = "kubernetes"
 	GroupCoreDNS    Group = "coredns"
 	GroupCrictl     Group = "crictl"
+	GroupVersityGW  Group = "versitygw"
 )
 
 // Binary is one executable the local cluster needs.
@@ -48,6 +52,7 @@ func All() []Binary {
 		k("kubelet"),
 		k("kube-proxy"),
 		{Name: "coredns", Group: GroupCoreDNS, Version: CoreDNSVersion, Package: "github.com/coredns/coredns"},
+		{Name: "versitygw", Group: GroupVersityGW, Version: VersityGWVersion, Package: "github.com/versity/versitygw/cmd/versitygw"},
 		{Name: "crictl", Group: GroupCrictl, Version: CrictlVersion, Package: "sigs.k8s.io/cri-tools/cmd/crictl"},
 	}
 }

@@ -30,11 +30,14 @@ func KubeLDFlags(version, buildDate string) string {
 	return strings.Join(f, " ")
 }
 
-// installLDFlags strips symbols and, for crictl, stamps the version its
-// upstream Makefile sets (otherwise `crictl --version` says "unknown").
+// installLDFlags strips symbols and, for crictl and versitygw, stamps the version their
+// upstream Makefiles set (otherwise their version commands say "unknown" or "git").
 func installLDFlags(b Binary) string {
-	if b.Group == GroupCrictl {
+	switch b.Group {
+	case GroupCrictl:
 		return "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=v" + b.Version
+	case GroupVersityGW:
+		return "-s -w -X main.Version=v" + b.Version
 	}
 	return "-s -w"
 }

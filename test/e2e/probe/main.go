@@ -1,7 +1,7 @@
 // Command probe runs inside a pod of the local cluster: it resolves the names
 // given as arguments through cluster DNS and calls the API server through the
-// kubernetes Service with the pod's service-account token, printing one
-// "key=value" line per result.
+// kubernetes Service with the pod's service-account token, then GETs each URL in
+// $PROBE_HTTP (comma-separated), printing one "key=value" line per result.
 package main
 
 import (
@@ -35,6 +35,15 @@ func main() {
 	if err := callAPI(ctx); err != nil {
 		fmt.Printf("api error=%v\n", err)
 		ok = false
+	}
+	for _, url := range strings.Split(os.Getenv("PROBE_HTTP"), ",") {
+		if url == "" {
+			continue
+		}
+		if err := get(ctx, url); err != nil {
+			fmt.Printf("http %s error=%v\n", url, err)
+			ok = false
+		}
 	}
 	if !ok {
 		os.Exit(1)
@@ -89,4 +98,26 @@ func callAPI(ctx context.Context) error {
 		return fmt.Errorf("status %s", resp.Status)
 	}
 	return nil
+}
+
+// get fetches url (retrying briefly, as lookup does) and prints its status.
+func get(ctx context.Context, url string) error {
+	c := &http.Client{Timeout: 5 * time.Second}
+	var last error
+	for i := 0; i < 20; i++ {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := c.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			fmt.Printf("http %s status=%d\n", url, resp.StatusCode)
+			return nil
+		}
+		last = err
+		time.Sleep(time.Second)
+	}
+	return last
 }
