@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -13,7 +12,6 @@ import (
 	"fmt"
 	"math/big"
 	"net"
-	"slices"
 	"time"
 )
 
@@ -198,10 +196,4 @@ func parseCert(p []byte) (*x509.Certificate, error) {
 		return nil, errors.New("no PEM certificate")
 	}
 	return x509.ParseCertificate(block.Bytes)
-}
-
-// sameData says whether two Secret data maps hold the same bundle.
-func sameData(a, b map[string][]byte) bool {
-	keys := []string{KeyCACert, keyCAKey, KeyCert, KeyKey}
-	return !slices.ContainsFunc(keys, func(k string) bool { return !bytes.Equal(a[k], b[k]) })
 }
