@@ -18,9 +18,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// renewCheck is how often the keeper looks at the Secret again: to renew a certificate
-// before it ends, and to take up one another replica renewed.
-const renewCheck = time.Hour
+// renewCheck is how often the keeper looks at the Secret and the configuration again: to
+// renew a certificate before it ends, to take up one another replica renewed, and to
+// write the caBundle again should something (a re-applied manifest) have cleared it.
+const renewCheck = 5 * time.Minute
 
 // retryAfter is the pause after a failed attempt (API server not reachable yet, a
 // conflict with another replica).
