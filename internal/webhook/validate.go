@@ -75,6 +75,11 @@ func (v *Validator) Handle(ctx context.Context, req admission.Request) admission
 		if !obj.GetDeletionTimestamp().IsZero() || sameSpec(obj, old) {
 			return admission.Allowed("spec unchanged")
 		}
+		// The API server bumps the generation of a custom resource before validating
+		// admission, and only when its spec changes.
+		if g := obj.GetGeneration(); g != 0 && g == old.GetGeneration() {
+			return admission.Allowed("spec unchanged")
+		}
 	}
 	warning, err := v.validate(ctx, obj)
 	if err != nil {
