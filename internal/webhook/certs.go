@@ -88,11 +88,9 @@ func NewBundle(old Bundle, hosts []string, now time.Time) (Bundle, error) {
 	if len(hosts) == 0 {
 		return Bundle{}, errors.New("no host names for the webhook's serving certificate")
 	}
-	ca, caKey, err := reusableCA(old, now)
-	if err != nil {
-		return Bundle{}, err
-	}
+	ca, caKey := reusableCA(old, now)
 	out := Bundle{}
+	var err error
 	if ca == nil {
 		if ca, caKey, out.CACert, out.CAKey, err = newCA(now); err != nil {
 			return Bundle{}, err
@@ -127,21 +125,22 @@ func NewBundle(old Bundle, hosts []string, now time.Time) (Bundle, error) {
 	return out, nil
 }
 
-// reusableCA returns old's CA when it parses and lives past now+renewBefore (nil if not).
-func reusableCA(old Bundle, now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, error) {
+// reusableCA returns old's CA when it parses and lives past now+renewBefore (nil if not:
+// it is replaced).
+func reusableCA(old Bundle, now time.Time) (*x509.Certificate, *ecdsa.PrivateKey) {
 	ca, err := parseCert(old.CACert)
 	if err != nil || now.Add(renewBefore).After(ca.NotAfter) {
-		return nil, nil, nil //nolint:nilerr // a CA that cannot be reused is replaced
+		return nil, nil
 	}
 	pair, err := tls.X509KeyPair(old.CACert, old.CAKey)
 	if err != nil {
-		return nil, nil, nil //nolint:nilerr // likewise
+		return nil, nil
 	}
 	key, ok := pair.PrivateKey.(*ecdsa.PrivateKey)
 	if !ok {
-		return nil, nil, nil
+		return nil, nil
 	}
-	return ca, key, nil
+	return ca, key
 }
 
 func newCA(now time.Time) (*x509.Certificate, *ecdsa.PrivateKey, []byte, []byte, error) {

@@ -23,8 +23,8 @@ import (
 // write the caBundle again should something (a re-applied manifest) have cleared it.
 const renewCheck = 5 * time.Minute
 
-// retryAfter is the pause after a failed attempt (API server not reachable yet, a
-// conflict with another replica).
+// retryAfter is the first pause after a failed attempt (API server not reachable yet, a
+// conflict with another replica); it doubles up to renewCheck while attempts fail.
 const retryAfter = 5 * time.Second
 
 // CertKeeper serves the webhook's certificate from memory and keeps it: it creates or
@@ -60,11 +60,14 @@ func (k *CertKeeper) NeedLeaderElection() bool { return false }
 
 // Start keeps the certificate until ctx ends.
 func (k *CertKeeper) Start(ctx context.Context) error {
+	backoff := retryAfter
 	for {
 		wait := renewCheck
 		if err := k.Ensure(ctx); err != nil {
-			k.Log.Error(err, "Webhook certificate not ready; retrying", "secret", k.Opts.Namespace+"/"+k.Opts.SecretName)
-			wait = retryAfter
+			k.Log.Error(err, "Webhook certificate or caBundle not ready; retrying", "secret", k.Opts.Namespace+"/"+k.Opts.SecretName, "in", backoff.String())
+			wait, backoff = backoff, min(2*backoff, renewCheck)
+		} else {
+			backoff = retryAfter
 		}
 		select {
 		case <-ctx.Done():
