@@ -99,7 +99,7 @@ envtest-assets: build
 
 .PHONY: test-integration
 test-integration: envtest-assets ## Integration tests against a real etcd + kube-apiserver built from source.
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/...
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/... ./internal/webhook/...
 
 .PHONY: test-crash
 test-crash: envtest-assets build ## Crash consistency: the operator process SIGKILLed 15 times while it deploys and upgrades 100 apps on a real API server; all converge (WEIR_CRASH_SEED replays a run).
