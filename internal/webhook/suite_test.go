@@ -42,8 +42,9 @@ var (
 )
 
 const (
-	opNamespace = "weir-system"
-	configName  = "weir-test-webhook"
+	defaultsNamespace = "wh-defaults" // has state directories from the operator config
+	opNamespace       = "weir-system"
+	configName        = "weir-test-webhook"
 )
 
 func TestMain(m *testing.M) {
@@ -100,7 +101,18 @@ func setUp(ctx context.Context) error {
 	if err := k8s.Create(ctx, webhookConfiguration(port)); err != nil {
 		return err
 	}
-	if store, err = opconfig.NewStore(""); err != nil {
+	// The operator config gives one namespace state directories, as a platform team would.
+	confDir, err := os.MkdirTemp("", "weir-webhook-conf-")
+	if err != nil {
+		return err
+	}
+	go func() { <-ctx.Done(); os.RemoveAll(confDir) }()
+	conf := opconfig.NamespaceDefaults + defaultsNamespace + ".state.checkpoints.dir: file:///tmp/ck\n" +
+		opconfig.NamespaceDefaults + defaultsNamespace + ".state.savepoints.dir: file:///tmp/sp\n"
+	if err := os.WriteFile(filepath.Join(confDir, opconfig.FileFlinkConf), []byte(conf), 0o600); err != nil {
+		return err
+	}
+	if store, err = opconfig.NewStore(confDir); err != nil {
 		return err
 	}
 	whOpts = webhook.Options{Port: port, Host: "127.0.0.1", Namespace: opNamespace,

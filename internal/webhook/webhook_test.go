@@ -315,3 +315,75 @@ func TestOperatorManagedTLS(t *testing.T) {
 		t.Errorf("the restarted keeper serves no certificate: %v", err)
 	}
 }
+
+// The webhook validates the spec as the operator config completes it, as the reconciler
+// does: a savepoint upgrade mode needs state directories, which the operator config gives
+// one namespace and not another.
+func TestOperatorConfigDefaults(t *testing.T) {
+	needCluster(t)
+	t.Parallel()
+	ctx := context.Background()
+	if err := k8s.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: defaultsNamespace}}); err != nil {
+		t.Fatal(err)
+	}
+	y := deploymentYAML("savepoint-mode", "")
+	y = strings.Replace(y, "upgradeMode: stateless", "upgradeMode: savepoint", 1)
+	if err := k8s.Create(ctx, inNamespace(mustObject(y), defaultsNamespace)); err != nil {
+		t.Fatalf("state directories from the operator config: refused: %v", err)
+	}
+	err := k8s.Create(ctx, inNamespace(mustObject(y), namespace(t)))
+	if !isWebhookDenial(err) || !strings.Contains(err.Error(), "Checkpoint directory") {
+		t.Fatalf("no state directories: want the webhook's denial, got %v", err)
+	}
+}
+
+// A keeper renews a serving certificate near its end under the same CA, and writes a
+// cleared caBundle again. Not parallel: the caBundle is cleared for a moment.
+func TestKeeperRenewsAndRepairs(t *testing.T) {
+	needCluster(t)
+	ctx := context.Background()
+	opts := whOpts
+	opts.SecretName, opts.ConfigName = "renewal-test", ""
+	old, err := webhook.NewBundle(webhook.Bundle{}, []string{"127.0.0.1"}, time.Now().Add(-360*24*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: opNamespace, Name: opts.SecretName}, Type: corev1.SecretTypeTLS,
+		Data: map[string][]byte{"ca.crt": old.CACert, "ca.key": old.CAKey, "tls.crt": old.Cert, "tls.key": old.Key}}
+	if err := k8s.Create(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	k := &webhook.CertKeeper{Reader: k8s, Client: k8s, Opts: opts}
+	if err := k.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(sec), sec); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(sec.Data["ca.crt"], old.CACert) || bytes.Equal(sec.Data["tls.crt"], old.Cert) {
+		t.Fatal("renewal should keep the CA and replace the serving certificate")
+	}
+	if err := (webhook.Bundle{CACert: sec.Data["ca.crt"], CAKey: sec.Data["ca.key"], Cert: sec.Data["tls.crt"], Key: sec.Data["tls.key"]}).
+		Fresh(opts.Hosts, time.Now()); err != nil {
+		t.Fatalf("the renewed certificate: %v", err)
+	}
+
+	cfg := &admissionregistrationv1.ValidatingWebhookConfiguration{}
+	if err := k8s.Get(ctx, client.ObjectKey{Name: configName}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	want := cfg.Webhooks[0].ClientConfig.CABundle
+	cfg.Webhooks[0].ClientConfig.CABundle = nil
+	if err := k8s.Update(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := (&webhook.CertKeeper{Reader: k8s, Client: k8s, Opts: whOpts}).Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Get(ctx, client.ObjectKey{Name: configName}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Webhooks[0].ClientConfig.CABundle; len(want) == 0 || !bytes.Equal(got, want) {
+		t.Fatal("the cleared caBundle was not written again")
+	}
+}
