@@ -38,6 +38,7 @@ var (
 	cfg     *rest.Config
 	store   *opconfig.Store
 	whOpts  webhook.Options
+	confDir string                     // the operator config's directory
 	skipKey = "weir.test/skip-webhook" // objects so labelled bypass the webhook (reconciler comparison)
 )
 
@@ -79,6 +80,11 @@ func run(m *testing.M) int {
 	defer func() { _ = env.Stop() }()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	defer func() {
+		if confDir != "" {
+			os.RemoveAll(confDir)
+		}
+	}()
 	if err := setUp(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -102,11 +108,9 @@ func setUp(ctx context.Context) error {
 		return err
 	}
 	// The operator config gives one namespace state directories, as a platform team would.
-	confDir, err := os.MkdirTemp("", "weir-webhook-conf-")
-	if err != nil {
+	if confDir, err = os.MkdirTemp("", "weir-webhook-conf-"); err != nil {
 		return err
 	}
-	go func() { <-ctx.Done(); os.RemoveAll(confDir) }()
 	conf := opconfig.NamespaceDefaults + defaultsNamespace + ".state.checkpoints.dir: file:///tmp/ck\n" +
 		opconfig.NamespaceDefaults + defaultsNamespace + ".state.savepoints.dir: file:///tmp/sp\n"
 	if err := os.WriteFile(filepath.Join(confDir, opconfig.FileFlinkConf), []byte(conf), 0o600); err != nil {
