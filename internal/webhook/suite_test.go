@@ -34,6 +34,7 @@ import (
 // filled the caBundle. failurePolicy is Fail here, so that a webhook that is not reached
 // fails the tests instead of admitting everything.
 var (
+	env     *envtest.Environment
 	k8s     client.Client
 	cfg     *rest.Config
 	store   *opconfig.Store
@@ -67,7 +68,7 @@ func run(m *testing.M) int {
 		level = zapcore.DebugLevel
 	}
 	logf.SetLogger(zap.New(zap.Level(level)))
-	env := &envtest.Environment{
+	env = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
