@@ -30,6 +30,12 @@ func main() {
 	flag.DurationVar(&o.ReconcileInterval, "reconcile-interval", 0, "how often a stable deployment is observed again (0: the operator config's kubernetes.operator.reconcile.interval, default 15s)")
 	flag.IntVar(&o.KubeAPIQPS, "kube-api-qps", operator.DefaultKubeAPIQPS, "client-side limit of Kubernetes API requests per second")
 	flag.IntVar(&o.KubeAPIBurst, "kube-api-burst", operator.DefaultKubeAPIBurst, "client-side burst of Kubernetes API requests")
+	flag.IntVar(&o.Webhook.Port, "webhook-port", 0, "port of the validating admission webhook (HTTPS); 0 serves none")
+	flag.StringVar(&o.Webhook.Namespace, "webhook-namespace", os.Getenv("POD_NAMESPACE"), "the operator's namespace, where the webhook's certificate Secret and Service live")
+	flag.StringVar(&o.Webhook.SecretName, "webhook-secret", "weir-operator-webhook-cert", "Secret where the operator keeps the webhook's CA and serving certificate (shared by replicas and restarts)")
+	flag.StringVar(&o.Webhook.ServiceName, "webhook-service", "", "the webhook's Service, whose DNS names the serving certificate covers")
+	flag.StringVar(&o.Webhook.ConfigName, "webhook-configuration", "", "ValidatingWebhookConfiguration whose caBundle the operator fills with its CA; empty leaves it alone")
+	flag.StringVar(&o.Webhook.CertDir, "webhook-cert-dir", "", "directory with tls.crt and tls.key made elsewhere (cert-manager); the operator then makes no certificate and leaves the caBundle alone")
 	zo := zap.Options{Development: false, TimeEncoder: zapcore.ISO8601TimeEncoder}
 	zo.BindFlags(flag.CommandLine)
 	flag.Parse()

@@ -142,10 +142,7 @@ func orDefault(s, d string) string {
 // artifactPolicy is the operator's rule for session-job jars: the reconciler's explicit
 // policy, else the operator config's (reloaded with it).
 func (r *FlinkSessionJobReconciler) artifactPolicy() artifact.Policy {
-	if r.ArtifactPolicy != nil {
-		return *r.ArtifactPolicy
-	}
-	return settings(r.Config).Artifacts
+	return ArtifactPolicyOf(r.Config, r.ArtifactPolicy)
 }
 
 // SetupWithManager registers the reconciler; a change of a session FlinkDeployment wakes

@@ -182,7 +182,8 @@ func TestChartGrantsTheGeneratedRulesClusterWide(t *testing.T) {
 // With watchNamespaces the operator gets a Role and RoleBinding in each, as FKO's chart
 // does, and nothing cluster-wide over namespaced resources: the only cluster-wide rules are
 // the metrics endpoint's (TokenReview and SubjectAccessReview, which exist only
-// cluster-wide, and the /metrics URL for scrapers).
+// cluster-wide, and the /metrics URL for scrapers) and the webhook's (its own
+// ValidatingWebhookConfiguration, by name).
 func TestChartGrantsPerNamespaceWhenWatchNamespacesIsSet(t *testing.T) {
 	objs := renderObjects(t, map[string]any{"watchNamespaces": []any{"team-a", "team-b"}})
 	want := generatedRules(t)
@@ -306,6 +307,8 @@ func onlyMetricsAuthRules(rules []rbacv1.PolicyRule) bool {
 			if !slices.Equal(r.NonResourceURLs, []string{"/metrics"}) || !slices.Equal(r.Verbs, []string{"get"}) {
 				return false
 			}
+		case slices.Equal(r.Resources, []string{"validatingwebhookconfigurations"}) && len(r.ResourceNames) > 0:
+			// The webhook's own configuration, by name: the operator fills its caBundle.
 		case slices.Equal(r.Verbs, []string{"create"}):
 			for _, res := range r.Resources {
 				if res != "tokenreviews" && res != "subjectaccessreviews" {

@@ -17,6 +17,7 @@ import (
 	"weir.dev/weir/internal/flink/artifact"
 	flinkrest "weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/opconfig"
+	"weir.dev/weir/internal/webhook"
 )
 
 // Options configure the operator.
@@ -55,6 +56,9 @@ type Options struct {
 	ReconcileInterval    time.Duration
 	KubeAPIQPS           int
 	KubeAPIBurst         int
+
+	// Webhook serves the validating admission webhook (off when its Port is 0).
+	Webhook webhook.Options
 }
 
 // NewScheme returns a scheme with the core types and flink.apache.org/v1beta1.
@@ -93,12 +97,25 @@ func NewManager(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	selectResources(&mo.Cache, selector)
 	leanCache(&mo.Cache)
 	mo.Client = leanClient()
+	var keeper *webhook.CertKeeper
+	if o.Webhook.Enabled() {
+		if mo.WebhookServer, keeper, err = webhook.NewServer(o.Webhook); err != nil {
+			return nil, err
+		}
+	}
 	mgr, err := ctrl.NewManager(o.withClientRate(cfg), mo)
 	if err != nil {
 		return nil, fmt.Errorf("while creating manager: %w", err)
 	}
 	if err := Register(mgr, o); err != nil {
 		return nil, err
+	}
+	if o.Webhook.Enabled() {
+		// The webhook checks what the reconcilers would, with the same config and scope.
+		v := &webhook.Validator{Config: o.Config, ArtifactPolicy: o.ArtifactPolicy, Namespaces: o.Namespaces, Selector: selector}
+		if err := webhook.Register(mgr, keeper, v); err != nil {
+			return nil, fmt.Errorf("while registering the admission webhook: %w", err)
+		}
 	}
 	if err := startConfigReloads(mgr, o.Config); err != nil {
 		return nil, err

@@ -50,6 +50,9 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 	ctx := context.Background()
 	r, c := operatorCluster(t, ctx, "WEIR_E2E_OPERATOR_DATA_DIR")
 	createPropsSecret(t, ctx, c)
+	if !t.Run("webhook", func(t *testing.T) { runWebhook(t, ctx, c) }) {
+		t.Logf("operator log after webhook failed:\n%s", operatorLog(ctx, c))
+	}
 
 	for _, tc := range []struct {
 		name string
