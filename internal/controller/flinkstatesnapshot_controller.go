@@ -2,8 +2,10 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -15,6 +17,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
+	"weir.dev/weir/internal/validation"
 )
 
 // snapshotFinalizer is FKO's finalizer for FlinkStateSnapshots.
@@ -54,6 +57,11 @@ func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.R
 			return quietConflict(err)
 		}
 	}
+	if !deleting {
+		if invalid, err := r.validate(ctx, snap); invalid || err != nil {
+			return quietConflict(err)
+		}
+	}
 	target, err := r.resolve(ctx, snap)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -68,6 +76,29 @@ func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.R
 		return quietConflict(err)
 	}
 	return ctrl.Result{RequeueAfter: requeue}, nil
+}
+
+// validate checks the spec of a snapshot still to be taken (validation.StateSnapshot). An
+// invalid one is reported in status.error and, once, as a ValidationError Event, and no
+// step is taken for it until the spec is fixed; deleting it still works.
+func (r *FlinkStateSnapshotReconciler) validate(ctx context.Context, snap *v1beta1.FlinkStateSnapshot) (invalid bool, err error) {
+	switch snap.Status.State {
+	case v1beta1.SnapshotCompleted, v1beta1.SnapshotFailed, v1beta1.SnapshotAbandoned:
+		return false, nil // final: nothing is done with its spec any more
+	}
+	verr := validation.StateSnapshot(snap)
+	if verr == nil {
+		if strings.Contains(snap.Status.Error, errTypeValidation) {
+			err = r.patch(ctx, snap, func(st *v1beta1.FlinkStateSnapshotStatus) { st.Error = "" }) // fixed
+		}
+		return false, err
+	}
+	msg := verr.Error()
+	e := statusError(errTypeValidation, msg)
+	if snap.Status.Error != e {
+		r.Recorder.Event(snap, corev1.EventTypeWarning, ReasonValidationError, msg)
+	}
+	return true, r.patch(ctx, snap, func(st *v1beta1.FlinkStateSnapshotStatus) { st.Error = e })
 }
 
 // SetupWithManager registers the reconciler.
