@@ -46,7 +46,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	}
 	opts, err := plannerOptions(desired)
 	if err != nil {
-		return ctrl.Result{}, r.reportBlocked(ctx, dep, err.Error())
+		return ctrl.Result{}, r.core().reportBlocked(ctx, dep, err.Error())
 	}
 
 	// The spec whose cluster should be running right now: what observation compares with.
@@ -61,7 +61,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.pollSavepoint(ctx, dep, obs); err != nil {
+	if err := r.core().pollOrPrune(ctx, dep, obs.flink, opts.History); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -74,28 +74,18 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	}
 	if action.Kind == lifecycle.ActionNothing && strings.Contains(dep.Status.Error, msgRolloutRefused) {
 		// The refused upgrade was withdrawn (the spec is the deployed one again).
-		if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { clearRolloutRefusal(&d.Status) }); err != nil {
+		if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { clearRolloutRefusal(&d.Status.CommonStatus) }); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
-	requeue, err := r.act(ctx, dep, desired, lastReconciled, obs, action)
-	if err != nil {
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, err.Error())
-		_ = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-			d.Status.Error = statusError(errTypeReconcile, err.Error())
-		})
-		return ctrl.Result{}, err
-	}
-	if err := r.summarize(ctx, dep); err != nil {
-		return ctrl.Result{}, err
-	}
-	if requeue == 0 {
-		requeue = r.pollInterval(dep.Status.LifecycleState)
-	}
-	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
-		requeue = action.RequeueAfter
-	}
-	return ctrl.Result{RequeueAfter: requeue}, nil
+	wait, err := act(ctx, deploymentSteps{r: r, dep: dep, desired: desired, lastReconciled: lastReconciled, obs: obs, opts: opts}, action)
+	return r.core().finish(ctx, dep, action, wait, err, func() error { return r.summarize(ctx, dep) }, r.stableInterval())
+}
+
+// core is the job core (jobcore.go) over a FlinkDeployment's status.
+func (r *FlinkDeploymentReconciler) core() jobCore[*v1beta1.FlinkDeployment] {
+	return jobCore[*v1beta1.FlinkDeployment]{client: r.Client, recorder: r.Recorder, clock: r.Clock, where: "the JobManager",
+		status: func(d *v1beta1.FlinkDeployment) *v1beta1.CommonStatus { return &d.Status.CommonStatus }}
 }
 
 // checkpointing says whether the spec turns periodic checkpoints on.
@@ -210,15 +200,6 @@ func isStable(spec *v1beta1.FlinkDeploymentSpec, st *v1beta1.FlinkDeploymentStat
 		return st.JobStatus.State == jobstate.Running && st.JobManagerDeploymentStatus == v1beta1.JMReady
 	}
 	return st.JobManagerDeploymentStatus == v1beta1.JMReady
-}
-
-// reportBlocked records why no safe step exists, once as an event and in status.error.
-func (r *FlinkDeploymentReconciler) reportBlocked(ctx context.Context, dep *v1beta1.FlinkDeployment, reason string) error {
-	e := statusError(errTypeReconcile, reason)
-	if dep.Status.Error != e {
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, reason)
-	}
-	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.Error = e })
 }
 
 // rolledBackUnchanged says whether the deployment was rolled back and its spec has not been

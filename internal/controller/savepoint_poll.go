@@ -5,34 +5,18 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/tools/record"
-	"k8s.io/utils/clock"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 )
 
-// jobStatusOf reaches the JobStatus of a FlinkDeployment or a FlinkSessionJob, which
-// track savepoints the same way.
-type jobStatusOf[T client.Object] func(T) *v1beta1.JobStatus
-
-// savepointPoll settles a pending savepoint trigger of a deployment or session job.
-type savepointPoll[T client.Object] struct {
-	client   client.Client
-	recorder record.EventRecorder
-	clock    clock.PassiveClock
-	status   jobStatusOf[T]
-	where    string // who answers for the job in messages: "the JobManager", "the session cluster"
-}
-
 // poll asks Flink about the trigger recorded in obj's status and records the result: the
 // savepoint joins the history (an UPGRADE one also becomes jobStatus.upgradeSavepointPath,
 // which the next deployment restores), or the failure is reported and the trigger cleared.
 // fl is nil while Flink cannot be asked.
-func (p savepointPoll[T]) poll(ctx context.Context, obj T, fl rest.API) error {
-	js := p.status(obj)
+func (p jobCore[T]) poll(ctx context.Context, obj T, fl rest.API) error {
+	js := p.jobStatus(obj)
 	si := js.SavepointInfo
 	if si == nil || si.TriggerID == "" {
 		return nil
@@ -68,7 +52,7 @@ func (p savepointPoll[T]) poll(ctx context.Context, obj T, fl rest.API) error {
 	now := p.clock.Now().UnixMilli()
 	p.recorder.Eventf(obj, corev1.EventTypeNormal, "SavepointCompleted", "%s savepoint completed at %s", why, op.Location)
 	return patchStatus(ctx, p.client, obj, func(o T) {
-		js := p.status(o)
+		js := p.jobStatus(o)
 		si := ensureSavepointInfo(js)
 		sp := v1beta1.Savepoint{TimeStamp: now, Location: op.Location, TriggerType: why, FormatType: si.FormatType}
 		si.LastSavepoint = &sp
@@ -84,13 +68,13 @@ func (p savepointPoll[T]) poll(ctx context.Context, obj T, fl rest.API) error {
 }
 
 // abandon reports why a trigger will not complete and clears it, so a new one can start.
-func (p savepointPoll[T]) abandon(ctx context.Context, obj T, why string) error {
+func (p jobCore[T]) abandon(ctx context.Context, obj T, why string) error {
 	p.recorder.Event(obj, corev1.EventTypeWarning, ReasonSavepointError, why)
 	return p.clearTrigger(ctx, obj)
 }
 
-func (p savepointPoll[T]) clearTrigger(ctx context.Context, obj T) error {
-	return patchStatus(ctx, p.client, obj, func(o T) { clearTriggerOf(ensureSavepointInfo(p.status(o))) })
+func (p jobCore[T]) clearTrigger(ctx context.Context, obj T) error {
+	return patchStatus(ctx, p.client, obj, func(o T) { clearTriggerOf(ensureSavepointInfo(p.jobStatus(o))) })
 }
 
 func ensureSavepointInfo(js *v1beta1.JobStatus) *v1beta1.SavepointInfo {
