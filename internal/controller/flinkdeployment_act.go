@@ -68,10 +68,15 @@ func (s deploymentSteps) other(ctx context.Context, a lifecycle.Action) (time.Du
 // is what FKO records in lastReconciledSpec.
 func withMode(spec *v1beta1.FlinkDeploymentSpec, mode v1beta1.UpgradeMode) *v1beta1.FlinkDeploymentSpec {
 	out := spec.DeepCopy()
-	if out.Job != nil && mode != "" {
-		out.Job.UpgradeMode = mode
-	}
+	setUpgradeMode(out.Job, mode)
 	return out
+}
+
+// setUpgradeMode sets the mode actually used (withMode, withSessionMode); "" keeps job's.
+func setUpgradeMode(job *v1beta1.JobSpec, mode v1beta1.UpgradeMode) {
+	if job != nil && mode != "" {
+		job.UpgradeMode = mode
+	}
 }
 
 // settle handles a deployment with nothing to roll out: it records changes that need no

@@ -169,13 +169,14 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 // summarize derives lifecycleState and the Running condition from the recorded status.
 func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
 	last, _, _ := dep.LastReconciledSpec()
+	var lastJob *v1beta1.JobSpec
+	if last != nil {
+		lastJob = last.Job
+	}
 	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
 		st := &d.Status
 		rs := &st.ReconciliationStatus
-		var suspended, pending bool
-		if last != nil {
-			suspended, pending = suspendFacts(rs.LastReconciledSpec, last.Job, &st.JobStatus)
-		}
+		suspended, pending := suspendFacts(rs.LastReconciledSpec, lastJob, &st.JobStatus)
 		stableState := rs.State == v1beta1.ReconciliationDeployed || rs.State == v1beta1.ReconciliationRolledBack
 		if last != nil && stableState && isStable(last, st) && rs.State == v1beta1.ReconciliationDeployed {
 			rs.LastStableSpec = rs.LastReconciledSpec

@@ -56,11 +56,10 @@ func (s sessionJobSteps) other(_ context.Context, a lifecycle.Action) (time.Dura
 	return 0, fmt.Errorf("session job: unexpected action %q", a.Kind)
 }
 
+// withSessionMode is withMode for a session job's spec.
 func withSessionMode(spec *v1beta1.FlinkSessionJobSpec, mode v1beta1.UpgradeMode) *v1beta1.FlinkSessionJobSpec {
 	out := spec.DeepCopy()
-	if out.Job != nil && mode != "" {
-		out.Job.UpgradeMode = mode
-	}
+	setUpgradeMode(out.Job, mode)
 	return out
 }
 

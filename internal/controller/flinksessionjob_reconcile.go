@@ -122,13 +122,14 @@ func sessionJobID(job *v1beta1.FlinkSessionJob) string {
 // last stable spec.
 func (r *FlinkSessionJobReconciler) summarize(ctx context.Context, job *v1beta1.FlinkSessionJob, a lifecycle.Action) error {
 	last, _ := lastReconciledSessionSpec(job)
+	var lastJob *v1beta1.JobSpec
+	if last != nil {
+		lastJob = last.Job
+	}
 	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
 		st := &j.Status
 		rs := &st.ReconciliationStatus
-		var suspended, pending bool
-		if last != nil {
-			suspended, pending = suspendFacts(rs.LastReconciledSpec, last.Job, &st.JobStatus)
-		}
+		suspended, pending := suspendFacts(rs.LastReconciledSpec, lastJob, &st.JobStatus)
 		if last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == jobstate.Running {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}

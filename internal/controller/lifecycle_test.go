@@ -19,9 +19,22 @@ import (
 // it to STABLE with a RUNNING job. It returns the REST URL its fake JobManager answers on.
 func startStable(t *testing.T, ns, file string, mode v1beta1.UpgradeMode) (string, string) { //nolint:unparam // a general helper of the integration tests
 	t.Helper()
+	return startStableWith(t, ns, file, mode, nil)
+}
+
+// startStableWith is startStable with conf added to the manifest's flinkConfiguration.
+func startStableWith(t *testing.T, ns, file string, mode v1beta1.UpgradeMode, conf map[string]string) (string, string) { //nolint:unparam // a general helper of the integration tests
+	t.Helper()
 	d := readManifest(t, file)[0].(*v1beta1.FlinkDeployment)
 	d.Namespace = ns
 	d.Spec.Job.UpgradeMode = mode
+	if len(conf) > 0 {
+		flat, _ := d.Spec.FlinkConfiguration.Flatten()
+		for k, v := range conf {
+			flat[k] = v
+		}
+		d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(flat)
+	}
 	if err := k8s.Create(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
@@ -279,22 +292,10 @@ func TestIgnorableChangeIsRecordedWithoutARestart(t *testing.T) {
 func TestBrokenUpgradeRollsBackFromTheUpgradeSavepoint(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
-	d.Namespace = ns
-	d.Spec.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
-	conf, _ := d.Spec.FlinkConfiguration.Flatten()
-	conf["kubernetes.operator.deployment.rollback.enabled"] = "true"
-	conf["kubernetes.operator.deployment.readiness.timeout"] = "2s"
-	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	name, url := d.Name, restURLOf(t, ns, d.Name)
-	waitForObject(t, ns, name, &appsv1.Deployment{})
-	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
-	flink.setJob(url, "RUNNING")
-	markReady(t, ns, name)
-	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+	name, url := startStableWith(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint, map[string]string{
+		"kubernetes.operator.deployment.rollback.enabled":  "true",
+		"kubernetes.operator.deployment.readiness.timeout": "2s",
+	})
 
 	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.EntryClass = "org.example.DoesNotExist" })
 	var sp string

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"weir.dev/weir/api/v1beta1"
@@ -48,21 +47,8 @@ func takeManualSavepoints(t *testing.T, n int, setNonce func(int64), last func()
 func TestSavepointHistoryWithoutCleanupKeepsTheFiles(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
-	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
-	d.Namespace = ns
-	d.Spec.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
-	conf, _ := d.Spec.FlinkConfiguration.Flatten()
-	conf[opconfig.HistoryMaxCount], conf[opconfig.SavepointCleanup] = "1", "false"
-	d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
-	if err := k8s.Create(context.Background(), d); err != nil {
-		t.Fatal(err)
-	}
-	name, url := d.Name, restURLOf(t, ns, d.Name)
-	waitForObject(t, ns, name, &appsv1.Deployment{})
-	flink.setJobID(url, confValue(flinkConf(t, ns, name), "$internal.pipeline.job-id"))
-	flink.setJob(url, "RUNNING")
-	markReady(t, ns, name)
-	waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+	name, url := startStableWith(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint,
+		map[string]string{opconfig.HistoryMaxCount: "1", opconfig.SavepointCleanup: "false"})
 
 	locs := takeManualSavepoints(t, 2,
 		func(n int64) {
