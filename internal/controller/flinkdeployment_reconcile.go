@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -140,24 +139,13 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 	// The spec as the operator config's defaults complete it (in memory only).
 	eff, merged := effectiveDeployment(r.Config, dep)
 	r.warnings.report(ctx, r.Recorder, dep, merged)
-	verr := validation.Deployment(eff)
-	if verr == nil {
-		if strings.Contains(dep.Status.Error, errTypeValidation) {
-			if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.Error = "" }); err != nil {
-				return nil, err
-			}
-		}
-		return eff.Spec.DeepCopy(), nil
-	}
-	msg := verr.Error()
-	if dep.Status.Error != statusError(errTypeValidation, msg) {
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonValidationError, msg)
-		log.FromContext(ctx).Info("Spec is invalid, keeping the last valid spec", "reason", msg)
-	}
-	if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		d.Status.Error = statusError(errTypeValidation, msg)
-	}); err != nil {
+	invalid, err := reportValidation(ctx, r.Client, r.Recorder, dep,
+		func(d *v1beta1.FlinkDeployment) *string { return &d.Status.Error }, validation.Deployment(eff))
+	if err != nil {
 		return nil, err
+	}
+	if !invalid {
+		return eff.Spec.DeepCopy(), nil
 	}
 	last, _, err := dep.LastReconciledSpec()
 	if err != nil {

@@ -2,10 +2,8 @@ package controller
 
 import (
 	"context"
-	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/utils/clock"
@@ -86,19 +84,8 @@ func (r *FlinkStateSnapshotReconciler) validate(ctx context.Context, snap *v1bet
 	case v1beta1.SnapshotCompleted, v1beta1.SnapshotFailed, v1beta1.SnapshotAbandoned:
 		return false, nil // final: nothing is done with its spec any more
 	}
-	verr := validation.StateSnapshot(snap)
-	if verr == nil {
-		if strings.Contains(snap.Status.Error, errTypeValidation) {
-			err = r.patch(ctx, snap, func(st *v1beta1.FlinkStateSnapshotStatus) { st.Error = "" }) // fixed
-		}
-		return false, err
-	}
-	msg := verr.Error()
-	e := statusError(errTypeValidation, msg)
-	if snap.Status.Error != e {
-		r.Recorder.Event(snap, corev1.EventTypeWarning, ReasonValidationError, msg)
-	}
-	return true, r.patch(ctx, snap, func(st *v1beta1.FlinkStateSnapshotStatus) { st.Error = e })
+	return reportValidation(ctx, r.Client, r.Recorder, snap,
+		func(s *v1beta1.FlinkStateSnapshot) *string { return &s.Status.Error }, validation.StateSnapshot(snap))
 }
 
 // SetupWithManager registers the reconciler.
