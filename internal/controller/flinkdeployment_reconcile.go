@@ -157,25 +157,15 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 // summarize derives lifecycleState and the Running condition from the recorded status.
 func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
 	last, _, _ := dep.LastReconciledSpec()
-	var lastJob *v1beta1.JobSpec
-	if last != nil {
-		lastJob = last.Job
+	if last == nil {
+		return r.core().summarize(ctx, dep, nil, dep.Status.JobManagerDeploymentStatus, func(*v1beta1.FlinkDeployment, bool) {})
 	}
-	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+	return r.core().summarize(ctx, dep, last.Job, dep.Status.JobManagerDeploymentStatus, func(d *v1beta1.FlinkDeployment, _ bool) {
 		st := &d.Status
-		rs := &st.ReconciliationStatus
-		suspended, pending := suspendFacts(rs.LastReconciledSpec, lastJob, &st.JobStatus)
-		stableState := rs.State == v1beta1.ReconciliationDeployed || rs.State == v1beta1.ReconciliationRolledBack
-		if last != nil && stableState && isStable(last, st) && rs.State == v1beta1.ReconciliationDeployed {
+		if rs := &st.ReconciliationStatus; rs.State == v1beta1.ReconciliationDeployed && isStable(last, st) {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
-		st.LifecycleState = status.LifecycleState(status.Facts{
-			Current: st.LifecycleState, Common: st.CommonStatus,
-			LastReconciledSuspended: suspended, SuspendSavepointPending: pending, JobManager: st.JobManagerDeploymentStatus,
-		})
-		if last != nil {
-			status.SetRunningCondition(&st.Conditions, last.IsApplication(), st.JobStatus.State, st.JobManagerDeploymentStatus, d.Generation)
-		}
+		status.SetRunningCondition(&st.Conditions, last.IsApplication(), st.JobStatus.State, st.JobManagerDeploymentStatus, d.Generation)
 	})
 }
 

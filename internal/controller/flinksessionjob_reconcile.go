@@ -13,7 +13,6 @@ import (
 	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
-	"weir.dev/weir/internal/status"
 )
 
 // optSavepointOnDeletion is FKO's switch for a savepoint when a job's resource is deleted.
@@ -126,18 +125,14 @@ func (r *FlinkSessionJobReconciler) summarize(ctx context.Context, job *v1beta1.
 	if last != nil {
 		lastJob = last.Job
 	}
-	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+	return r.core().summarize(ctx, job, lastJob, "", func(j *v1beta1.FlinkSessionJob, suspended bool) {
 		st := &j.Status
-		rs := &st.ReconciliationStatus
-		suspended, pending := suspendFacts(rs.LastReconciledSpec, lastJob, &st.JobStatus)
-		if last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == jobstate.Running {
+		if rs := &st.ReconciliationStatus; last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == jobstate.Running {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
 		if a.Kind != lifecycle.ActionBlocked && strings.Contains(st.Error, errTypeReconcile) {
 			st.Error = ""
 		}
-		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: st.CommonStatus,
-			LastReconciledSuspended: suspended, SuspendSavepointPending: pending})
 	})
 }
 

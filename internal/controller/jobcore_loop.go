@@ -9,6 +9,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/status"
 )
 
 // pollBlocked is how often a resource the planner found no safe step for is looked at again.
@@ -55,6 +56,20 @@ func pollInterval(state v1beta1.ResourceLifecycleState, stable time.Duration) ti
 		return stable
 	}
 	return min(pollSettling, stable)
+}
+
+// summarize derives lifecycleState from the recorded status, after own has made the
+// resource's own changes (its last stable spec, conditions) knowing whether the recorded
+// spec (lastJob) is suspended. jm is the JobManager's state ("" for a session job).
+func (c jobCore[T]) summarize(ctx context.Context, obj T, lastJob *v1beta1.JobSpec, jm v1beta1.JobManagerDeploymentStatus,
+	own func(o T, suspended bool)) error {
+	return patchStatus(ctx, c.client, obj, func(o T) {
+		st := c.status(o)
+		suspended, pending := suspendFacts(st.ReconciliationStatus.LastReconciledSpec, lastJob, &st.JobStatus)
+		own(o, suspended)
+		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: *st,
+			LastReconciledSuspended: suspended, SuspendSavepointPending: pending, JobManager: jm})
+	})
 }
 
 // finish ends a reconcile loop the same way for every job resource: an action's error goes
