@@ -25,25 +25,41 @@ const pollTeardown = 2 * time.Second
 // raised or a webhook fixed without a spec change; a spec change reconciles at once).
 const pollRefused = 30 * time.Second
 
-// act carries out one planned action. Each branch records its intent in status before it
-// touches Kubernetes or Flink, and each is safe to repeat.
-func (r *FlinkDeploymentReconciler) act(ctx context.Context, dep *v1beta1.FlinkDeployment,
-	desired, lastReconciled *v1beta1.FlinkDeploymentSpec, obs observed, a lifecycle.Action) (time.Duration, error) {
+// deploymentSteps takes the planner's steps (act, jobcore_loop.go) for one FlinkDeployment.
+type deploymentSteps struct {
+	r                       *FlinkDeploymentReconciler
+	dep                     *v1beta1.FlinkDeployment
+	desired, lastReconciled *v1beta1.FlinkDeploymentSpec
+	obs                     observed
+	opts                    lifecycle.Options
+}
+
+func (s deploymentSteps) settle(ctx context.Context) error {
+	return s.r.settle(ctx, s.dep, s.desired, s.lastReconciled)
+}
+
+func (s deploymentSteps) blocked(ctx context.Context, reason string) error {
+	return s.r.core().reportBlocked(ctx, s.dep, reason)
+}
+
+func (s deploymentSteps) deploy(ctx context.Context, a lifecycle.Action) (time.Duration, error) {
+	return s.r.deployTarget(ctx, s.dep, a, s.obs)
+}
+
+func (s deploymentSteps) stop(ctx context.Context, a lifecycle.Action) (time.Duration, error) {
+	return s.r.stopForRollout(ctx, s.dep, s.desired, s.lastReconciled, s.obs, a)
+}
+
+func (s deploymentSteps) savepoint(ctx context.Context, a lifecycle.Action) error {
+	return s.r.triggerSavepoint(ctx, s.dep, s.desired, s.obs, s.opts, a.TriggerType)
+}
+
+func (s deploymentSteps) other(ctx context.Context, a lifecycle.Action) (time.Duration, error) {
 	switch a.Kind {
-	case lifecycle.ActionNothing:
-		return 0, r.settle(ctx, dep, desired, lastReconciled)
-	case lifecycle.ActionWait:
-		return pollSettling, nil
-	case lifecycle.ActionBlocked:
-		return 30 * time.Second, r.reportBlocked(ctx, dep, a.Reason)
-	case lifecycle.ActionDeploy, lifecycle.ActionResume:
-		return r.deployTarget(ctx, dep, a, obs)
-	case lifecycle.ActionUpgrade, lifecycle.ActionSuspend, lifecycle.ActionRollback, lifecycle.ActionRestartUnhealthy:
-		return r.stopForRollout(ctx, dep, desired, lastReconciled, obs, a)
-	case lifecycle.ActionTriggerSavepoint:
-		return pollSettling, r.triggerSavepoint(ctx, dep, desired, obs, a.TriggerType)
+	case lifecycle.ActionRollback:
+		return s.stop(ctx, a)
 	case lifecycle.ActionScale:
-		return 0, r.scale(ctx, dep, desired, obs, a)
+		return 0, s.r.scale(ctx, s.dep, s.desired, s.obs, a)
 	}
 	return 0, fmt.Errorf("unknown action %q", a.Kind)
 }
@@ -52,39 +68,15 @@ func (r *FlinkDeploymentReconciler) act(ctx context.Context, dep *v1beta1.FlinkD
 // is what FKO records in lastReconciledSpec.
 func withMode(spec *v1beta1.FlinkDeploymentSpec, mode v1beta1.UpgradeMode) *v1beta1.FlinkDeploymentSpec {
 	out := spec.DeepCopy()
-	if out.Job != nil && mode != "" {
-		out.Job.UpgradeMode = mode
-	}
+	setUpgradeMode(out.Job, mode)
 	return out
 }
 
-// recordSpec writes spec as lastReconciledSpec with the given reconciliation state.
-func (r *FlinkDeploymentReconciler) recordSpec(ctx context.Context, dep *v1beta1.FlinkDeployment,
-	spec *v1beta1.FlinkDeploymentSpec, state v1beta1.ReconciliationState, mutate func(*v1beta1.FlinkDeploymentStatus)) error {
-	// firstDeployment stays true while the first rollout is retried, so that a retry writes
-	// the same record, keeps the rollout's timestamp and hence its deterministic job id. Once
-	// that rollout is done a job has run, and no later record may claim there is no state.
-	first := dep.Status.ReconciliationStatus.LastReconciledSpec == ""
-	if prev, meta, err := dep.LastReconciledSpec(); err == nil && prev != nil && meta.FirstDeployment &&
-		dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading {
-		if same, _ := sameSpec(prev, spec); same {
-			first = true
-		}
+// setUpgradeMode sets the mode actually used (withMode, withSessionMode); "" keeps job's.
+func setUpgradeMode(job *v1beta1.JobSpec, mode v1beta1.UpgradeMode) {
+	if job != nil && mode != "" {
+		job.UpgradeMode = mode
 	}
-	serialized, err := v1beta1.WriteSpecWithMeta(*spec, v1beta1.ReconciliationMetadata{
-		APIVersion: v1beta1.GroupVersion.String(), FirstDeployment: first, Generation: dep.Generation,
-	})
-	if err != nil {
-		return err
-	}
-	now := r.Clock.Now().UnixMilli()
-	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		markReconciled(&d.Status.ReconciliationStatus, serialized, state, now)
-		d.Status.ObservedGeneration = d.Generation
-		if mutate != nil {
-			mutate(&d.Status)
-		}
-	})
 }
 
 // settle handles a deployment with nothing to roll out: it records changes that need no
@@ -93,7 +85,8 @@ func (r *FlinkDeploymentReconciler) recordSpec(ctx context.Context, dep *v1beta1
 func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.FlinkDeployment,
 	desired, lastReconciled *v1beta1.FlinkDeploymentSpec) error {
 	if lastReconciled == nil { // created suspended: record it, deploy nothing
-		return r.recordSpec(ctx, dep, desired, v1beta1.ReconciliationDeployed, nil)
+		_, err := writeAhead(ctx, r.core(), dep, desired, v1beta1.ReconciliationDeployed, nil)
+		return err
 	}
 	suspended := lastReconciled.Job != nil && lastReconciled.Job.EffectiveState() == v1beta1.JobStateSuspended
 	if suspended {
@@ -118,7 +111,8 @@ func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.Fli
 		return err
 	}
 	if !same {
-		return r.recordSpec(ctx, dep, rec, dep.Status.ReconciliationStatus.State, nil)
+		_, err := writeAhead(ctx, r.core(), dep, rec, dep.Status.ReconciliationStatus.State, nil)
+		return err
 	}
 	// Nothing to record, but this generation has been looked at.
 	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.ObservedGeneration = d.Generation })
@@ -136,11 +130,12 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 		target = withMode(a.Target, a.Target.Job.EffectiveUpgradeMode())
 	}
 	// Record the target and the job id before anything is created (write-ahead).
-	if err := r.recordSpec(ctx, dep, target, state, func(st *v1beta1.FlinkDeploymentStatus) {
+	rec, err := writeAhead(ctx, r.core(), dep, target, state, func(st *v1beta1.CommonStatus) {
 		if a.RestoreFrom != "" {
 			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
 		}
-	}); err != nil {
+	})
+	if err != nil {
 		return 0, err
 	}
 	h := specHash(target)
@@ -176,7 +171,7 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 	}
 	jobID := dep.Status.JobStatus.JobID
 	if target.Job != nil && (a.UpgradeMode != v1beta1.UpgradeModeLastState || jobID == "") {
-		jobID = deterministicJobID(string(dep.UID), dep.Status.ReconciliationStatus.ReconciliationTimestamp)
+		jobID = rec.jobID(dep.UID)
 	}
 	var restore *resources.Restore
 	if a.RestoreFrom != "" && a.UpgradeMode != v1beta1.UpgradeModeLastState {
@@ -297,7 +292,7 @@ func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1b
 				return 0, err
 			}
 			if refusal != "" {
-				return pollRefused, r.reportBlocked(ctx, dep, msgRolloutRefused+refusal)
+				return pollRefused, r.core().reportBlocked(ctx, dep, msgRolloutRefused+refusal)
 			}
 		}
 		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonSpecChanged, "Upgrading ("+string(a.UpgradeMode)+"): "+a.Reason)
@@ -314,7 +309,7 @@ func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1b
 	if a.Kind != lifecycle.ActionRollback || dep.Status.ReconciliationStatus.State != v1beta1.ReconciliationRollingBack {
 		// A new rollout forgets the last one's savepoint; a rollback of a job that cannot
 		// take one keeps the savepoint its failed upgrade took (a.RestoreFrom).
-		if err := r.recordSpec(ctx, dep, spec, state, func(st *v1beta1.FlinkDeploymentStatus) {
+		if _, err := writeAhead(ctx, r.core(), dep, spec, state, func(st *v1beta1.CommonStatus) {
 			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
 			clearRolloutRefusal(st)
 		}); err != nil {
@@ -348,7 +343,7 @@ func (r *FlinkDeploymentReconciler) scale(ctx context.Context, dep *v1beta1.Flin
 			return err
 		}
 	}
-	if err := r.recordSpec(ctx, dep, spec, v1beta1.ReconciliationDeployed, nil); err != nil {
+	if _, err := writeAhead(ctx, r.core(), dep, spec, v1beta1.ReconciliationDeployed, nil); err != nil {
 		return err
 	}
 	r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonScaling, a.Reason)

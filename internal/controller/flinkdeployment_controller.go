@@ -34,17 +34,13 @@ const (
 	pollStable   = 15 * time.Second
 )
 
-// pollInterval is the requeue of a deployment in state: pollStable (or r.Interval) once
-// stable or suspended, pollSettling (or r.Interval if shorter) while it settles.
-func (r *FlinkDeploymentReconciler) pollInterval(state v1beta1.ResourceLifecycleState) time.Duration {
-	stable := settings(r.Config).ReconcileInterval
+// stableInterval is how often a stable or suspended deployment is looked at again:
+// r.Interval, else the operator config's reconcile interval (pollInterval).
+func (r *FlinkDeploymentReconciler) stableInterval() time.Duration {
 	if r.Interval > 0 {
-		stable = r.Interval
+		return r.Interval
 	}
-	if state == v1beta1.LifecycleStable || state == v1beta1.LifecycleSuspended {
-		return stable
-	}
-	return min(pollSettling, stable)
+	return settings(r.Config).ReconcileInterval
 }
 
 // FlinkClientFactory returns a Flink REST client for a JobManager's base URL.

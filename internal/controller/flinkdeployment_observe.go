@@ -175,17 +175,13 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 	if obs.jm != v1beta1.JMDeployedNotReady || r.Flink == nil {
 		return obs, r.countTaskManagers(ctx, dep, &obs)
 	}
-	svc := &corev1.Service{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: n.RestService}, svc); err != nil {
-		return obs, client.IgnoreNotFound(err)
-	}
-	fl, err := r.Flink(restURL(svc))
-	if err != nil {
+	fl, url, err := restClient(ctx, r.Client, r.Flink, dep.Namespace, dep.Name)
+	if err != nil || fl == nil {
 		return obs, err
 	}
 	ov, err := r.overview(ctx, dep, fl)
 	if err != nil {
-		log.FromContext(ctx).V(1).Info("Flink REST not reachable yet", "url", restURL(svc), "reason", err.Error())
+		log.FromContext(ctx).V(1).Info("Flink REST not reachable yet", "url", url, "reason", err.Error())
 		return obs, r.countTaskManagers(ctx, dep, &obs)
 	}
 	obs.jm, obs.flink = v1beta1.JMReady, fl

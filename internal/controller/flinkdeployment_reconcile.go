@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -46,7 +45,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	}
 	opts, err := plannerOptions(desired)
 	if err != nil {
-		return ctrl.Result{}, r.reportBlocked(ctx, dep, err.Error())
+		return ctrl.Result{}, r.core().reportBlocked(ctx, dep, err.Error())
 	}
 
 	// The spec whose cluster should be running right now: what observation compares with.
@@ -61,7 +60,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.pollSavepoint(ctx, dep, obs); err != nil {
+	if err := r.core().pollOrPrune(ctx, dep, obs.flink, opts.History); err != nil {
 		return ctrl.Result{}, err
 	}
 
@@ -74,28 +73,18 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	}
 	if action.Kind == lifecycle.ActionNothing && strings.Contains(dep.Status.Error, msgRolloutRefused) {
 		// The refused upgrade was withdrawn (the spec is the deployed one again).
-		if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { clearRolloutRefusal(&d.Status) }); err != nil {
+		if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { clearRolloutRefusal(&d.Status.CommonStatus) }); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
-	requeue, err := r.act(ctx, dep, desired, lastReconciled, obs, action)
-	if err != nil {
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, err.Error())
-		_ = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-			d.Status.Error = statusError(errTypeReconcile, err.Error())
-		})
-		return ctrl.Result{}, err
-	}
-	if err := r.summarize(ctx, dep); err != nil {
-		return ctrl.Result{}, err
-	}
-	if requeue == 0 {
-		requeue = r.pollInterval(dep.Status.LifecycleState)
-	}
-	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
-		requeue = action.RequeueAfter
-	}
-	return ctrl.Result{RequeueAfter: requeue}, nil
+	wait, err := act(ctx, deploymentSteps{r: r, dep: dep, desired: desired, lastReconciled: lastReconciled, obs: obs, opts: opts}, action)
+	return r.core().finish(ctx, dep, action, wait, err, func() error { return r.summarize(ctx, dep) }, r.stableInterval())
+}
+
+// core is the job core (jobcore.go) over a FlinkDeployment's status.
+func (r *FlinkDeploymentReconciler) core() jobCore[*v1beta1.FlinkDeployment] {
+	return jobCore[*v1beta1.FlinkDeployment]{client: r.Client, recorder: r.Recorder, clock: r.Clock, where: "the JobManager",
+		status: func(d *v1beta1.FlinkDeployment) *v1beta1.CommonStatus { return &d.Status.CommonStatus }}
 }
 
 // checkpointing says whether the spec turns periodic checkpoints on.
@@ -151,24 +140,13 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 	// The spec as the operator config's defaults complete it (in memory only).
 	eff, merged := effectiveDeployment(r.Config, dep)
 	r.warnings.report(ctx, r.Recorder, dep, merged)
-	verr := validation.Deployment(eff)
-	if verr == nil {
-		if strings.Contains(dep.Status.Error, errTypeValidation) {
-			if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.Error = "" }); err != nil {
-				return nil, err
-			}
-		}
-		return eff.Spec.DeepCopy(), nil
-	}
-	msg := verr.Error()
-	if dep.Status.Error != statusError(errTypeValidation, msg) {
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonValidationError, msg)
-		log.FromContext(ctx).Info("Spec is invalid, keeping the last valid spec", "reason", msg)
-	}
-	if err := patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
-		d.Status.Error = statusError(errTypeValidation, msg)
-	}); err != nil {
+	invalid, err := reportValidation(ctx, r.Client, r.Recorder, dep,
+		func(d *v1beta1.FlinkDeployment) *string { return &d.Status.Error }, validation.Deployment(eff))
+	if err != nil {
 		return nil, err
+	}
+	if !invalid {
+		return eff.Spec.DeepCopy(), nil
 	}
 	last, _, err := dep.LastReconciledSpec()
 	if err != nil {
@@ -180,24 +158,15 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 // summarize derives lifecycleState and the Running condition from the recorded status.
 func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
 	last, _, _ := dep.LastReconciledSpec()
-	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
+	if last == nil {
+		return r.core().summarize(ctx, dep, nil, dep.Status.JobManagerDeploymentStatus, func(*v1beta1.FlinkDeployment, bool) {})
+	}
+	return r.core().summarize(ctx, dep, last.Job, dep.Status.JobManagerDeploymentStatus, func(d *v1beta1.FlinkDeployment, _ bool) {
 		st := &d.Status
-		rs := &st.ReconciliationStatus
-		var suspended, pending bool
-		if last != nil {
-			suspended, pending = suspendFacts(rs.LastReconciledSpec, last.Job, &st.JobStatus)
-		}
-		stableState := rs.State == v1beta1.ReconciliationDeployed || rs.State == v1beta1.ReconciliationRolledBack
-		if last != nil && stableState && isStable(last, st) && rs.State == v1beta1.ReconciliationDeployed {
+		if rs := &st.ReconciliationStatus; rs.State == v1beta1.ReconciliationDeployed && isStable(last, st) {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
-		st.LifecycleState = status.LifecycleState(status.Facts{
-			Current: st.LifecycleState, Common: st.CommonStatus,
-			LastReconciledSuspended: suspended, SuspendSavepointPending: pending, JobManager: st.JobManagerDeploymentStatus,
-		})
-		if last != nil {
-			status.SetRunningCondition(&st.Conditions, last.IsApplication(), st.JobStatus.State, st.JobManagerDeploymentStatus, d.Generation)
-		}
+		status.SetRunningCondition(&st.Conditions, last.IsApplication(), st.JobStatus.State, st.JobManagerDeploymentStatus, d.Generation)
 	})
 }
 
@@ -211,15 +180,6 @@ func isStable(spec *v1beta1.FlinkDeploymentSpec, st *v1beta1.FlinkDeploymentStat
 		return st.JobStatus.State == jobstate.Running && st.JobManagerDeploymentStatus == v1beta1.JMReady
 	}
 	return st.JobManagerDeploymentStatus == v1beta1.JMReady
-}
-
-// reportBlocked records why no safe step exists, once as an event and in status.error.
-func (r *FlinkDeploymentReconciler) reportBlocked(ctx context.Context, dep *v1beta1.FlinkDeployment, reason string) error {
-	e := statusError(errTypeReconcile, reason)
-	if dep.Status.Error != e {
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonError, reason)
-	}
-	return patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) { d.Status.Error = e })
 }
 
 // rolledBackUnchanged says whether the deployment was rolled back and its spec has not been

@@ -17,68 +17,50 @@ import (
 	"weir.dev/weir/internal/opconfig"
 )
 
-// act carries out one planned step for a session job. Each branch records its intent in
-// status before it calls Flink, and each is safe to repeat.
-func (r *FlinkSessionJobReconciler) act(ctx context.Context, job *v1beta1.FlinkSessionJob, last *v1beta1.FlinkSessionJobSpec,
-	obs sessionObserved, opts lifecycle.Options, a lifecycle.Action) (time.Duration, error) {
-	switch a.Kind {
-	case lifecycle.ActionNothing:
-		return 0, r.settle(ctx, job, last, obs, opts)
-	case lifecycle.ActionWait:
+// sessionJobSteps takes the planner's steps (act, jobcore_loop.go) for one FlinkSessionJob.
+type sessionJobSteps struct {
+	r    *FlinkSessionJobReconciler
+	job  *v1beta1.FlinkSessionJob
+	last *v1beta1.FlinkSessionJobSpec
+	obs  sessionObserved
+	opts lifecycle.Options
+}
+
+func (s sessionJobSteps) settle(ctx context.Context) error {
+	return s.r.settle(ctx, s.job, s.last, s.obs, s.opts)
+}
+
+func (s sessionJobSteps) blocked(ctx context.Context, reason string) error {
+	return s.r.core().reportBlocked(ctx, s.job, reason)
+}
+
+func (s sessionJobSteps) deploy(ctx context.Context, a lifecycle.Action) (time.Duration, error) {
+	if err := s.r.submit(ctx, s.job, s.obs, a); errors.Is(err, errDownloadQueued) {
 		return pollSettling, nil
-	case lifecycle.ActionBlocked:
-		return 30 * time.Second, r.reportBlocked(ctx, job, a.Reason)
-	case lifecycle.ActionDeploy, lifecycle.ActionResume:
-		if err := r.submit(ctx, job, obs, a); errors.Is(err, errDownloadQueued) {
-			return pollSettling, nil
-		} else if err != nil {
-			return 0, err
-		}
-		return 0, nil
-	case lifecycle.ActionUpgrade, lifecycle.ActionSuspend, lifecycle.ActionRestartUnhealthy:
-		return pollTeardown, r.stopForRollout(ctx, job, last, obs, opts, a)
-	case lifecycle.ActionTriggerSavepoint:
-		return pollSettling, r.triggerSavepoint(ctx, job, obs, opts, a.TriggerType)
+	} else if err != nil {
+		return 0, err
 	}
+	return 0, nil
+}
+
+func (s sessionJobSteps) stop(ctx context.Context, a lifecycle.Action) (time.Duration, error) {
+	return pollTeardown, s.r.stopForRollout(ctx, s.job, s.last, s.obs, s.opts, a)
+}
+
+func (s sessionJobSteps) savepoint(ctx context.Context, a lifecycle.Action) error {
+	return s.r.triggerSavepoint(ctx, s.job, s.obs, s.opts, a.TriggerType)
+}
+
+// other: a session job is never rolled back or scaled in place (lifecycle.PlanSessionJob).
+func (s sessionJobSteps) other(_ context.Context, a lifecycle.Action) (time.Duration, error) {
 	return 0, fmt.Errorf("session job: unexpected action %q", a.Kind)
 }
 
+// withSessionMode is withMode for a session job's spec.
 func withSessionMode(spec *v1beta1.FlinkSessionJobSpec, mode v1beta1.UpgradeMode) *v1beta1.FlinkSessionJobSpec {
 	out := spec.DeepCopy()
-	if out.Job != nil && mode != "" {
-		out.Job.UpgradeMode = mode
-	}
+	setUpgradeMode(out.Job, mode)
 	return out
-}
-
-// recordSpec writes spec as lastReconciledSpec with the given state (write-ahead).
-func (r *FlinkSessionJobReconciler) recordSpec(ctx context.Context, job *v1beta1.FlinkSessionJob, spec *v1beta1.FlinkSessionJobSpec,
-	state v1beta1.ReconciliationState, mutate func(*v1beta1.FlinkSessionJobStatus)) error {
-	// The same intent recorded again (a retry) must keep its timestamp, which fixes the
-	// rollout's job id, so only the spec itself is compared, not the metadata around it.
-	if last, err := lastReconciledSessionSpec(job); err == nil && last != nil && job.Status.ReconciliationStatus.State == state {
-		if same, err := sameSpec(last, spec); err == nil && same {
-			return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-				if mutate != nil {
-					mutate(&j.Status)
-				}
-			})
-		}
-	}
-	serialized, err := v1beta1.WriteSpecWithMeta(*spec, v1beta1.ReconciliationMetadata{
-		APIVersion: v1beta1.GroupVersion.String(), FirstDeployment: job.Status.ReconciliationStatus.LastReconciledSpec == "", Generation: job.Generation,
-	})
-	if err != nil {
-		return err
-	}
-	now := r.Clock.Now().UnixMilli()
-	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-		markReconciled(&j.Status.ReconciliationStatus, serialized, state, now)
-		j.Status.ObservedGeneration = j.Generation
-		if mutate != nil {
-			mutate(&j.Status)
-		}
-	})
 }
 
 // submit runs the target spec's job with this rollout's fixed job id, restoring from
@@ -86,14 +68,15 @@ func (r *FlinkSessionJobReconciler) recordSpec(ctx context.Context, job *v1beta1
 // after a crash re-submits the same id, which Flink refuses as a duplicate: that is success.
 func (r *FlinkSessionJobReconciler) submit(ctx context.Context, job *v1beta1.FlinkSessionJob, obs sessionObserved, a lifecycle.Action) error {
 	target := withSessionMode(a.SessionTarget, a.UpgradeMode)
-	if err := r.recordSpec(ctx, job, target, v1beta1.ReconciliationUpgrading, func(st *v1beta1.FlinkSessionJobStatus) {
+	rec, err := writeAhead(ctx, r.core(), job, target, v1beta1.ReconciliationUpgrading, func(st *v1beta1.CommonStatus) {
 		if a.RestoreFrom != "" {
 			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
 		}
-	}); err != nil {
+	})
+	if err != nil {
 		return err
 	}
-	jobID := sessionJobID(job)
+	jobID := rec.jobID(job.UID)
 	if err := patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
 		if j.Status.JobStatus.JobID != jobID {
 			j.Status.JobStatus.JobID, j.Status.JobStatus.State = jobID, jobstate.Reconciling
@@ -185,7 +168,7 @@ func (r *FlinkSessionJobReconciler) stopForRollout(ctx context.Context, job *v1b
 			spec = withSessionMode(last, a.UpgradeMode)
 			r.Recorder.Event(job, corev1.EventTypeWarning, ReasonRestartUnhealthyJob, a.Reason)
 		}
-		if err := r.recordSpec(ctx, job, spec, state, func(st *v1beta1.FlinkSessionJobStatus) {
+		if _, err := writeAhead(ctx, r.core(), job, spec, state, func(st *v1beta1.CommonStatus) {
 			// "" but for a savepoint redeploy, or the newest state known before a last-state stop
 			st.JobStatus.UpgradeSavepointPath = a.RestoreFrom
 		}); err != nil {
@@ -218,15 +201,7 @@ func (r *FlinkSessionJobReconciler) stopJob(ctx context.Context, job *v1beta1.Fl
 		if !obs.tasksRunning() {
 			return nil // intent is recorded; stop once every task runs
 		}
-		tid, err := r.recordTrigger(ctx, job, v1beta1.SnapshotTriggerUpgrade)
-		if err != nil {
-			return err
-		}
-		if _, err := obs.flink.StopWithSavepoint(ctx, obs.job.ID, rest.StopRequest{Format: rest.SavepointFormat(opts.SavepointFormat), TriggerID: tid}); err != nil {
-			r.Recorder.Event(job, corev1.EventTypeWarning, ReasonSavepointError, "Stop with savepoint failed: "+err.Error())
-			return r.clearTrigger(ctx, job)
-		}
-		return nil
+		return r.core().stopWithSavepoint(ctx, job, obs.flink, obs.job.ID, opts.SavepointFormat)
 	}
 	return r.cancel(ctx, obs)
 }
@@ -243,7 +218,8 @@ func (r *FlinkSessionJobReconciler) cancel(ctx context.Context, obs sessionObser
 func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.FlinkSessionJob, last *v1beta1.FlinkSessionJobSpec,
 	obs sessionObserved, opts lifecycle.Options) error {
 	if last == nil { // created suspended: record it, submit nothing
-		return r.recordSpec(ctx, job, &job.Spec, v1beta1.ReconciliationDeployed, nil)
+		_, err := writeAhead(ctx, r.core(), job, &job.Spec, v1beta1.ReconciliationDeployed, nil)
+		return err
 	}
 	if last.Job != nil && last.Job.EffectiveState() == v1beta1.JobStateSuspended {
 		if si := job.Status.JobStatus.SavepointInfo; si != nil && si.TriggerID != "" {
@@ -264,5 +240,6 @@ func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.Fli
 	if err != nil || same {
 		return err
 	}
-	return r.recordSpec(ctx, job, rec, v1beta1.ReconciliationDeployed, nil)
+	_, err = writeAhead(ctx, r.core(), job, rec, v1beta1.ReconciliationDeployed, nil)
+	return err
 }

@@ -3,10 +3,8 @@ package controller
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -83,22 +81,22 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if own, err := job.Spec.FlinkConfiguration.Flatten(); err == nil {
 		r.warnings.report(ctx, r.Recorder, job, opconfig.Merge(nil, own))
 	}
-	if verr := validation.SessionJobAllowing(job, session, r.artifactPolicy().Schemes()); verr != nil && session != nil {
-		msg := verr.Error()
-		if job.Status.Error != statusError(errTypeValidation, msg) {
-			r.Recorder.Event(job, corev1.EventTypeWarning, ReasonValidationError, msg)
-		}
+	var verr error // without its session a job is checked once the session exists
+	if session != nil {
+		verr = validation.SessionJobAllowing(job, session, r.artifactPolicy().Schemes())
+	}
+	invalid, err := reportValidation(ctx, r.Client, r.Recorder, job, func(j *v1beta1.FlinkSessionJob) *string { return &j.Status.Error }, verr)
+	if err != nil {
+		return quietConflict(err)
+	}
+	if invalid {
 		return quietConflict(patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-			j.Status.Error = statusError(errTypeValidation, msg)
 			j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
 		}))
 	}
 
 	cond := clusterCondition(job, session)
 	err = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-		if strings.Contains(j.Status.Error, errTypeValidation) {
-			j.Status.Error = "" // the spec is valid now
-		}
 		meta.SetStatusCondition(&j.Status.Conditions, cond)
 		j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
 	})

@@ -38,7 +38,7 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 			return ctrl.Result{RequeueAfter: pollTeardown}, nil
 		}
 		if obs.flink != nil {
-			if err := r.pollSavepoint(ctx, job, obs); err != nil {
+			if err := r.core().poll(ctx, job, obs.flink); err != nil {
 				return quietConflict(err)
 			}
 			if si := job.Status.JobStatus.SavepointInfo; si != nil && si.TriggerID != "" {

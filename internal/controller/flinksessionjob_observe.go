@@ -13,7 +13,6 @@ import (
 	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
-	"weir.dev/weir/internal/resources"
 )
 
 // sessionObserved is what one look at the session cluster found for a session job.
@@ -46,11 +45,8 @@ func sessionREST(ctx context.Context, c client.Client, factory FlinkClientFactor
 	if session == nil || factory == nil || session.Status.JobManagerDeploymentStatus != v1beta1.JMReady {
 		return nil, nil
 	}
-	svc := &corev1.Service{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: session.Namespace, Name: resources.Names(session.Name).RestService}, svc); err != nil {
-		return nil, client.IgnoreNotFound(err)
-	}
-	return factory(restURL(svc))
+	fl, _, err := restClient(ctx, c, factory, session.Namespace, session.Name)
+	return fl, err
 }
 
 // observe asks the session cluster about the recorded job and writes what it saw into

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -14,7 +13,6 @@ import (
 	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
-	"weir.dev/weir/internal/status"
 )
 
 // optSavepointOnDeletion is FKO's switch for a savepoint when a job's resource is deleted.
@@ -30,17 +28,17 @@ func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.
 	}
 	conf, err := sessionJobConf(job, session)
 	if err != nil {
-		return ctrl.Result{}, r.reportBlocked(ctx, job, err.Error())
+		return ctrl.Result{}, r.core().reportBlocked(ctx, job, err.Error())
 	}
 	opts, err := lifecycle.DefaultOptions().WithConfig(conf)
 	if err != nil {
-		return ctrl.Result{}, r.reportBlocked(ctx, job, err.Error())
+		return ctrl.Result{}, r.core().reportBlocked(ctx, job, err.Error())
 	}
 	obs, err := r.observe(ctx, job, session, opts)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.pollSavepoint(ctx, job, obs); err != nil {
+	if err := r.core().pollOrPrune(ctx, job, obs.flink, opts.History); err != nil {
 		return ctrl.Result{}, err
 	}
 	if err := r.finishSubmitted(ctx, job, obs); err != nil {
@@ -58,27 +56,8 @@ func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.
 	if action.Kind != lifecycle.ActionNothing && action.Kind != lifecycle.ActionWait {
 		log.FromContext(ctx).Info("Acting", "action", action.Kind, "upgradeMode", action.UpgradeMode, "reason", action.Reason, "diff", action.Diff.String())
 	}
-	requeue, err := r.act(ctx, job, lastReconciled, obs, opts, action)
-	if err != nil {
-		r.Recorder.Event(job, corev1.EventTypeWarning, ReasonError, err.Error())
-		_ = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-			j.Status.Error = statusError(errTypeReconcile, err.Error())
-		})
-		return ctrl.Result{}, err
-	}
-	if err := r.summarize(ctx, job, action); err != nil {
-		return ctrl.Result{}, err
-	}
-	if requeue == 0 {
-		requeue = pollSettling
-		if job.Status.LifecycleState == v1beta1.LifecycleStable || job.Status.LifecycleState == v1beta1.LifecycleSuspended {
-			requeue = settings(r.Config).ReconcileInterval
-		}
-	}
-	if action.RequeueAfter > 0 && action.RequeueAfter < requeue {
-		requeue = action.RequeueAfter
-	}
-	return ctrl.Result{RequeueAfter: requeue}, nil
+	wait, err := act(ctx, sessionJobSteps{r: r, job: job, last: lastReconciled, obs: obs, opts: opts}, action)
+	return r.core().finish(ctx, job, action, wait, err, func() error { return r.summarize(ctx, job, action) }, settings(r.Config).ReconcileInterval)
 }
 
 func lastReconciledSessionSpec(job *v1beta1.FlinkSessionJob) (*v1beta1.FlinkSessionJobSpec, error) {
@@ -142,31 +121,19 @@ func sessionJobID(job *v1beta1.FlinkSessionJob) string {
 // last stable spec.
 func (r *FlinkSessionJobReconciler) summarize(ctx context.Context, job *v1beta1.FlinkSessionJob, a lifecycle.Action) error {
 	last, _ := lastReconciledSessionSpec(job)
-	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
+	var lastJob *v1beta1.JobSpec
+	if last != nil {
+		lastJob = last.Job
+	}
+	return r.core().summarize(ctx, job, lastJob, "", func(j *v1beta1.FlinkSessionJob, suspended bool) {
 		st := &j.Status
-		rs := &st.ReconciliationStatus
-		var suspended, pending bool
-		if last != nil {
-			suspended, pending = suspendFacts(rs.LastReconciledSpec, last.Job, &st.JobStatus)
-		}
-		if last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == jobstate.Running {
+		if rs := &st.ReconciliationStatus; last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == jobstate.Running {
 			rs.LastStableSpec = rs.LastReconciledSpec
 		}
 		if a.Kind != lifecycle.ActionBlocked && strings.Contains(st.Error, errTypeReconcile) {
 			st.Error = ""
 		}
-		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: st.CommonStatus,
-			LastReconciledSuspended: suspended, SuspendSavepointPending: pending})
 	})
-}
-
-// reportBlocked records why no safe step exists, once as an event and in status.error.
-func (r *FlinkSessionJobReconciler) reportBlocked(ctx context.Context, job *v1beta1.FlinkSessionJob, reason string) error {
-	e := statusError(errTypeReconcile, reason)
-	if job.Status.Error != e {
-		r.Recorder.Event(job, corev1.EventTypeWarning, ReasonError, reason)
-	}
-	return patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) { j.Status.Error = e })
 }
 
 func boolOption(conf map[string]string, key string) bool {

@@ -15,6 +15,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
+	"weir.dev/weir/internal/validation"
 )
 
 // snapshotFinalizer is FKO's finalizer for FlinkStateSnapshots.
@@ -54,6 +55,11 @@ func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.R
 			return quietConflict(err)
 		}
 	}
+	if !deleting {
+		if invalid, err := r.validate(ctx, snap); invalid || err != nil {
+			return quietConflict(err)
+		}
+	}
 	target, err := r.resolve(ctx, snap)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -68,6 +74,18 @@ func (r *FlinkStateSnapshotReconciler) Reconcile(ctx context.Context, req ctrl.R
 		return quietConflict(err)
 	}
 	return ctrl.Result{RequeueAfter: requeue}, nil
+}
+
+// validate checks the spec of a snapshot still to be taken (validation.StateSnapshot). An
+// invalid one is reported in status.error and, once, as a ValidationError Event, and no
+// step is taken for it until the spec is fixed; deleting it still works.
+func (r *FlinkStateSnapshotReconciler) validate(ctx context.Context, snap *v1beta1.FlinkStateSnapshot) (invalid bool, err error) {
+	switch snap.Status.State {
+	case v1beta1.SnapshotCompleted, v1beta1.SnapshotFailed, v1beta1.SnapshotAbandoned:
+		return false, nil // final: nothing is done with its spec any more
+	}
+	return reportValidation(ctx, r.Client, r.Recorder, snap,
+		func(s *v1beta1.FlinkStateSnapshot) *string { return &s.Status.Error }, validation.StateSnapshot(snap))
 }
 
 // SetupWithManager registers the reconciler.

@@ -160,3 +160,31 @@ func TestSnapshotOfMissingJobIsAbandoned(t *testing.T) {
 		t.Errorf("abandoned without a reason: %+v", s.Status)
 	}
 }
+
+// An invalid snapshot is reported (status.error and a ValidationError Event) and never
+// taken; it can still be deleted.
+func TestInvalidSnapshotIsReportedAndNotTaken(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
+
+	newSnapshot(t, ns, "both", v1beta1.FlinkStateSnapshotSpec{JobReference: ref(name),
+		Savepoint: &v1beta1.SavepointSpec{}, Checkpoint: &v1beta1.CheckpointSpec{}})
+	waitFor(t, "validation error in status", func() error {
+		if s := getSnapshot(t, ns, "both"); !strings.Contains(s.Status.Error, "Exactly one of checkpoint or savepoint") {
+			return fmt.Errorf("status %+v", s.Status)
+		}
+		return nil
+	})
+	waitForEvents(t, ns, "both", "ValidationError: Exactly one of checkpoint or savepoint")
+	s := getSnapshot(t, ns, "both")
+	if s.Status.TriggerID != "" || s.Status.State == v1beta1.SnapshotCompleted {
+		t.Errorf("an invalid snapshot was taken: %+v", s.Status)
+	}
+	for _, c := range flink.callsTo(url) {
+		if strings.Contains(c, "/checkpoints") || strings.Contains(c, "/savepoints") {
+			t.Errorf("Flink asked for an invalid snapshot: %q", c)
+		}
+	}
+	deleteAndWaitGone(t, s)
+}

@@ -51,7 +51,7 @@ func refusedByAPIServer(err error) bool {
 }
 
 // clearRolloutRefusal drops a refusal recorded by an earlier rollout check.
-func clearRolloutRefusal(st *v1beta1.FlinkDeploymentStatus) {
+func clearRolloutRefusal(st *v1beta1.CommonStatus) {
 	if strings.Contains(st.Error, msgRolloutRefused) {
 		st.Error = ""
 	}

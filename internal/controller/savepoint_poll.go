@@ -5,52 +5,36 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/tools/record"
-	"k8s.io/utils/clock"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/rest"
 )
 
-// jobStatusOf reaches the JobStatus of a FlinkDeployment or a FlinkSessionJob, which
-// track savepoints the same way.
-type jobStatusOf[T client.Object] func(T) *v1beta1.JobStatus
-
-// savepointPoll settles a pending savepoint trigger of a deployment or session job.
-type savepointPoll[T client.Object] struct {
-	client   client.Client
-	recorder record.EventRecorder
-	clock    clock.PassiveClock
-	status   jobStatusOf[T]
-	where    string // who answers for the job in messages: "the JobManager", "the session cluster"
-}
-
 // poll asks Flink about the trigger recorded in obj's status and records the result: the
 // savepoint joins the history (an UPGRADE one also becomes jobStatus.upgradeSavepointPath,
 // which the next deployment restores), or the failure is reported and the trigger cleared.
 // fl is nil while Flink cannot be asked.
-func (p savepointPoll[T]) poll(ctx context.Context, obj T, fl rest.API) error {
-	js := p.status(obj)
+func (c jobCore[T]) poll(ctx context.Context, obj T, fl rest.API) error {
+	js := c.jobStatus(obj)
 	si := js.SavepointInfo
 	if si == nil || si.TriggerID == "" {
 		return nil
 	}
 	age := time.Duration(0)
 	if si.TriggerTimestamp != nil {
-		age = p.clock.Now().Sub(time.UnixMilli(*si.TriggerTimestamp))
+		age = c.clock.Now().Sub(time.UnixMilli(*si.TriggerTimestamp))
 	}
 	if fl == nil || js.JobID == "" {
 		if age > savepointTimeout {
-			return p.abandon(ctx, obj, "Savepoint abandoned: "+p.where+" could not be asked about it for "+age.Round(time.Second).String())
+			return c.abandon(ctx, obj, "Savepoint abandoned: "+c.where+" could not be asked about it for "+age.Round(time.Second).String())
 		}
 		return nil
 	}
 	op, err := fl.SavepointStatus(ctx, js.JobID, si.TriggerID)
 	if err != nil {
 		if rest.IsNotFound(err) && age > time.Minute {
-			return p.abandon(ctx, obj, "Savepoint trigger unknown to Flink: "+err.Error())
+			return c.abandon(ctx, obj, "Savepoint trigger unknown to Flink: "+err.Error())
 		}
 		log.FromContext(ctx).Info("Savepoint status not available yet", "reason", err.Error())
 		return nil
@@ -58,17 +42,17 @@ func (p savepointPoll[T]) poll(ctx context.Context, obj T, fl rest.API) error {
 	switch {
 	case op.Status != rest.OperationCompleted:
 		if age > savepointTimeout {
-			return p.abandon(ctx, obj, "Savepoint timed out after "+age.Round(time.Second).String())
+			return c.abandon(ctx, obj, "Savepoint timed out after "+age.Round(time.Second).String())
 		}
 		return nil
 	case op.Failure != nil:
-		return p.abandon(ctx, obj, "Savepoint failed: "+op.Failure.Message())
+		return c.abandon(ctx, obj, "Savepoint failed: "+op.Failure.Message())
 	}
 	why := si.TriggerType
-	now := p.clock.Now().UnixMilli()
-	p.recorder.Eventf(obj, corev1.EventTypeNormal, "SavepointCompleted", "%s savepoint completed at %s", why, op.Location)
-	return patchStatus(ctx, p.client, obj, func(o T) {
-		js := p.status(o)
+	now := c.clock.Now().UnixMilli()
+	c.recorder.Eventf(obj, corev1.EventTypeNormal, "SavepointCompleted", "%s savepoint completed at %s", why, op.Location)
+	return patchStatus(ctx, c.client, obj, func(o T) {
+		js := c.jobStatus(o)
 		si := ensureSavepointInfo(js)
 		sp := v1beta1.Savepoint{TimeStamp: now, Location: op.Location, TriggerType: why, FormatType: si.FormatType}
 		si.LastSavepoint = &sp
@@ -84,13 +68,13 @@ func (p savepointPoll[T]) poll(ctx context.Context, obj T, fl rest.API) error {
 }
 
 // abandon reports why a trigger will not complete and clears it, so a new one can start.
-func (p savepointPoll[T]) abandon(ctx context.Context, obj T, why string) error {
-	p.recorder.Event(obj, corev1.EventTypeWarning, ReasonSavepointError, why)
-	return p.clearTrigger(ctx, obj)
+func (c jobCore[T]) abandon(ctx context.Context, obj T, why string) error {
+	c.recorder.Event(obj, corev1.EventTypeWarning, ReasonSavepointError, why)
+	return c.clearTrigger(ctx, obj)
 }
 
-func (p savepointPoll[T]) clearTrigger(ctx context.Context, obj T) error {
-	return patchStatus(ctx, p.client, obj, func(o T) { clearTriggerOf(ensureSavepointInfo(p.status(o))) })
+func (c jobCore[T]) clearTrigger(ctx context.Context, obj T) error {
+	return patchStatus(ctx, c.client, obj, func(o T) { clearTriggerOf(ensureSavepointInfo(c.jobStatus(o))) })
 }
 
 func ensureSavepointInfo(js *v1beta1.JobStatus) *v1beta1.SavepointInfo {

@@ -23,8 +23,9 @@ func DefaultHistoryLimits() HistoryLimits {
 
 // PruneSavepointHistory splits a savepoint history into the entries to keep (oldest first)
 // and those to drop. The newest savepoint is always kept whatever its age: it may be the
-// only state to restore from. Dropped entries are to be disposed when l.Dispose is set.
-func PruneSavepointHistory(history []v1beta1.Savepoint, now time.Time, l HistoryLimits) (keep, drop []v1beta1.Savepoint) {
+// only state to restore from; so is the one at inUse (jobStatus.upgradeSavepointPath, which
+// the next deployment restores). Dropped entries are to be disposed when l.Dispose is set.
+func PruneSavepointHistory(history []v1beta1.Savepoint, inUse string, now time.Time, l HistoryLimits) (keep, drop []v1beta1.Savepoint) {
 	if len(history) == 0 {
 		return nil, nil
 	}
@@ -35,7 +36,7 @@ func PruneSavepointHistory(history []v1beta1.Savepoint, now time.Time, l History
 	for i, sp := range sorted {
 		tooMany := newest-i >= maxCount
 		tooOld := l.MaxAge > 0 && now.Sub(time.UnixMilli(sp.TimeStamp)) > l.MaxAge
-		if i != newest && (tooMany || tooOld) {
+		if i != newest && (tooMany || tooOld) && (inUse == "" || sp.Location != inUse) {
 			drop = append(drop, sp)
 			continue
 		}
