@@ -12,6 +12,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
@@ -269,4 +270,57 @@ func startStableStandaloneWithIngress(t *testing.T, ns string) (string, string) 
 	markReady(t, ns, d.Name)
 	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleStable)
 	return d.Name, url
+}
+
+// TestDriftConfigMapKeepsTheStartSnapshot edits and deletes the ConfigMap of a job started
+// from a savepoint: the restored configuration still names that savepoint, as the running
+// JobManager's does, so a JobManager restarted from it does not start the job empty.
+func TestDriftConfigMapKeepsTheStartSnapshot(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	ctx := context.Background()
+	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	const sp = "file:///flink-data/savepoints/savepoint-start"
+	d.Spec.Job.InitialSavepointPath = sp
+	d.Spec.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
+	if err := k8s.Create(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	url := restURLOf(t, ns, d.Name)
+	waitForObject(t, ns, d.Name, &appsv1.Deployment{})
+	orig := flinkConf(t, ns, d.Name)
+	if confValue(orig, "execution.savepoint.path") != sp {
+		t.Fatalf("the first deploy does not start from %s:\n%s", sp, orig)
+	}
+	flink.setJobID(url, confValue(orig, "$internal.pipeline.job-id"))
+	flink.setJob(url, "RUNNING")
+	markReady(t, ns, d.Name)
+	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleStable)
+
+	key := client.ObjectKey{Namespace: ns, Name: "flink-config-" + d.Name}
+	restored := func() error {
+		cm := &corev1.ConfigMap{}
+		if err := k8s.Get(ctx, key, cm); err != nil {
+			return err
+		}
+		if got := cm.Data["flink-conf.yaml"]; got != orig {
+			return fmt.Errorf("flink-conf.yaml is\n%s", got)
+		}
+		return nil
+	}
+	waitFor(t, "editing the ConfigMap", func() error {
+		cm := &corev1.ConfigMap{}
+		if err := k8s.Get(ctx, key, cm); err != nil {
+			return err
+		}
+		cm.Data["flink-conf.yaml"] = strings.ReplaceAll(cm.Data["flink-conf.yaml"], sp, "file:///elsewhere")
+		return k8s.Update(ctx, cm)
+	})
+	waitFor(t, "ConfigMap restored after an edit", restored)
+	if err := k8s.Delete(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: key.Name}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "ConfigMap re-created", restored)
+	waitForEvents(t, ns, d.Name, "Drifted", "Missing")
 }
