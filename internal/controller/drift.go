@@ -30,15 +30,18 @@ const ReasonDrifted = "Drifted"
 // from HA metadata, an edited one is not touched: re-applying it restarts the JobManager,
 // which without HA restarts the job from empty state).
 //
-// Only the last recorded spec is repaired, and only once it is deployed (a rollout applies
-// every object itself). The owned objects are watched, so a delete or an edit reconciles
-// the app at once; the reads come from the informer caches.
+// Only the objects of a standing JobManager are repaired, and only once the last recorded
+// spec is deployed (a rollout applies every object itself). The owned objects are
+// watched, so a delete or an edit reconciles the app at once; the reads come from the
+// informer caches.
 func (r *FlinkDeploymentReconciler) repairDrift(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, obs observed) error {
 	rs := dep.Status.ReconciliationStatus.State
 	// The cluster standing is the spec's: its hash says so, or no rollout is under way (an
 	// in-place scale records a new spec without re-stamping the JobManager).
 	current := obs.deployedHash == specHash(spec) || rs == v1beta1.ReconciliationDeployed || rs == v1beta1.ReconciliationRolledBack
-	if !current || obs.terminating || dep.Status.ReconciliationStatus.LastReconciledSpec == "" {
+	// Without a JobManager nothing uses these objects, and the deploy that brings it back
+	// (resume, recovery) applies every one of them.
+	if !current || obs.terminating || obs.jm == v1beta1.JMMissing {
 		return nil
 	}
 	deployed, exact, err := r.deployedSet(ctx, dep, spec, obs)
@@ -72,7 +75,7 @@ func (r *FlinkDeploymentReconciler) repairDrift(ctx context.Context, dep *v1beta
 		return err
 	}
 	suspended := spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended
-	if deployed.TaskManager != nil && !suspended && obs.jm != v1beta1.JMMissing && !obs.tmTerminating {
+	if deployed.TaskManager != nil && !suspended && !obs.tmTerminating {
 		return r.repairObject(ctx, dep, deployed.TaskManager, exact)
 	}
 	return nil
@@ -90,10 +93,6 @@ func (r *FlinkDeploymentReconciler) deployedSet(ctx context.Context, dep *v1beta
 	plain, err := r.build(dep, spec, nil, jobID)
 	if err != nil {
 		return nil, false, err
-	}
-	if obs.configHash == "" {
-		// No JobManager reads the ConfigMap: the next deploy writes it anew anyway.
-		return plain, true, nil
 	}
 	if configHash(plain.ConfigMap) == obs.configHash {
 		return plain, true, nil
