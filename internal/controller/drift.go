@@ -209,7 +209,7 @@ func kindName(obj client.Object) string {
 	case *networkingv1.Ingress:
 		return "Ingress"
 	case *appsv1.Deployment:
-		return "Deployment"
+		return "TaskManager Deployment" // the only Deployment repaired
 	}
 	return fmt.Sprintf("%T", obj)
 }
