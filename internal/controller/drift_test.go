@@ -233,7 +233,7 @@ func TestDriftIngressSpecChangesApplyInPlace(t *testing.T) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("still there (err=%v)", err)
+		return fmt.Errorf("still there (err=%w)", err)
 	})
 
 	// Neither change upgraded the job.
