@@ -297,6 +297,10 @@ func TestDriftConfigMapKeepsTheStartSnapshot(t *testing.T) {
 	flink.setJob(url, "RUNNING")
 	markReady(t, ns, d.Name)
 	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleStable)
+	waitForObservations(t, url, 3)
+	if ev := eventsFor(t, ns, d.Name); strings.Contains(ev, "Drifted") || strings.Contains(ev, "Missing") {
+		t.Fatalf("drift reported on an untouched native cluster:\n%s", ev)
+	}
 
 	key := client.ObjectKey{Namespace: ns, Name: "flink-config-" + d.Name}
 	restored := func() error {
