@@ -46,7 +46,10 @@ func (r *FlinkDeploymentReconciler) repairDrift(ctx context.Context, dep *v1beta
 	}
 	deployed, exact, err := r.deployedSet(ctx, dep, spec, obs)
 	if err != nil {
-		return err
+		// The recorded spec built when it was deployed; should it no longer, the repair
+		// waits for the next rollout rather than hold the planner back.
+		log.FromContext(ctx).Info("Not repairing drift: the deployed spec does not build", "reason", err.Error())
+		return nil
 	}
 	if deployed.TaskManager != nil && obs.deployedHash != "" {
 		// The TaskManagers belong to the JobManager standing, whose spec hash tells rollouts
