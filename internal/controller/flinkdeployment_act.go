@@ -81,7 +81,7 @@ func setUpgradeMode(job *v1beta1.JobSpec, mode v1beta1.UpgradeMode) {
 
 // settle handles a deployment with nothing to roll out: it records changes that need no
 // restart and keeps a suspended job's pods away. (Drift in the deployed objects is not
-// repaired here: observe re-applies a lost standalone TaskManager Deployment only.)
+// repaired here: observe does it, drift.go.)
 func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.FlinkDeployment,
 	desired, lastReconciled *v1beta1.FlinkDeploymentSpec) error {
 	if lastReconciled == nil { // created suspended: record it, deploy nothing

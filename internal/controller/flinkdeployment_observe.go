@@ -22,12 +22,13 @@ import (
 )
 
 // observed is what one look at the cluster and at Flink found. The observer reads (it only
-// re-applies a lost standalone TaskManager Deployment); the result goes into status and
-// into the planner.
+// repairs drift in the objects whose re-creation is harmless, drift.go); the result goes
+// into status and into the planner.
 type observed struct {
 	jm           v1beta1.JobManagerDeploymentStatus
 	terminating  bool   // the JobManager Deployment is being deleted
 	deployedHash string // spec hash on the JobManager Deployment
+	configHash   string // hash of the Flink configuration the JobManager pods started with
 	// The TaskManager Deployment (standalone clusters): missing, being deleted, its spec hash.
 	tmMissing, tmTerminating bool
 	tmHash                   string
@@ -57,7 +58,7 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 	if err != nil {
 		return obs, err
 	}
-	if err := r.restoreTaskManagers(ctx, dep, spec, obs); err != nil {
+	if err := r.repairDrift(ctx, dep, spec, obs); err != nil {
 		return obs, err
 	}
 	if opts.HealthCheckEnabled {
@@ -95,27 +96,6 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		r.exceptions.report(ctx, r.Recorder, dep, obs.flink, obs.job.ID, opts)
 	}
 	return obs, nil
-}
-
-// restoreTaskManagers re-applies the TaskManager Deployment of a standalone cluster that
-// is up with the current spec but has lost it (deleted by hand, or by a teardown that
-// finished after the new cluster was applied): without it the job never gets slots.
-func (r *FlinkDeploymentReconciler) restoreTaskManagers(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec, obs observed) error {
-	suspended := spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended
-	rs := dep.Status.ReconciliationStatus.State
-	// The JobManager is the current spec's: its hash says so, or no rollout is under way
-	// (an in-place scale records a new spec without re-stamping it).
-	current := obs.deployedHash == specHash(spec) || rs == v1beta1.ReconciliationDeployed || rs == v1beta1.ReconciliationRolledBack
-	if !obs.tmMissing || spec.EffectiveMode() != v1beta1.ModeStandalone || suspended ||
-		obs.jm == v1beta1.JMMissing || obs.terminating || !current {
-		return nil
-	}
-	set, err := r.build(dep, spec, nil, dep.Status.JobStatus.JobID)
-	if err != nil || set.TaskManager == nil {
-		return err
-	}
-	r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonMissing, "TaskManager Deployment "+set.TaskManager.Name+" is missing; re-creating it")
-	return applyObject(ctx, r.Client, r.Scheme, set.TaskManager)
 }
 
 // applyJobObservation copies what Flink said about the job. The job id recorded before
@@ -171,6 +151,7 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 		return obs, r.countTaskManagers(ctx, dep, &obs)
 	}
 	obs.deployedHash = jmDep.Annotations[annSpecHash]
+	obs.configHash = jmDep.Spec.Template.Annotations[annConfigHash]
 	obs.jm = jobManagerState(jmDep)
 	if obs.jm != v1beta1.JMDeployedNotReady || r.Flink == nil {
 		return obs, r.countTaskManagers(ctx, dep, &obs)

@@ -150,6 +150,7 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 	if fromSecret != propsValue {
 		t.Errorf("GET %s/jobmanager/config: %s = %q, want the Secret's %q", url, propsKey, fromSecret, propsValue)
 	}
+	checkRestServiceRestored(t, ctx, c, key, id)
 }
 
 // The Secret whose value appDeployment's pods read into Flink's configuration. The key is
