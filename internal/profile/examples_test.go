@@ -4,6 +4,8 @@ import (
 	"os"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	"weir.dev/weir/api/v1beta1"
@@ -30,6 +32,7 @@ func TestExampleProfiles(t *testing.T) {
 	load(t, "../../examples/profiles/app.yaml", app)
 	app.Namespace = "team-a"
 	before := app.DeepCopy()
+	var profiles []weirv1alpha1.FlinkProfile
 
 	for _, tc := range []struct {
 		file string
@@ -38,10 +41,10 @@ func TestExampleProfiles(t *testing.T) {
 		mode v1beta1.UpgradeMode
 	}{
 		{"dev.yaml", map[string]string{
-			"state.checkpoints.dir":              "s3://flink-dev/team-a/orders/checkpoints",
-			"state.savepoints.dir":               "s3://flink-dev/team-a/orders/savepoints",
-			"taskmanager.numberOfTaskSlots":      "2",
-			"execution.checkpointing.interval":   "30 s",
+			"state.checkpoints.dir":               "s3://flink-dev/team-a/orders/checkpoints",
+			"state.savepoints.dir":                "s3://flink-dev/team-a/orders/savepoints",
+			"taskmanager.numberOfTaskSlots":       "2",
+			"execution.checkpointing.interval":    "30 s",
 			"kubernetes.operator.weir.log.format": "text",
 		}, "flink-orders", v1beta1.UpgradeModeStateless},
 		{"prod.yaml", map[string]string{
@@ -61,6 +64,7 @@ func TestExampleProfiles(t *testing.T) {
 			if err := Validate(p); err != nil {
 				t.Fatal(err)
 			}
+			profiles = append(profiles, *p)
 			eff, _, err := Effective(p, app)
 			if err != nil {
 				t.Fatal(err)
@@ -90,5 +94,17 @@ func TestExampleProfiles(t *testing.T) {
 	}
 	if !equalJSON(t, before, app) {
 		t.Error("Effective modified the app")
+	}
+	// The app's label names prod, which admits only weir.dev/env=prod namespaces.
+	prodNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a", Labels: map[string]string{"weir.dev/env": "prod"}}}
+	if p, err := Select(profiles, prodNS, app.Labels); err != nil || p == nil || p.Name != "prod" {
+		t.Errorf("Select in a prod namespace = %v, %v", p, err)
+	}
+	devNS := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-b", Labels: map[string]string{"weir.dev/env": "dev"}}}
+	if p, err := Select(profiles, devNS, nil); err != nil || p == nil || p.Name != "dev" {
+		t.Errorf("Select in a dev namespace = %v, %v", p, err)
+	}
+	if _, err := Select(profiles, devNS, app.Labels); err == nil {
+		t.Error("a dev namespace borrowed the prod profile")
 	}
 }

@@ -42,9 +42,9 @@ func Validate(p *weirv1alpha1.FlinkProfile) error {
 		if strings.TrimSpace(name) == "" {
 			add("spec.presets: a preset has an empty name")
 		}
-		for role, r := range map[string]*v1beta1.Resource{"jobManager": pr.JobManager, "taskManager": pr.TaskManager} {
+		for i, r := range []*v1beta1.Resource{pr.JobManager, pr.TaskManager} {
 			if r != nil && r.CPU != nil && *r.CPU <= 0 {
-				add("spec.presets.%s.%s.cpu must be positive", name, role)
+				add("spec.presets.%s.%s.cpu must be positive", name, []string{"jobManager", "taskManager"}[i])
 			}
 		}
 		if pr.Slots != nil && *pr.Slots < 1 {
