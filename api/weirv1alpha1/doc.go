@@ -4,4 +4,5 @@
 //
 // +kubebuilder:object:generate=true
 // +groupName=weir.dev
+// +versionName=v1alpha1
 package weirv1alpha1
