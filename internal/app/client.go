@@ -12,6 +12,7 @@ import (
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/localcluster"
 )
 
@@ -33,13 +34,16 @@ func DefaultKubeconfig() string {
 	return ""
 }
 
-// Scheme knows the core types and the flink.apache.org types.
+// Scheme knows the core types, the flink.apache.org types and weir.dev's FlinkProfile.
 func Scheme() (*runtime.Scheme, error) {
 	s := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(s); err != nil {
 		return nil, err
 	}
 	if err := v1beta1.AddToScheme(s); err != nil {
+		return nil, err
+	}
+	if err := weirv1alpha1.AddToScheme(s); err != nil {
 		return nil, err
 	}
 	return s, nil

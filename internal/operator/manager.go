@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/controller"
 	"weir.dev/weir/internal/flink/artifact"
 	flinkrest "weir.dev/weir/internal/flink/rest"
@@ -61,11 +62,12 @@ type Options struct {
 	Webhook webhook.Options
 }
 
-// NewScheme returns a scheme with the core types and flink.apache.org/v1beta1.
+// NewScheme returns a scheme with the core types, flink.apache.org/v1beta1 and weir.dev/v1alpha1.
 func NewScheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(v1beta1.AddToScheme(s))
+	utilruntime.Must(weirv1alpha1.AddToScheme(s))
 	return s
 }
 

@@ -1,0 +1,225 @@
+package weirv1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"weir.dev/weir/api/v1beta1"
+)
+
+// FlinkProfileSpec is what a platform team gives every app it selects: defaults the app may
+// override and settings it enforces. Templates may use {{namespace}} and {{name}} (the app's).
+type FlinkProfileSpec struct {
+	// Namespaces this profile applies to, by name and/or by label. An app's weir.dev/profile
+	// label wins over namespace selection (docs/profiles.md, "Selection").
+	// +optional
+	Namespaces *NamespaceSelection `json:"namespaces,omitempty"`
+
+	// Image is the default spec.image.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// FlinkVersion is the default spec.flinkVersion.
+	// +optional
+	FlinkVersion v1beta1.FlinkVersion `json:"flinkVersion,omitempty"`
+
+	// Presets are named resource sizes (e.g. small, medium, large); an app picks one with the
+	// weir.dev/preset label, else DefaultPreset applies. They fill only what the app leaves unset.
+	// +optional
+	Presets map[string]ResourcePreset `json:"presets,omitempty"`
+	// DefaultPreset is the preset of an app without the weir.dev/preset label.
+	// +optional
+	DefaultPreset string `json:"defaultPreset,omitempty"`
+
+	// FlinkConfiguration holds flat Flink keys: defaults fill what the app leaves unset;
+	// enforced keys win, and an app that sets one to another value is rejected.
+	// +optional
+	FlinkConfiguration ProfileConfiguration `json:"flinkConfiguration,omitempty"`
+
+	// State places each app's checkpoints, savepoints and HA data under its own prefix.
+	// Its keys are enforced: two apps never share a state directory.
+	// +optional
+	State *StateStorage `json:"state,omitempty"`
+
+	// UpgradeMode is the default job.upgradeMode (FKO's default is stateless).
+	// +optional
+	UpgradeMode v1beta1.UpgradeMode `json:"upgradeMode,omitempty"`
+
+	// Metrics chooses the default metric reporter.
+	// +optional
+	Metrics *MetricsSpec `json:"metrics,omitempty"`
+	// LogFormat is the default log layout of Flink pods: text or json.
+	// +optional
+	// +kubebuilder:validation:Enum=text;json
+	LogFormat string `json:"logFormat,omitempty"`
+
+	// Ingress is the default Ingress of the Flink UI.
+	// +optional
+	Ingress *IngressTemplate `json:"ingress,omitempty"`
+
+	// ServiceAccount is each app's own service account, enforced.
+	// +optional
+	ServiceAccount *ServiceAccountTemplate `json:"serviceAccount,omitempty"`
+
+	// Placement pins every pod of the app to a node pool, enforced.
+	// +optional
+	Placement *Placement `json:"placement,omitempty"`
+
+	// ResourceQuota is applied to each selected namespace.
+	// +optional
+	ResourceQuota *corev1.ResourceQuotaSpec `json:"resourceQuota,omitempty"`
+	// LimitRange is applied to each selected namespace.
+	// +optional
+	LimitRange *corev1.LimitRangeSpec `json:"limitRange,omitempty"`
+	// PodDisruptionBudget is created per app for its TaskManagers.
+	// +optional
+	PodDisruptionBudget *PodDisruptionBudgetTemplate `json:"podDisruptionBudget,omitempty"`
+	// NetworkPolicy is created per app; its podSelector is the app's pods.
+	// +optional
+	NetworkPolicy *networkingv1.NetworkPolicySpec `json:"networkPolicy,omitempty"`
+}
+
+// NamespaceSelection selects namespaces by name or by label; a namespace matches when it
+// is listed or its labels match the selector.
+type NamespaceSelection struct {
+	// +optional
+	Names []string `json:"names,omitempty"`
+	// +optional
+	Selector *metav1.LabelSelector `json:"selector,omitempty"`
+}
+
+// ResourcePreset sizes the JobManager and TaskManagers.
+type ResourcePreset struct {
+	// +optional
+	JobManager *v1beta1.Resource `json:"jobManager,omitempty"`
+	// +optional
+	TaskManager *v1beta1.Resource `json:"taskManager,omitempty"`
+	// TaskManagerReplicas is the default taskManager.replicas.
+	// +optional
+	TaskManagerReplicas *int32 `json:"taskManagerReplicas,omitempty"`
+	// Slots is the default taskmanager.numberOfTaskSlots.
+	// +optional
+	Slots *int32 `json:"slots,omitempty"`
+}
+
+// ProfileConfiguration splits flat Flink keys into defaults and enforced settings.
+type ProfileConfiguration struct {
+	// +optional
+	Defaults map[string]string `json:"defaults,omitempty"`
+	// +optional
+	Enforced map[string]string `json:"enforced,omitempty"`
+}
+
+// StateStorage is where apps keep state: <scheme>://<bucket>/<prefix>/{checkpoints,savepoints,ha}.
+type StateStorage struct {
+	// Bucket such as "s3://flink-state" (any Flink file system URI without a path).
+	Bucket string `json:"bucket"`
+	// PrefixTemplate must name both {{namespace}} and {{name}}, so apps never share state.
+	// Default "{{namespace}}/{{name}}".
+	// +optional
+	PrefixTemplate string `json:"prefixTemplate,omitempty"`
+	// Entropy injects Flink's S3 entropy key into checkpoint paths.
+	// +optional
+	Entropy bool `json:"entropy,omitempty"`
+	// HA turns on Kubernetes high availability with its storage under the prefix.
+	// +optional
+	HA bool `json:"ha,omitempty"`
+}
+
+// MetricsSpec chooses a metric reporter.
+type MetricsSpec struct {
+	// +kubebuilder:validation:Enum=prometheus;jmx;slf4j
+	Reporter string `json:"reporter"`
+	// Port of the Prometheus reporter; default 9249.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+}
+
+// IngressTemplate is the Ingress of each app's Flink UI.
+type IngressTemplate struct {
+	// HostTemplate is the host (and path), e.g. "{{name}}.{{namespace}}.flink.internal";
+	// it must name {{name}}.
+	HostTemplate string `json:"hostTemplate"`
+	// +optional
+	ClassName string `json:"className,omitempty"`
+	// Annotations, values templated.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// TLS, hosts and secret names templated.
+	// +optional
+	TLS []networkingv1.IngressTLS `json:"tls,omitempty"`
+}
+
+// ServiceAccountTemplate is each app's own service account.
+type ServiceAccountTemplate struct {
+	// NameTemplate must name {{name}}, e.g. "flink-{{name}}".
+	NameTemplate string `json:"nameTemplate"`
+	// Annotations, values templated, e.g.
+	// eks.amazonaws.com/role-arn: arn:aws:iam::123:role/flink-{{name}}.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// Placement pins pods to a node pool. Values of nodeSelector and tolerations are templated.
+type Placement struct {
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// NodeAffinity is set on every pod; an app may not bring its own.
+	// +optional
+	NodeAffinity *corev1.NodeAffinity `json:"nodeAffinity,omitempty"`
+}
+
+// PodDisruptionBudgetTemplate is the budget of each app's TaskManagers.
+type PodDisruptionBudgetTemplate struct {
+	// +optional
+	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
+	// +optional
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+}
+
+// FlinkProfileStatus is what the operator last made of the profile.
+type FlinkProfileStatus struct {
+	// ObservedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Error says why the profile is invalid; its apps keep their last valid effective spec.
+	// +optional
+	Error string `json:"error,omitempty"`
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// FlinkProfile is a platform team's defaults and enforced settings for Flink apps.
+// It is cluster-scoped: app teams that own a namespace cannot edit what is enforced on them.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Cluster,shortName=flinkprofile
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.spec.image`
+// +kubebuilder:printcolumn:name="Error",type=string,JSONPath=`.status.error`
+type FlinkProfile struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec FlinkProfileSpec `json:"spec,omitempty"`
+	// +optional
+	Status FlinkProfileStatus `json:"status,omitempty"`
+}
+
+// FlinkProfileList is a list of FlinkProfiles.
+//
+// +kubebuilder:object:root=true
+type FlinkProfileList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []FlinkProfile `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&FlinkProfile{}, &FlinkProfileList{})
+}
