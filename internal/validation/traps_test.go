@@ -29,7 +29,7 @@ func TestTraps(t *testing.T) {
 		{"checkpoint interval fine", "    state.savepoints.dir: s3://b/sp\n", "    state.savepoints.dir: s3://b/sp\n    execution.checkpointing.interval: 500 ms\n", ""},
 		{"checkpoint interval in microseconds", "    state.savepoints.dir: s3://b/sp\n", "    state.savepoints.dir: s3://b/sp\n    execution.checkpointing.interval: 100000us\n", ""},
 		{"periodic savepoint interval", "    state.savepoints.dir: s3://b/sp\n", "    state.savepoints.dir: s3://b/sp\n    kubernetes.operator.periodic.savepoint.interval: every hour\n",
-			`spec.flinkConfiguration kubernetes.operator.periodic.savepoint.interval: duration "every hour" must start with a number`},
+			`spec.flinkConfiguration kubernetes.operator.periodic.savepoint.interval: "every hour" is neither a duration ("6 h") nor a Quartz cron expression ("0 0 */6 * * ?")`},
 		{"readiness timeout", "    state.savepoints.dir: s3://b/sp\n", "    state.savepoints.dir: s3://b/sp\n    kubernetes.operator.deployment.readiness.timeout: 5 fortnights\n",
 			`kubernetes.operator.deployment.readiness.timeout: duration "5 fortnights" has unknown unit`},
 		{"name too long for labels", "name: basic,", "name: " + strings.Repeat("a", 64) + ",", "use at most 45 lower case letters"},
