@@ -41,8 +41,8 @@ func TestCheckpointTriggerNonceTriggersOneCheckpoint(t *testing.T) {
 		updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.CheckpointTriggerNonce = &n })
 		ci := checkpointRecorded(t, v1beta1.SnapshotTriggerManual, prev, info)
 		prev = ci.LastCheckpoint.TimeStamp
-		if ci.LastCheckpoint.FormatType != "INCREMENTAL" {
-			t.Errorf("checkpoint %d recorded as %q, want INCREMENTAL", n, ci.LastCheckpoint.FormatType)
+		if cp := ci.LastCheckpoint; cp.FormatType != "INCREMENTAL" || cp.TriggerNonce == nil || *cp.TriggerNonce != n {
+			t.Errorf("checkpoint %d recorded as %+v, want INCREMENTAL with its nonce", n, cp)
 		}
 		last, _, _ := getDeployment(t, ns, name).LastReconciledSpec()
 		if last.Job.CheckpointTriggerNonce == nil || *last.Job.CheckpointTriggerNonce != n {
@@ -67,7 +67,7 @@ func TestFailedManualCheckpointIsReported(t *testing.T) {
 	flink.failCheckpointsOf(url)
 	n := int64(5)
 	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.CheckpointTriggerNonce = &n })
-	waitForEvents(t, ns, name, "CheckpointError: Checkpoint failed:", "Checkpoint expired before completing (test)")
+	waitForEvents(t, ns, name, "CheckpointError: Checkpoint failed for checkpointTriggerNonce: 5: ", "Checkpoint expired before completing (test)")
 	waitFor(t, "trigger cleared, nonce handled", func() error {
 		d := getDeployment(t, ns, name)
 		last, _, _ := d.LastReconciledSpec()
@@ -94,7 +94,7 @@ func TestPeriodicCheckpointsOnACronSchedule(t *testing.T) {
 	info := func() *v1beta1.CheckpointInfo { return getDeployment(t, ns, name).Status.JobStatus.CheckpointInfo }
 	first := checkpointRecorded(t, v1beta1.SnapshotTriggerPeriodic, 0, info)
 	second := checkpointRecorded(t, v1beta1.SnapshotTriggerPeriodic, first.LastCheckpoint.TimeStamp, info)
-	if second.LastPeriodicCheckpointTimestamp <= first.LastPeriodicCheckpointTimestamp {
+	if second.LastPeriodicCheckpointTimestamp != second.LastCheckpoint.TimeStamp || second.LastPeriodicCheckpointTimestamp <= first.LastPeriodicCheckpointTimestamp {
 		t.Errorf("lastPeriodicCheckpointTimestamp %d, then %d", first.LastPeriodicCheckpointTimestamp, second.LastPeriodicCheckpointTimestamp)
 	}
 	c := flink.checkpointTriggers(url)

@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -77,30 +78,61 @@ func (c jobCore[T]) pollCheckpoint(ctx context.Context, obj T, fl rest.API) erro
 		}
 		return nil
 	case op.Failure != nil:
-		return c.abandonCheckpoint(ctx, obj, "Checkpoint failed: "+op.Failure.Message())
+		return c.abandonCheckpoint(ctx, obj, op.Failure.Message())
 	}
-	why, format := ci.TriggerType, ci.FormatType
+	why, format, triggered := ci.TriggerType, ci.FormatType, c.clock.Now().UnixMilli()
+	if ci.TriggerTimestamp != nil {
+		triggered = *ci.TriggerTimestamp
+	}
+	var nonce *int64
+	if why == v1beta1.SnapshotTriggerManual {
+		nonce = c.recordedCheckpointNonce(obj)
+	}
 	where := ""
 	if cp, err := fl.CheckpointDetails(ctx, js.JobID, op.CheckpointID); err == nil && cp.ExternalPath != "" {
 		where = " at " + cp.ExternalPath // best effort: the statistics may have moved on
 	}
 	c.recorder.Event(obj, corev1.EventTypeNormal, ReasonCheckpointCompleted, fmt.Sprintf("%s checkpoint %d completed%s", why, op.CheckpointID, where))
-	now := c.clock.Now().UnixMilli()
+	// As FKO: a checkpoint is dated by its trigger, and the periodic schedule runs from it.
 	return patchStatus(ctx, c.client, obj, func(o T) {
 		ci := ensureCheckpointInfo(c.jobStatus(o))
-		ci.LastCheckpoint = &v1beta1.Checkpoint{TimeStamp: now, TriggerType: why, FormatType: format}
+		ci.LastCheckpoint = &v1beta1.Checkpoint{TimeStamp: triggered, TriggerType: why, FormatType: format, TriggerNonce: nonce}
 		if why == v1beta1.SnapshotTriggerPeriodic {
-			ci.LastPeriodicCheckpointTimestamp = now
+			ci.LastPeriodicCheckpointTimestamp = triggered
 		}
 		clearCheckpointTriggerOf(ci)
 	})
 }
 
-// abandonCheckpoint reports why a checkpoint trigger will not complete and clears it, so a
-// new one can start (a manual one is not retried: its nonce was recorded as handled).
+// abandonCheckpoint reports why a checkpoint trigger will not complete, in FKO's words
+// followed by the cause, and clears it, so a new one can start (a manual one is not retried:
+// its nonce was recorded as handled).
 func (c jobCore[T]) abandonCheckpoint(ctx context.Context, obj T, why string) error {
-	c.recorder.Event(obj, corev1.EventTypeWarning, ReasonCheckpointError, why)
+	head := "Periodic checkpoint failed"
+	if ci := c.jobStatus(obj).CheckpointInfo; ci != nil && ci.TriggerType == v1beta1.SnapshotTriggerManual {
+		head = "Checkpoint failed for checkpointTriggerNonce: " + nonceText(c.recordedCheckpointNonce(obj))
+	}
+	c.recorder.Event(obj, corev1.EventTypeWarning, ReasonCheckpointError, head+": "+why)
 	return c.clearCheckpointTrigger(ctx, obj)
+}
+
+// recordedCheckpointNonce is job.checkpointTriggerNonce of lastReconciledSpec, where a manual
+// checkpoint's nonce is recorded when it is triggered; either kind of resource has spec.job.
+func (c jobCore[T]) recordedCheckpointNonce(obj T) *int64 {
+	spec, _, ok, err := v1beta1.ReadSpecWithMeta[struct {
+		Job *v1beta1.JobSpec `json:"job,omitempty"`
+	}](c.status(obj).ReconciliationStatus.LastReconciledSpec)
+	if err != nil || !ok || spec.Job == nil {
+		return nil
+	}
+	return spec.Job.CheckpointTriggerNonce
+}
+
+func nonceText(n *int64) string {
+	if n == nil {
+		return "null"
+	}
+	return strconv.FormatInt(*n, 10)
 }
 
 func (c jobCore[T]) clearCheckpointTrigger(ctx context.Context, obj T) error {
