@@ -14,9 +14,6 @@ import (
 	"weir.dev/weir/internal/lifecycle"
 )
 
-// ReasonCheckpointCompleted announces a checkpoint the operator triggered (nonce or periodic).
-const ReasonCheckpointCompleted = "CheckpointCompleted"
-
 // triggerCheckpoint asks Flink (1.19+, POST /jobs/:id/checkpoints) for a checkpoint of the
 // running job jobID, under a trigger id recorded first in status.jobStatus.checkpointInfo
 // (a pending one of the same kind is sent again: Flink treats it as the same request). A
