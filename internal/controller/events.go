@@ -9,6 +9,7 @@ const (
 	ReasonJobStatusChanged    = "JobStatusChanged"
 	ReasonSavepointError      = "SavepointError"
 	ReasonCheckpointError     = "CheckpointError"
+	ReasonCheckpointCompleted = "CheckpointCompleted" // weir's: FKO announces no completed checkpoint
 	ReasonCleanup             = "Cleanup"
 	ReasonCleanupFailed       = "CleanupFailed"
 	ReasonMissing             = "Missing"

@@ -28,6 +28,7 @@ type jobFakes struct {
 	failSavepoints map[string]bool            // rest URL -> savepoints complete with a failure
 	refuseRescale  map[string]bool            // rest URL -> the next resource-requirements PUT answers 400
 	exceptions     map[string]string          // rest URL -> the job's exception history (JSON)
+	failCheckpts   map[string]bool            // rest URL -> triggered checkpoints complete with a failure
 }
 
 // serveJobRoutes answers the routes of jobFakes; false leaves the request to serve.
@@ -94,8 +95,11 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 	case r.Method == http.MethodPost && p == "/jobs/"+jobID+"/checkpoints":
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
-		call("POST " + p)
+		call(fmt.Sprintf("POST %s %v %v", p, body["triggerId"], body["checkpointType"]))
 		fmt.Fprintf(w, `{"request-id":%q}`, body["triggerId"])
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/checkpoints/") && f.failCheckpts[cluster] &&
+		!strings.HasSuffix(p, "/config") && !strings.Contains(p, "/details/"):
+		fmt.Fprint(w, `{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{"class":"org.apache.flink.runtime.checkpoint.CheckpointException","stack-trace":"org.apache.flink.runtime.checkpoint.CheckpointException: Checkpoint expired before completing (test)"}}}`)
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/checkpoints/details/"):
 		fmt.Fprint(w, `{"id":7,"status":"COMPLETED","external_path":"file:///flink-data/checkpoints/chk-7"}`)
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/checkpoints/") && !strings.HasSuffix(p, "/config"):
@@ -151,6 +155,30 @@ func (f *fakeFlink) failSavepointsOf(restURL string) {
 		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
 	f.failSavepoints[restURL] = true
+}
+
+// failCheckpointsOf makes every triggered checkpoint of the cluster complete with a failure.
+func (f *fakeFlink) failCheckpointsOf(restURL string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failCheckpts == nil {
+		f.failCheckpts = map[string]bool{}
+	}
+	f.failCheckpts[restURL] = true
+}
+
+// checkpointTriggers lists the distinct trigger ids (with the checkpoint type asked for)
+// of the checkpoints triggered on restURL.
+func (f *fakeFlink) checkpointTriggers(restURL string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, c := range f.callsLike(restURL, "POST /jobs/") {
+		if fields := strings.Fields(c); len(fields) == 4 && strings.HasSuffix(fields[1], "/checkpoints") && !seen[fields[2]] {
+			seen[fields[2]] = true
+			out = append(out, fields[2]+" "+fields[3])
+		}
+	}
+	return out
 }
 
 // refuseNextRescale makes the next resource-requirements PUT fail (not retried by the client).

@@ -130,6 +130,7 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 		f.Job = &lifecycle.JobFacts{ID: st.JobStatus.JobID, State: st.JobStatus.State}
 	}
 	f.LastSavepoint, f.PendingSavepoint, f.LastPeriodicSavepoint = savepointFacts(st.JobStatus.SavepointInfo)
+	f.Checkpoints = checkpointFacts(st.JobStatus.CheckpointInfo)
 	return f
 }
 

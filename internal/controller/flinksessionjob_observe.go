@@ -124,5 +124,6 @@ func sessionFacts(job *v1beta1.FlinkSessionJob, obs sessionObserved) lifecycle.S
 		}
 	}
 	f.LastSavepoint, f.PendingSavepoint, f.LastPeriodicSavepoint = savepointFacts(st.JobStatus.SavepointInfo)
+	f.Checkpoints = checkpointFacts(st.JobStatus.CheckpointInfo)
 	return f
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -24,7 +26,8 @@ import (
 // session cluster (WEIR_FLINK_IT=1): the jar is fetched over http, uploaded and run with
 // the fixed job id, upgraded through a real stop-with-savepoint that the new job restores
 // from (Flink's own restore statistics), then upgraded again in last-state mode right away
-// (parallelism 1 -> 2: the new job runs at 2 and restored the newest state), and cancelled
+// (parallelism 1 -> 2: the new job runs at 2 and restored the newest state), checkpointed
+// on request (checkpointTriggerNonce, through Flink REST), and cancelled
 // on delete.
 func TestSessionJobOnRealFlink(t *testing.T) {
 	if !flinktest.Enabled() {
@@ -118,9 +121,46 @@ func TestSessionJobOnRealFlink(t *testing.T) {
 		}
 	}
 
+	manualCheckpoint(t, ns, api, id3)
+	step("checkpointTriggerNonce: a manual checkpoint of job %s", id3)
+
 	deleteAndWaitGone(t, getSessionJob(t, ns, "job"))
 	waitFlinkJob(t, api, id3, rest.JobCanceled)
 	step("job cancelled on delete")
+}
+
+// manualCheckpoint sets checkpointTriggerNonce on the running session job and checks that
+// the operator recorded one MANUAL checkpoint, the one Flink completed (by its id), without
+// touching the job.
+func manualCheckpoint(t *testing.T, ns string, api rest.API, id string) {
+	t.Helper()
+	n := int64(1)
+	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.CheckpointTriggerNonce = &n })
+	testenv.Eventually(t, "the manual checkpoint recorded", testenv.Poll{Limit: 2 * time.Minute, Interval: 500 * time.Millisecond}, func() error {
+		st := getSessionJob(t, ns, "job").Status
+		if ci := st.JobStatus.CheckpointInfo; ci == nil || ci.TriggerID != "" || ci.LastCheckpoint == nil || ci.LastCheckpoint.TriggerType != v1beta1.SnapshotTriggerManual {
+			return fmt.Errorf("checkpointInfo %+v, error %q", ci, st.Error)
+		}
+		return nil
+	})
+	var cid int64
+	waitFor(t, "the CheckpointCompleted Event", func() error {
+		m := regexp.MustCompile(`CheckpointCompleted: MANUAL checkpoint (\d+) completed`).FindStringSubmatch(eventsFor(t, ns, "job"))
+		if m == nil {
+			return fmt.Errorf("no CheckpointCompleted Event among:\n%s", eventsFor(t, ns, "job"))
+		}
+		cid, _ = strconv.ParseInt(m[1], 10, 64)
+		return nil
+	})
+	cp, err := api.CheckpointDetails(context.Background(), id, cid)
+	if err != nil || cp.Status != rest.CheckpointCompleted || cp.IsSavepoint {
+		t.Errorf("Flink's checkpoint %d of job %s: %+v (%v)", cid, id, cp, err)
+	}
+	j := getSessionJob(t, ns, "job")
+	last, _, _, err := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](j.Status.ReconciliationStatus.LastReconciledSpec)
+	if err != nil || last.Job == nil || last.Job.CheckpointTriggerNonce == nil || *last.Job.CheckpointTriggerNonce != n || j.Status.JobStatus.JobID != id {
+		t.Errorf("after the checkpoint: job %s, recorded spec %+v (%v)", j.Status.JobStatus.JobID, last.Job, err)
+	}
 }
 
 // waitLong waits (up to 3 minutes: real JVMs on a loaded machine) for the session job to

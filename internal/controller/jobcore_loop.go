@@ -24,7 +24,8 @@ type jobSteps interface {
 	deploy(ctx context.Context, a lifecycle.Action) (time.Duration, error) // ActionDeploy, ActionResume
 	// stop is the first half of an upgrade, a suspend or a restart: record, then stop the job.
 	stop(ctx context.Context, a lifecycle.Action) (time.Duration, error)
-	savepoint(ctx context.Context, a lifecycle.Action) error // ActionTriggerSavepoint
+	savepoint(ctx context.Context, a lifecycle.Action) error  // ActionTriggerSavepoint
+	checkpoint(ctx context.Context, a lifecycle.Action) error // ActionTriggerCheckpoint
 	// other takes the actions only one kind of resource has (rollback, in-place scale).
 	other(ctx context.Context, a lifecycle.Action) (time.Duration, error)
 }
@@ -45,6 +46,8 @@ func act(ctx context.Context, s jobSteps, a lifecycle.Action) (time.Duration, er
 		return s.stop(ctx, a)
 	case lifecycle.ActionTriggerSavepoint:
 		return pollSettling, s.savepoint(ctx, a)
+	case lifecycle.ActionTriggerCheckpoint:
+		return pollSettling, s.checkpoint(ctx, a)
 	}
 	return s.other(ctx, a)
 }

@@ -56,9 +56,13 @@ func (c jobCore[T]) stopWithSavepoint(ctx context.Context, obj T, fl rest.API, j
 	return nil
 }
 
-// pollOrPrune settles a pending trigger (savepoint_poll.go); with none pending it keeps
-// the savepoint history within limits.
+// pollOrPrune settles a pending checkpoint trigger (jobcore_checkpoint.go) and a pending
+// savepoint trigger (savepoint_poll.go); with none pending it keeps the savepoint history
+// within limits.
 func (c jobCore[T]) pollOrPrune(ctx context.Context, obj T, fl rest.API, limits lifecycle.HistoryLimits) error {
+	if err := c.pollCheckpoint(ctx, obj, fl); err != nil {
+		return err
+	}
 	if si := c.jobStatus(obj).SavepointInfo; si != nil && si.TriggerID != "" {
 		return c.poll(ctx, obj, fl)
 	}

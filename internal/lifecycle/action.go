@@ -34,6 +34,10 @@ const (
 	// ActionTriggerSavepoint: trigger a savepoint of the running job (TriggerType says why).
 	// For MANUAL the controller then records the nonce in lastReconciledSpec, as FKO does.
 	ActionTriggerSavepoint ActionKind = "trigger-savepoint"
+	// ActionTriggerCheckpoint: trigger a checkpoint of the running job through Flink REST
+	// (TriggerType MANUAL: checkpointTriggerNonce changed, recorded as handled once
+	// triggered; PERIODIC: kubernetes.operator.periodic.checkpoint.interval is due).
+	ActionTriggerCheckpoint ActionKind = "trigger-checkpoint"
 	// ActionScale: apply a parallelism/replica change without redeploying.
 	ActionScale ActionKind = "scale"
 	// ActionBlocked: no safe step exists (e.g. stateful job, no savepoint, no HA data);
@@ -64,7 +68,7 @@ type Action struct {
 	Target *v1beta1.FlinkDeploymentSpec
 	// SessionTarget is the session job spec to submit (PlanSessionJob's Deploy/Resume).
 	SessionTarget *v1beta1.FlinkSessionJobSpec
-	// TriggerType says why a savepoint is triggered (MANUAL, PERIODIC).
+	// TriggerType says why a savepoint or checkpoint is triggered (MANUAL, PERIODIC).
 	TriggerType v1beta1.SnapshotTriggerType
 	// Diff is the classified spec change behind an upgrade or scale.
 	Diff SpecDiff

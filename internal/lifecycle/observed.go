@@ -39,8 +39,17 @@ type Observed struct {
 	LastCheckpoint *Snapshot
 	// LastPeriodicSavepoint is when the last periodic savepoint was triggered.
 	LastPeriodicSavepoint time.Time
+	// Checkpoints are the operator's own checkpoint triggers (checkpointInfo).
+	Checkpoints CheckpointFacts
 	// Health is the controller's evaluation of the job's recent history (EvaluateHealth).
 	Health Health
+}
+
+// CheckpointFacts are the checkpoints the operator triggered (status.jobStatus.checkpointInfo),
+// as the planner needs them: one in flight, and when the last periodic one completed.
+type CheckpointFacts struct {
+	Pending      *PendingTrigger
+	LastPeriodic time.Time
 }
 
 // JobFacts is the observed Flink job.

@@ -23,6 +23,8 @@ type Options struct {
 	CheckpointProgressWindow  time.Duration               // kubernetes.operator.cluster.health-check.checkpoint-progress.window
 	RestartFailed             bool                        // kubernetes.operator.job.restart.failed
 	PeriodicSavepoint         Schedule                    // kubernetes.operator.periodic.savepoint.interval; zero = off
+	PeriodicCheckpoint        Schedule                    // kubernetes.operator.periodic.checkpoint.interval; zero = off
+	CheckpointType            CheckpointType              // kubernetes.operator.checkpoint.type
 	LastStateFallback         bool                        // kubernetes.operator.job.upgrade.last-state-fallback.enabled
 	IgnorePendingSavepoint    bool                        // kubernetes.operator.job.upgrade.ignore-pending-savepoint
 	SavepointFormat           v1beta1.SavepointFormatType // kubernetes.operator.savepoint.format.type
@@ -43,6 +45,7 @@ func DefaultOptions() Options {
 		CheckpointProgressWindow:  5 * time.Minute,
 		LastStateFallback:         true,
 		SavepointFormat:           v1beta1.SavepointFormatCanonical,
+		CheckpointType:            CheckpointFull,
 		History:                   DefaultHistoryLimits(),
 		JMDeploymentRecovery:      true,
 		ExceptionEvents:           10,
@@ -61,6 +64,8 @@ const (
 	OptCheckpointProgressWindow  = opconfig.CheckpointProgressWindow
 	OptRestartFailed             = opconfig.RestartFailed
 	OptPeriodicSavepoint         = opconfig.PeriodicSavepoint
+	OptPeriodicCheckpoint        = opconfig.PeriodicCheckpoint
+	OptCheckpointType            = opconfig.CheckpointType
 	OptLastStateFallback         = opconfig.LastStateFallback
 	OptIgnorePendingSavepoint    = opconfig.IgnorePendingSavepoint
 	OptSavepointFormat           = opconfig.SavepointFormat
@@ -105,12 +110,21 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 			*p = d
 		}
 	}
-	if v, ok := conf[OptPeriodicSavepoint]; ok {
-		sch, err := ParseSchedule(v)
-		if err != nil {
-			return o, fmt.Errorf("%s: %w", OptPeriodicSavepoint, err)
+	for k, p := range map[string]*Schedule{OptPeriodicSavepoint: &o.PeriodicSavepoint, OptPeriodicCheckpoint: &o.PeriodicCheckpoint} {
+		if v, ok := conf[k]; ok {
+			sch, err := ParseSchedule(v)
+			if err != nil {
+				return o, fmt.Errorf("%s: %w", k, err)
+			}
+			*p = sch
 		}
-		o.PeriodicSavepoint = sch
+	}
+	if v, ok := conf[OptCheckpointType]; ok {
+		t := CheckpointType(strings.ToUpper(strings.TrimSpace(v)))
+		if t != CheckpointFull && t != CheckpointIncremental {
+			return o, fmt.Errorf("%s: %q is not FULL or INCREMENTAL", OptCheckpointType, v)
+		}
+		o.CheckpointType = t
 	}
 	if v, ok := conf[OptRestartsThreshold]; ok {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -144,6 +158,16 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 	}
 	return o, nil
 }
+
+// CheckpointType is the kind of checkpoint the operator asks Flink for
+// (kubernetes.operator.checkpoint.type), Flink REST's checkpointType.
+type CheckpointType string
+
+// Checkpoint types the operator may ask for.
+const (
+	CheckpointFull        CheckpointType = "FULL"
+	CheckpointIncremental CheckpointType = "INCREMENTAL"
+)
 
 // ParseFlinkDuration parses Flink's duration syntax: a number with an optional unit
 // (ms, s, min, h, d and their long forms); a bare number is milliseconds.

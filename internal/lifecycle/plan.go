@@ -279,7 +279,7 @@ func planSteady(in Input) Action {
 		if !reflect.DeepEqual(job.SavepointTriggerNonce, in.LastReconciled.Job.SavepointTriggerNonce) && job.SavepointTriggerNonce != nil {
 			return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerManual, Reason: "savepointTriggerNonce changed"}
 		}
-		return runningJobSnapshots(opts, o.LastPeriodicSavepoint, o.ReconciledAt, in.Now)
+		return runningJobSnapshots(opts, job, in.LastReconciled.Job, o.LastPeriodicSavepoint, o.Checkpoints, o.ReconciledAt, in.Now)
 	}
 	return Action{Kind: ActionWait, Reason: "job is " + orNone(state) + "; waiting"}
 }

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 
@@ -78,11 +79,26 @@ func duePeriodic(s Schedule, last, since, now time.Time) (due bool, wait time.Du
 }
 
 // runningJobSnapshots is the last step of planning a running job, the same for both kinds
-// of job: a periodic savepoint when one is due, else nothing until it is.
-func runningJobSnapshots(opts Options, lastPeriodic, reconciledAt, now time.Time) Action {
+// of job: a periodic savepoint when one is due; else, with no checkpoint trigger in flight,
+// a checkpoint when checkpointTriggerNonce changed (want and had are the desired and the
+// recorded job) or a periodic one is due; else nothing until the next one is due.
+func runningJobSnapshots(opts Options, want, had *v1beta1.JobSpec, lastPeriodic time.Time, cps CheckpointFacts, reconciledAt, now time.Time) Action {
 	due, wait := duePeriodic(opts.PeriodicSavepoint, lastPeriodic, reconciledAt, now)
 	if due {
 		return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerPeriodic, Reason: "periodic savepoint due (" + opts.PeriodicSavepoint.String() + ")"}
+	}
+	if cps.Pending != nil {
+		return Action{Kind: ActionWait, Reason: fmt.Sprintf("%s checkpoint %s in progress", cps.Pending.Type, cps.Pending.TriggerID)}
+	}
+	if want != nil && want.CheckpointTriggerNonce != nil && (had == nil || !reflect.DeepEqual(want.CheckpointTriggerNonce, had.CheckpointTriggerNonce)) {
+		return Action{Kind: ActionTriggerCheckpoint, TriggerType: v1beta1.SnapshotTriggerManual, Reason: "checkpointTriggerNonce changed"}
+	}
+	cpDue, cpWait := duePeriodic(opts.PeriodicCheckpoint, cps.LastPeriodic, reconciledAt, now)
+	if cpDue {
+		return Action{Kind: ActionTriggerCheckpoint, TriggerType: v1beta1.SnapshotTriggerPeriodic, Reason: "periodic checkpoint due (" + opts.PeriodicCheckpoint.String() + ")"}
+	}
+	if wait == 0 || cpWait > 0 && cpWait < wait {
+		wait = cpWait
 	}
 	return Action{Kind: ActionNothing, Reason: "job running", RequeueAfter: wait}
 }

@@ -37,6 +37,7 @@ type SessionJobObserved struct {
 	LastSavepoint         *Snapshot
 	PendingSavepoint      *PendingTrigger
 	LastPeriodicSavepoint time.Time
+	Checkpoints           CheckpointFacts
 }
 
 // SessionJobInput is everything PlanSessionJob decides from.
@@ -274,5 +275,5 @@ func sessionSteady(in SessionJobInput) Action {
 	if job.SavepointTriggerNonce != nil && !reflect.DeepEqual(job.SavepointTriggerNonce, in.LastReconciled.Job.SavepointTriggerNonce) {
 		return Action{Kind: ActionTriggerSavepoint, TriggerType: v1beta1.SnapshotTriggerManual, Reason: "savepointTriggerNonce changed"}
 	}
-	return runningJobSnapshots(opts, o.LastPeriodicSavepoint, o.ReconciledAt, in.Now)
+	return runningJobSnapshots(opts, job, in.LastReconciled.Job, o.LastPeriodicSavepoint, o.Checkpoints, o.ReconciledAt, in.Now)
 }

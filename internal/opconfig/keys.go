@@ -42,6 +42,8 @@ const (
 	CheckpointProgressWindow  = "kubernetes.operator.cluster.health-check.checkpoint-progress.window"
 	RestartFailed             = "kubernetes.operator.job.restart.failed"
 	PeriodicSavepoint         = "kubernetes.operator.periodic.savepoint.interval"
+	PeriodicCheckpoint        = "kubernetes.operator.periodic.checkpoint.interval"
+	CheckpointType            = "kubernetes.operator.checkpoint.type"
 	LastStateFallback         = "kubernetes.operator.job.upgrade.last-state-fallback.enabled"
 	IgnorePendingSavepoint    = "kubernetes.operator.job.upgrade.ignore-pending-savepoint"
 	SavepointFormat           = "kubernetes.operator.savepoint.format.type"
@@ -92,6 +94,8 @@ var Keys = map[string]KeyInfo{
 	CheckpointProgressWindow:  {PerResource, "5 min", "window of the checkpoint-progress health check"},
 	RestartFailed:             {PerResource, "false", "redeploy a job that reached FAILED"},
 	PeriodicSavepoint:         {PerResource, "0", "when periodic savepoints are taken: a duration (`6 h`) or a Quartz cron expression (`0 0 */6 * * ?`); 0 turns them off"},
+	PeriodicCheckpoint:        {PerResource, "0", "when checkpoints are triggered through Flink REST besides Flink's own: a duration (`1 h`) or a Quartz cron expression; 0 turns them off"},
+	CheckpointType:            {PerResource, "FULL", "type of checkpoints triggered by checkpointTriggerNonce or periodically: FULL or INCREMENTAL"},
 	LastStateFallback:         {PerResource, "true", "fall back to last-state when a savepoint upgrade cannot take a savepoint"},
 	IgnorePendingSavepoint:    {PerResource, "false", "start an upgrade while a manual savepoint is pending"},
 	SavepointFormat:           {PerResource, "CANONICAL", "savepoint format: CANONICAL or NATIVE"},
