@@ -63,8 +63,8 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		}
 	}
 	msg := "Cleaning up FlinkSessionJob"
-	if si := job.Status.JobStatus.SavepointInfo; si != nil && si.LastSavepoint != nil && si.LastSavepoint.TimeStamp >= job.DeletionTimestamp.UnixMilli() {
-		msg += "; final savepoint " + si.LastSavepoint.Location
+	if p := finalSavepoint(&job.Status.JobStatus, job.DeletionTimestamp.Time); p != "" {
+		msg += "; final savepoint " + p
 	}
 	r.Recorder.Event(job, corev1.EventTypeNormal, ReasonCleanup, msg)
 	controllerutil.RemoveFinalizer(job, sessionJobFinalizer)
