@@ -51,6 +51,7 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 		return quietConflict(client.IgnoreNotFound(err))
 	}
 	r.exceptions.forget(dep.UID)
+	r.deletions.forget(dep.UID)
 	return ctrl.Result{}, nil
 }
 
@@ -80,10 +81,18 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		JobManagerUp:        obs.jm == v1beta1.JMReady || obs.jm == v1beta1.JMDeployedNotReady,
 		Answered:            obs.flink != nil,
 		JobRunning:          obs.jobRunning(),
+		BackingOff:          r.deletions.backingOff(dep.UID, r.Clock.Now()),
 	})
 	switch step {
 	case lifecycle.DeletionPollSavepoint:
-		return pollTeardown, r.core().pollDeletionSavepoint(ctx, dep, obs.flink)
+		failed, err := r.core().pollDeletionSavepoint(ctx, dep, obs.flink)
+		if failed {
+			r.deletions.hold(dep.UID, r.Clock.Now().Add(deletionRetryWait))
+			return deletionRetryWait, err
+		}
+		return pollTeardown, err
+	case lifecycle.DeletionBackOff:
+		return pollTeardown, nil
 	case lifecycle.DeletionAskAgain:
 		log.FromContext(ctx).Info("JobManager did not answer; asking again before the savepoint on deletion")
 		return pollTeardown, nil

@@ -7,6 +7,7 @@ type DeletionFacts struct {
 	JobManagerUp        bool // the JobManager runs, so a job may run there
 	Answered            bool // Flink's REST API answered this look
 	JobRunning          bool // the job is RUNNING
+	BackingOff          bool // the last deletion savepoint failed a moment ago
 }
 
 // DeletionStep is what a deletion does next.
@@ -22,6 +23,8 @@ const (
 	// DeletionAskAgain looks again: the JobManager runs but did not answer, so the job may
 	// still run and its state would be lost with the cluster.
 	DeletionAskAgain DeletionStep = "AskAgain"
+	// DeletionBackOff waits before the savepoint that failed a moment ago is tried again.
+	DeletionBackOff DeletionStep = "BackOff"
 )
 
 // PlanDeletion decides the next step of a deletion. Without savepoint-on-deletion, or
@@ -37,6 +40,8 @@ func PlanDeletion(f DeletionFacts) DeletionStep {
 		return DeletionPollSavepoint
 	case f.JobManagerUp && !f.Answered:
 		return DeletionAskAgain
+	case f.JobRunning && f.BackingOff:
+		return DeletionBackOff
 	case f.JobRunning:
 		return DeletionStopWithSavepoint
 	}
