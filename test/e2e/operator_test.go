@@ -59,7 +59,7 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 		dep  *v1beta1.FlinkDeployment
 	}{
 		{"application-standalone", appDeployment("e2e-standalone", v1beta1.ModeStandalone)},
-		{"application-native", appDeployment("e2e-native", v1beta1.ModeNative)},
+		{"application-native", withSavepointOnDeletion(appDeployment("e2e-native", v1beta1.ModeNative))},
 		{"session", sessionDeployment("e2e-session")},
 	} {
 		ok := t.Run(tc.name, func(t *testing.T) {
@@ -86,7 +86,12 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 	if err := c.Ctrl.Create(ctx, dep); err != nil {
 		t.Fatalf("create %s: %v", dep.Name, err)
 	}
-	defer deleteDeployment(t, ctx, c, key)
+	defer func() {
+		deleteDeployment(t, ctx, c, key)
+		if savepointOnDeletion(dep) {
+			assertFinalSavepointEvent(t, ctx, c, key)
+		}
+	}()
 
 	target := app.TargetRunning
 	if dep.Spec.Job == nil {
