@@ -237,7 +237,7 @@ func deleteDeployment(t *testing.T, ctx context.Context, c *app.Clients, key typ
 		if perr == nil {
 			n = len(pods.Items)
 		}
-		return fmt.Errorf("get: %v, %d pods left", err, n)
+		return fmt.Errorf("get: %v, %d pods left", err, n) //nolint:errorlint // err is nil while the resource still exists
 	})
 	if err != nil { // not fatal: the other deployments' checks still run
 		t.Errorf("%s not gone after delete: %v\n%s", key.Name, err, c.Diagnose(ctx, key, 20))
