@@ -101,7 +101,7 @@ var Keys = map[string]KeyInfo{
 	HistoryMaxAge:             {PerResource, "24 h", "age after which a savepoint leaves the history"},
 	SavepointCleanup:          {PerResource, "true", "dispose of savepoints that leave the history"},
 	SavepointOnDeletion:       {PerResource, "false", "stop a running job with a savepoint before its FlinkDeployment or FlinkSessionJob is deleted; the resource stays until the savepoint succeeds"},
-	SnapshotResources:         {PerResource, "false", "also record the operator's upgrade, periodic and deletion savepoints of a FlinkDeployment as FlinkStateSnapshot resources that outlive it; FKO's default is true"},
+	SnapshotResources:         {PerResource, "false", "also record the operator's upgrade, periodic and deletion savepoints of a FlinkDeployment or FlinkSessionJob as FlinkStateSnapshot resources that outlive it; FKO's default is true"},
 	SavepointDisposeOnDelete:  {PerResource, "false", "spec.savepoint.disposeOnDelete of the FlinkStateSnapshots the operator creates (snapshot.resource.enabled)"},
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
