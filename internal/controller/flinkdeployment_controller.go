@@ -63,6 +63,7 @@ type FlinkDeploymentReconciler struct {
 
 	reach      *reachability.Tracker   // per-app JobManager backoff and observation times
 	exceptions jobExceptionEvents      // the job failures already announced
+	deletions  deletionBackoff         // failed deletion savepoints not retried yet
 	wake       chan event.GenericEvent // a probe that reached a dead JobManager wakes its app
 }
 

@@ -52,6 +52,7 @@ type FlinkSessionJobReconciler struct {
 
 	downloads  downloadSlots
 	exceptions jobExceptionEvents // the job failures already announced
+	deletions  deletionBackoff    // failed deletion savepoints not retried yet
 }
 
 // Reconcile brings one FlinkSessionJob one step closer to its spec.

@@ -38,7 +38,11 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 			return ctrl.Result{RequeueAfter: pollTeardown}, nil
 		}
 		if obs.flink != nil {
-			if err := r.core().poll(ctx, job, obs.flink); err != nil {
+			failed, err := r.core().pollDeletionSavepoint(ctx, job, obs.flink)
+			if failed {
+				r.deletions.hold(job.UID, r.Clock.Now().Add(deletionRetryWait))
+			}
+			if err != nil {
 				return quietConflict(err)
 			}
 			if si := job.Status.JobStatus.SavepointInfo; si != nil && si.TriggerID != "" {
@@ -49,6 +53,9 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 			conf, _ := sessionJobConf(job, session)
 			mode := v1beta1.UpgradeModeStateless
 			if boolOption(conf, optSavepointOnDeletion) && obs.running() {
+				if r.deletions.backingOff(job.UID, r.Clock.Now()) {
+					return ctrl.Result{RequeueAfter: pollTeardown}, nil // the last savepoint failed a moment ago
+				}
 				mode = v1beta1.UpgradeModeSavepoint
 			}
 			opts := lifecycle.DefaultOptions()
@@ -63,8 +70,8 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		}
 	}
 	msg := "Cleaning up FlinkSessionJob"
-	if si := job.Status.JobStatus.SavepointInfo; si != nil && si.LastSavepoint != nil && si.LastSavepoint.TimeStamp >= job.DeletionTimestamp.UnixMilli() {
-		msg += "; final savepoint " + si.LastSavepoint.Location
+	if p := finalSavepoint(&job.Status.JobStatus, job.DeletionTimestamp.Time); p != "" {
+		msg += "; final savepoint " + p
 	}
 	r.Recorder.Event(job, corev1.EventTypeNormal, ReasonCleanup, msg)
 	controllerutil.RemoveFinalizer(job, sessionJobFinalizer)
@@ -72,5 +79,6 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		return quietConflict(client.IgnoreNotFound(err))
 	}
 	r.exceptions.forget(job.UID)
+	r.deletions.forget(job.UID)
 	return ctrl.Result{}, nil
 }

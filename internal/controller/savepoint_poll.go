@@ -51,10 +51,10 @@ func (c jobCore[T]) poll(ctx context.Context, obj T, fl rest.API) error {
 	why := si.TriggerType
 	now := c.clock.Now().UnixMilli()
 	c.recorder.Eventf(obj, corev1.EventTypeNormal, "SavepointCompleted", "%s savepoint completed at %s", why, op.Location)
-	return patchStatus(ctx, c.client, obj, func(o T) {
+	sp := v1beta1.Savepoint{TimeStamp: now, Location: op.Location, TriggerType: why, FormatType: si.FormatType}
+	err = patchStatus(ctx, c.client, obj, func(o T) {
 		js := c.jobStatus(o)
 		si := ensureSavepointInfo(js)
-		sp := v1beta1.Savepoint{TimeStamp: now, Location: op.Location, TriggerType: why, FormatType: si.FormatType}
 		si.LastSavepoint = &sp
 		si.SavepointHistory = append(si.SavepointHistory, sp)
 		if why == v1beta1.SnapshotTriggerPeriodic {
@@ -65,6 +65,10 @@ func (c jobCore[T]) poll(ctx context.Context, obj T, fl rest.API) error {
 		}
 		clearTriggerOf(si)
 	})
+	if err == nil && c.recorded != nil {
+		c.recorded(ctx, obj, sp)
+	}
+	return err
 }
 
 // abandon reports why a trigger will not complete and clears it, so a new one can start.

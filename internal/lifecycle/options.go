@@ -33,6 +33,9 @@ type Options struct {
 	LastStateMaxCheckpointAge time.Duration               // kubernetes.operator.job.upgrade.last-state.max.allowed.checkpoint.age; 0 = no limit
 	ExceptionEvents           int                         // kubernetes.operator.events.exceptions.limit-per-reconciliation
 	ExceptionStackLines       int                         // kubernetes.operator.events.exceptions.stacktrace-lines
+	SavepointOnDeletion       bool                        // kubernetes.operator.job.savepoint-on-deletion
+	SnapshotResources         bool                        // kubernetes.operator.snapshot.resource.enabled
+	SnapshotDisposeOnDelete   bool                        // kubernetes.operator.savepoint.dispose-on-delete
 }
 
 // DefaultOptions are FKO's defaults.
@@ -76,6 +79,9 @@ const (
 	OptLastStateMaxCheckpointAge = opconfig.LastStateMaxCheckpointAge
 	OptJMDeploymentRecovery      = opconfig.JMDeploymentRecovery
 	OptExceptionsStackLines      = opconfig.ExceptionsStackLines
+	OptSavepointOnDeletion       = opconfig.SavepointOnDeletion
+	OptSnapshotResources         = opconfig.SnapshotResources
+	OptSavepointDisposeOnDelete  = opconfig.SavepointDisposeOnDelete
 )
 
 // WithConfig returns o overridden by the keys present in conf (flat flinkConfiguration).
@@ -86,6 +92,8 @@ func (o Options) WithConfig(conf map[string]string) (Options, error) {
 		OptCheckpointProgressEnabled: &o.CheckpointProgressEnabled, OptRestartFailed: &o.RestartFailed,
 		OptLastStateFallback: &o.LastStateFallback, OptIgnorePendingSavepoint: &o.IgnorePendingSavepoint,
 		OptSavepointCleanup: &o.History.Dispose, OptJMDeploymentRecovery: &o.JMDeploymentRecovery,
+		OptSavepointOnDeletion: &o.SavepointOnDeletion, OptSnapshotResources: &o.SnapshotResources,
+		OptSavepointDisposeOnDelete: &o.SnapshotDisposeOnDelete,
 	}
 	durations := map[string]*time.Duration{
 		OptReadinessTimeout: &o.ReadinessTimeout, OptRestartsWindow: &o.RestartsWindow,

@@ -45,7 +45,15 @@ func TestOptionsWithConfig(t *testing.T) {
 		o.History != (HistoryLimits{MaxCount: 3, MaxAge: 2 * time.Hour, Dispose: false}) {
 		t.Errorf("options %+v", o)
 	}
-	for k, v := range map[string]string{OptRollbackEnabled: "yes please", OptReadinessTimeout: "soon", OptRestartsThreshold: "-2", OptSavepointFormat: "ZIP", OptHistoryMaxCount: "0"} {
+	d := DefaultOptions()
+	if d.SavepointOnDeletion || d.SnapshotResources || d.SnapshotDisposeOnDelete {
+		t.Errorf("deletion/snapshot switches on by default: %+v", d)
+	}
+	o, err = d.WithConfig(map[string]string{OptSavepointOnDeletion: "true", OptSnapshotResources: "true", OptSavepointDisposeOnDelete: "TRUE"})
+	if err != nil || !o.SavepointOnDeletion || !o.SnapshotResources || !o.SnapshotDisposeOnDelete {
+		t.Errorf("deletion/snapshot switches: %+v, %v", o, err)
+	}
+	for k, v := range map[string]string{OptSnapshotResources: "on", OptRollbackEnabled: "yes please", OptReadinessTimeout: "soon", OptRestartsThreshold: "-2", OptSavepointFormat: "ZIP", OptHistoryMaxCount: "0"} {
 		if _, err := DefaultOptions().WithConfig(map[string]string{k: v}); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%q: want an error naming the key, got %v", k, v, err)
 		}

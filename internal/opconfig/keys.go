@@ -51,6 +51,8 @@ const (
 	HistoryMaxAge             = "kubernetes.operator.savepoint.history.max.age"
 	SavepointCleanup          = "kubernetes.operator.savepoint.cleanup.enabled"
 	SavepointOnDeletion       = "kubernetes.operator.job.savepoint-on-deletion"
+	SnapshotResources         = "kubernetes.operator.snapshot.resource.enabled"
+	SavepointDisposeOnDelete  = "kubernetes.operator.savepoint.dispose-on-delete"
 	MergeArraysByName         = "kubernetes.operator.pod-template.merge-arrays-by-name"
 	LogFormat                 = "kubernetes.operator.weir.log.format"
 
@@ -102,7 +104,9 @@ var Keys = map[string]KeyInfo{
 	HistoryMaxCount:           {PerResource, "10", "savepoints kept in status.jobStatus.savepointInfo history"},
 	HistoryMaxAge:             {PerResource, "24 h", "age after which a savepoint leaves the history"},
 	SavepointCleanup:          {PerResource, "true", "dispose of savepoints that leave the history"},
-	SavepointOnDeletion:       {PerResource, "false", "take a savepoint when a FlinkSessionJob is deleted"},
+	SavepointOnDeletion:       {PerResource, "false", "stop a running job with a savepoint before its FlinkDeployment or FlinkSessionJob is deleted; the resource stays until the savepoint succeeds"},
+	SnapshotResources:         {PerResource, "false", "also record the operator's upgrade, periodic and deletion savepoints of a FlinkDeployment or FlinkSessionJob as FlinkStateSnapshot resources that outlive it; FKO's default is true"},
+	SavepointDisposeOnDelete:  {PerResource, "false", "spec.savepoint.disposeOnDelete of the FlinkStateSnapshots the operator creates (snapshot.resource.enabled)"},
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
 	InPlaceScaling:            {PerResource, "true", "rescale a job in place (adaptive scheduler, Flink 1.18+) instead of upgrading it"},

@@ -59,7 +59,7 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 		dep  *v1beta1.FlinkDeployment
 	}{
 		{"application-standalone", appDeployment("e2e-standalone", v1beta1.ModeStandalone)},
-		{"application-native", appDeployment("e2e-native", v1beta1.ModeNative)},
+		{"application-native", withSavepointOnDeletion(appDeployment("e2e-native", v1beta1.ModeNative))},
 		{"session", sessionDeployment("e2e-session")},
 	} {
 		ok := t.Run(tc.name, func(t *testing.T) {
@@ -86,7 +86,12 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 	if err := c.Ctrl.Create(ctx, dep); err != nil {
 		t.Fatalf("create %s: %v", dep.Name, err)
 	}
-	defer deleteDeployment(t, ctx, c, key)
+	defer func() {
+		deleteDeployment(t, ctx, c, key)
+		if savepointOnDeletion(dep) {
+			assertFinalSavepointEvent(t, ctx, c, key)
+		}
+	}()
 
 	target := app.TargetRunning
 	if dep.Spec.Job == nil {
@@ -233,7 +238,7 @@ func deleteDeployment(t *testing.T, ctx context.Context, c *app.Clients, key typ
 		if perr == nil {
 			n = len(pods.Items)
 		}
-		return fmt.Errorf("get: %w, %d pods left", err, n)
+		return fmt.Errorf("get: %v, %d pods left", err, n) //nolint:errorlint // err is nil while the resource still exists
 	})
 	if err != nil { // not fatal: the other deployments' checks still run
 		t.Errorf("%s not gone after delete: %v\n%s", key.Name, err, c.Diagnose(ctx, key, 20))

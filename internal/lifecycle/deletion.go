@@ -1,0 +1,49 @@
+package lifecycle
+
+// DeletionFacts are what a deletion of a job's resource decides on.
+type DeletionFacts struct {
+	SavepointOnDeletion bool // kubernetes.operator.job.savepoint-on-deletion, for a resource that runs a job
+	TriggerPending      bool // a savepoint trigger is recorded in status
+	JobManagerUp        bool // the JobManager runs, so a job may run there
+	Answered            bool // Flink's REST API answered this look
+	JobRunning          bool // the job is RUNNING
+	BackingOff          bool // the last deletion savepoint failed a moment ago
+}
+
+// DeletionStep is what a deletion does next.
+type DeletionStep string
+
+const (
+	// DeletionTearDown removes what the resource leaves behind and lets it go.
+	DeletionTearDown DeletionStep = "TearDown"
+	// DeletionStopWithSavepoint stops the running job with a savepoint (trigger recorded first).
+	DeletionStopWithSavepoint DeletionStep = "StopWithSavepoint"
+	// DeletionPollSavepoint settles the recorded trigger before anything else.
+	DeletionPollSavepoint DeletionStep = "PollSavepoint"
+	// DeletionAskAgain looks again: the JobManager runs but did not answer, so the job may
+	// still run and its state would be lost with the cluster.
+	DeletionAskAgain DeletionStep = "AskAgain"
+	// DeletionBackOff waits before the savepoint that failed a moment ago is tried again.
+	DeletionBackOff DeletionStep = "BackOff"
+)
+
+// PlanDeletion decides the next step of a deletion. Without savepoint-on-deletion, or
+// with no running job, the resource is torn down as always. With it, a running job is
+// stopped with a savepoint first, and the resource stays until that savepoint is taken
+// (a failed one is tried again, as FKO keeps the finalizer while its cleanup fails); the
+// user can let it go by removing the key.
+func PlanDeletion(f DeletionFacts) DeletionStep {
+	switch {
+	case !f.SavepointOnDeletion:
+		return DeletionTearDown
+	case f.TriggerPending:
+		return DeletionPollSavepoint
+	case f.JobManagerUp && !f.Answered:
+		return DeletionAskAgain
+	case f.JobRunning && f.BackingOff:
+		return DeletionBackOff
+	case f.JobRunning:
+		return DeletionStopWithSavepoint
+	}
+	return DeletionTearDown
+}
