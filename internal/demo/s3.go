@@ -63,7 +63,7 @@ func (r *Runner) CheckS3Checkpoints(ctx context.Context, key types.NamespacedNam
 			if len(l.Metadata) > 0 && len(l.EntropyPrefixes) > 0 {
 				fmt.Fprintf(r.Out, "  latest completed checkpoint: s3://%s/%s\n", stateBucket, l.Metadata[len(l.Metadata)-1])
 				fmt.Fprintf(r.Out, "  %d data files under %d entropy prefixes: %s\n", l.DataFiles, len(l.EntropyPrefixes), strings.Join(l.EntropyPrefixes, " "))
-				return fmt.Sprintf("%d completed checkpoints", len(l.Metadata)), nil
+				return fmt.Sprintf("completed checkpoints: %d", len(l.Metadata)), nil
 			}
 			if time.Now().After(deadline) {
 				return "", fmt.Errorf("after %s the bucket holds %d objects under %s/ but no completed checkpoint with entropy (%d _metadata, %d entropy prefixes)",
