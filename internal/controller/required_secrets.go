@@ -16,7 +16,8 @@ import (
 // (validation.RequiredSecrets), so a missing one is reported before anything is deployed
 // rather than as pods stuck in CreateContainerConfigError. It reads only the Secrets'
 // metadata, uncached: the operator neither watches Secrets nor ever holds their values.
-func (r *FlinkDeploymentReconciler) missingSecrets(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) (error, error) {
+// verr names the missing Secrets (nil when all exist); err is a failed read.
+func (r *FlinkDeploymentReconciler) missingSecrets(ctx context.Context, dep *v1beta1.FlinkDeployment, spec *v1beta1.FlinkDeploymentSpec) (verr, err error) {
 	refs := validation.RequiredSecrets(spec)
 	if len(refs) == 0 {
 		return nil, nil
@@ -32,7 +33,7 @@ func (r *FlinkDeploymentReconciler) missingSecrets(ctx context.Context, dep *v1b
 		}
 		m := &metav1.PartialObjectMetadata{}
 		m.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		err := reader.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: ref.Secret}, m)
+		err = reader.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: ref.Secret}, m)
 		switch {
 		case err == nil:
 			exists[ref.Secret] = true
