@@ -63,11 +63,12 @@ func (r *Runner) Quickstart(ctx context.Context, o QuickstartOptions) error {
 		return err
 	}
 	nn := types.NamespacedName{Namespace: o.Namespace, Name: o.Name}
-	if _, err := r.Wait(ctx, c, nn, app.TargetRunning, o.Timeout); err != nil {
+	d, err := r.Wait(ctx, c, nn, app.TargetRunning, o.Timeout)
+	if err != nil {
 		return err
 	}
 	// Checkpoints every 10 s: the first completes well within two minutes of RUNNING.
-	if err := r.CheckS3Checkpoints(ctx, nn, 2*time.Minute); err != nil {
+	if err := r.CheckS3Checkpoints(ctx, d, 2*time.Minute); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.Out, "\nweir demo: job %s is RUNNING and checkpoints to S3 after %s\n\n", o.Name, round(r.Elapsed()))

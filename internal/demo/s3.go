@@ -7,19 +7,34 @@ import (
 	"strings"
 	"time"
 
-	"k8s.io/apimachinery/pkg/types"
-
+	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/app"
+	"weir.dev/weir/internal/flinkconf"
 	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/s3local"
+	"weir.dev/weir/internal/validation"
 )
 
-// S3 layout of the quickstart's state (examples/quickstart.yaml): everything of one app
-// under <namespace>/<name>/ in the state bucket, checkpoints with a 4-character entropy.
-const (
-	stateBucket   = "flink-state"
-	entropyLength = 4
-)
+// checkpointLayout reads where an app's checkpoints go from its flinkConfiguration: the
+// directory s3p://<bucket>/<base>/<marker>/checkpoints (examples/quickstart.yaml's form)
+// and the entropy length.
+func checkpointLayout(d *v1beta1.FlinkDeployment) (bucket, base string, length int, err error) {
+	m, err := d.Spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return "", "", 0, err
+	}
+	conf := flinkconf.Conf(m)
+	dir, _ := conf.Lookup(flinkconf.CheckpointDir)
+	marker := conf[validation.KeyEntropy]
+	length = conf.Int("s3.entropy.length", 4)
+	_, rest, ok := strings.Cut(dir, "://")
+	bucket, key, _ := strings.Cut(rest, "/")
+	base, found := strings.CutSuffix(key, "/"+marker+"/checkpoints")
+	if !ok || marker == "" || !found || bucket == "" {
+		return "", "", 0, fmt.Errorf("the checkpoint directory %q is not of the form s3p://<bucket>/<path>/<%s>/checkpoints with %s set", dir, validation.KeyEntropy, validation.KeyEntropy)
+	}
+	return bucket, base, length, nil
+}
 
 // s3Credentials reads the key pair `weir local up` generated for this data dir.
 func (r *Runner) s3Credentials() (s3local.Credentials, error) {
@@ -45,8 +60,11 @@ func (r *Runner) CopyS3Credentials(ctx context.Context, c *app.Clients, namespac
 // CheckS3Checkpoints waits until the bucket holds a completed checkpoint of the app
 // (a _metadata file without the entropy marker) and data files under entropy prefixes,
 // listing the bucket with the S3 API as any client would.
-func (r *Runner) CheckS3Checkpoints(ctx context.Context, key types.NamespacedName, timeout time.Duration) error {
-	base := key.Namespace + "/" + key.Name
+func (r *Runner) CheckS3Checkpoints(ctx context.Context, d *v1beta1.FlinkDeployment, timeout time.Duration) error {
+	stateBucket, base, entropyLength, err := checkpointLayout(d)
+	if err != nil {
+		return fmt.Errorf("checkpoints on S3: %w", err)
+	}
 	return r.Step(fmt.Sprintf("checkpoints on S3 (s3://%s/%s/)", stateBucket, base), func() (string, error) {
 		creds, err := r.s3Credentials()
 		if err != nil {
