@@ -55,8 +55,11 @@ type FlinkDeploymentReconciler struct {
 	// Flink opens REST clients; nil means job state is not observed.
 	Flink FlinkClientFactory
 	// Config is the operator config (defaults, operator-only settings); nil is empty.
-	Config   *opconfig.Store
-	warnings configWarnings
+	Config *opconfig.Store
+	// APIReader reads what the cache does not hold (the metadata of Secrets the pods need);
+	// nil means the Client.
+	APIReader client.Reader
+	warnings  configWarnings
 	// Interval is how often a stable or suspended deployment is looked at again; zero
 	// means 15 s. A settling one is looked at every 5 s, or every Interval if shorter.
 	Interval time.Duration
@@ -71,13 +74,15 @@ type FlinkDeploymentReconciler struct {
 // Kubernetes lets the operator create the Flink Role (internal/resources/rbac.go) and bind
 // it only because it holds every rule of that Role itself, which these markers grant
 // (pods and leases deletecollection, deployments/finalizers), so it can grant nothing more.
-// Service accounts are read, never created (resources.CheckFlinkServiceAccount).
+// Service accounts are read, never created (resources.CheckFlinkServiceAccount). Secrets
+// are only checked to exist (missingSecrets), one get of their metadata each, never watched.
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete;deletecollection
 // +kubebuilder:rbac:groups="",resources=configmaps;services;pods,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps;pods,verbs=deletecollection
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments;flinksessionjobs;flinkstatesnapshots,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments/status;flinksessionjobs/status;flinkstatesnapshots/status,verbs=get;update;patch

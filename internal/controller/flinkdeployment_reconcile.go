@@ -22,12 +22,16 @@ import (
 func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.FlinkDeployment) (ctrl.Result, error) {
 	logger := log.FromContext(ctx)
 
-	desired, err := r.targetSpec(ctx, dep)
+	desired, missingSecret, err := r.targetSpec(ctx, dep)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if desired == nil { // invalid and nothing valid deployed before: wait for a fix
-		return ctrl.Result{}, r.summarize(ctx, dep)
+		var res ctrl.Result
+		if missingSecret { // Secrets are not watched: look again for the one awaited
+			res.RequeueAfter = r.stableInterval()
+		}
+		return res, r.summarize(ctx, dep)
 	}
 	lastReconciled, meta, err := dep.LastReconciledSpec()
 	if err != nil {
@@ -136,25 +140,34 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 }
 
 // targetSpec returns the spec the user wants when it is valid, else the last reconciled one
-// (the operator keeps running on the last valid spec). A validation failure is recorded in
-// status.error and as a ValidationError event.
-func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1.FlinkDeployment) (*v1beta1.FlinkDeploymentSpec, error) {
+// (the operator keeps running on the last valid spec). A validation failure, or a Secret the
+// pods need that does not exist, is recorded in status.error and as a ValidationError event.
+// missingSecret says the spec was refused only for a Secret that does not exist yet.
+func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1.FlinkDeployment) (spec *v1beta1.FlinkDeploymentSpec, missingSecret bool, err error) {
 	// The spec as the operator config's defaults complete it (in memory only).
 	eff, merged := effectiveDeployment(r.Config, dep)
 	r.warnings.report(ctx, r.Recorder, dep, merged)
+	verr := validation.Deployment(eff)
+	if verr == nil {
+		// A spec whose pods need a Secret that does not exist is refused the same way.
+		if verr, err = r.missingSecrets(ctx, dep, &eff.Spec); err != nil {
+			return nil, false, err
+		}
+		missingSecret = verr != nil
+	}
 	invalid, err := reportValidation(ctx, r.Client, r.Recorder, dep,
-		func(d *v1beta1.FlinkDeployment) *string { return &d.Status.Error }, validation.Deployment(eff))
+		func(d *v1beta1.FlinkDeployment) *string { return &d.Status.Error }, verr)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !invalid {
-		return eff.Spec.DeepCopy(), nil
+		return eff.Spec.DeepCopy(), false, nil
 	}
 	last, _, err := dep.LastReconciledSpec()
 	if err != nil {
-		return nil, fmt.Errorf("while reading lastReconciledSpec: %w", err)
+		return nil, false, fmt.Errorf("while reading lastReconciledSpec: %w", err)
 	}
-	return last, nil
+	return last, missingSecret, nil
 }
 
 // summarize derives lifecycleState and the Running condition from the recorded status.

@@ -19,8 +19,9 @@ type QuickstartOptions struct {
 	Timeout   time.Duration
 }
 
-// Quickstart runs every step of `make run`: binaries, cluster, images, operator, the
-// example deployment, and the wait until its job runs. It then prints how to look at it.
+// Quickstart runs every step of `make run`: binaries, cluster, images, operator, the S3
+// credentials and the example deployment, the wait until its job runs and the check that
+// it checkpoints to S3. It then prints how to look at it.
 func (r *Runner) Quickstart(ctx context.Context, o QuickstartOptions) error {
 	// The images need no cluster: on a cold machine they are built (mostly downloads and
 	// unpacking) while the binaries compile, which takes minutes off the first run.
@@ -55,14 +56,22 @@ func (r *Runner) Quickstart(ctx context.Context, o QuickstartOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := r.CopyS3Credentials(ctx, c, o.Namespace); err != nil {
+		return err
+	}
 	if err := r.ApplyFile(ctx, c, o.Manifest, o.Namespace); err != nil {
 		return err
 	}
 	nn := types.NamespacedName{Namespace: o.Namespace, Name: o.Name}
-	if _, err := r.Wait(ctx, c, nn, app.TargetRunning, o.Timeout); err != nil {
+	d, err := r.Wait(ctx, c, nn, app.TargetRunning, o.Timeout)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(r.Out, "\nweir demo: job %s is RUNNING after %s\n\n", o.Name, round(r.Elapsed()))
+	// Checkpoints every 10 s: the first completes well within two minutes of RUNNING.
+	if err := r.CheckS3Checkpoints(ctx, d, 2*time.Minute); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.Out, "\nweir demo: job %s is RUNNING and checkpoints to S3 after %s\n\n", o.Name, round(r.Elapsed()))
 	return r.PrintNextSteps(ctx, c, nn)
 }
 

@@ -147,7 +147,7 @@ func Register(mgr ctrl.Manager, o Options) error {
 	if err := (&controller.FlinkDeploymentReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,
-		Interval: o.ReconcileInterval,
+		Interval: o.ReconcileInterval, APIReader: mgr.GetAPIReader(),
 	}).SetupWithManager(mgr, o.controllerOptions()); err != nil {
 		return fmt.Errorf("while registering FlinkDeployment controller: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -36,15 +37,21 @@ func Apply(ctx context.Context, cs kubernetes.Interface, o Objects) error {
 		}); err != nil {
 		return err
 	}
-	secrets := cs.CoreV1().Secrets(o.Secret.Namespace)
-	return createOrUpdate("secret "+o.Secret.Name,
-		func() error { _, err := secrets.Create(ctx, o.Secret, metav1.CreateOptions{}); return err },
+	return ApplySecret(ctx, cs, o.Secret)
+}
+
+// ApplySecret creates the Secret or updates it to s; an app's namespace takes its copy of
+// the credentials this way (CredentialsSecret).
+func ApplySecret(ctx context.Context, cs kubernetes.Interface, s *corev1.Secret) error {
+	secrets := cs.CoreV1().Secrets(s.Namespace)
+	return createOrUpdate("secret "+s.Namespace+"/"+s.Name,
+		func() error { _, err := secrets.Create(ctx, s, metav1.CreateOptions{}); return err },
 		func() error {
-			cur, err := secrets.Get(ctx, o.Secret.Name, metav1.GetOptions{})
+			cur, err := secrets.Get(ctx, s.Name, metav1.GetOptions{})
 			if err != nil {
 				return err
 			}
-			want := o.Secret.DeepCopy()
+			want := s.DeepCopy()
 			want.ResourceVersion = cur.ResourceVersion
 			_, err = secrets.Update(ctx, want, metav1.UpdateOptions{})
 			return err

@@ -14,8 +14,12 @@ import (
 // whose one endpoint is the host's bridge IP (as the `kubernetes` Service points at the
 // API server on the host).
 const (
-	Namespace   = "weir-system"
-	ServiceName = "s3"
+	Namespace = "weir-system"
+	// ServiceName must not be "s3" (nor start with "s3." or "s3-"): the AWS SDK v1 in
+	// Flink's S3 plugins reads the signing region from an endpoint host matching
+	// [*.]s3[.-]<region>.*, so http://s3.weir-system.svc would be signed for the region
+	// "weir-system" and refused (AuthorizationHeaderMalformed).
+	ServiceName = "weir-s3"
 	// SecretName holds the credentials under AccessKeyIDKey and SecretAccessKeyKey, so a
 	// container takes them with envFrom.
 	SecretName = "s3-credentials"

@@ -115,7 +115,7 @@ func TestObjectsPointTheServiceAtTheHost(t *testing.T) {
 	if o.Namespace.Name != Namespace {
 		t.Errorf("namespace %s", o.Namespace.Name)
 	}
-	if ClusterEndpoint() != "http://s3.weir-system.svc:29000" {
+	if ClusterEndpoint() != "http://weir-s3.weir-system.svc:29000" {
 		t.Errorf("ClusterEndpoint = %s", ClusterEndpoint())
 	}
 }

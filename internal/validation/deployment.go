@@ -45,6 +45,7 @@ func Deployment(d *v1beta1.FlinkDeployment) error {
 	conf, confOK := userConf(&p, "spec.flinkConfiguration", spec.FlinkConfiguration)
 	if confOK {
 		checkConf(&p, conf)
+		checkEntropy(&p, conf)
 		checkDurations(&p, "spec.flinkConfiguration", conf)
 		if verErr == nil {
 			if _, _, err := flinkconf.Render(ver.Name, conf); err != nil {
