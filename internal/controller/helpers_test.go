@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -25,10 +26,11 @@ import (
 )
 
 // waitFor polls check until it returns nil. The bound is a safety net against a hung test,
-// not a performance assertion.
+// not a performance assertion: two minutes, because the suite's tests run in parallel on a
+// CI machine that may be loaded (one such wait once took over a minute there).
 func waitFor(t *testing.T, what string, check func() error) {
 	t.Helper()
-	testenv.Eventually(t, what, testenv.Poll{Diagnose: dumpDeployments}, check)
+	testenv.Eventually(t, what, testenv.Poll{Limit: 2 * time.Minute, Diagnose: dumpDeployments}, check)
 }
 
 // newNamespace creates a namespace of its own for one test, with the flink ServiceAccount
