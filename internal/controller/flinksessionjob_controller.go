@@ -86,16 +86,13 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	var verr error // without its session a job is checked once the session exists
 	var prof *weirv1alpha1.FlinkProfile
+	desired := job // the job as its profile completes it, in memory only
 	if session != nil {
-		// From here on the job is its effective spec, in memory only: the finalizer was
-		// written above, and only the status is written below.
-		var pj *v1beta1.FlinkSessionJob
-		if pj, prof, verr, err = profiledSessionJob(ctx, rd, job, session); err != nil {
+		if desired, prof, verr, err = profiledSessionJob(ctx, rd, job, session); err != nil {
 			return ctrl.Result{}, err
 		}
-		job.Spec = pj.Spec
 		if verr == nil {
-			verr = validation.SessionJobAllowing(job, session, r.artifactPolicy().Schemes())
+			verr = validation.SessionJobAllowing(desired, session, r.artifactPolicy().Schemes())
 		}
 	}
 	invalid, err := reportValidation(ctx, r.Client, r.Recorder, job, func(j *v1beta1.FlinkSessionJob) *string { return &j.Status.Error }, verr)
@@ -124,7 +121,7 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if session == nil || r.Flink == nil {
 		return ctrl.Result{RequeueAfter: sessionWaitPoll}, nil
 	}
-	res, err := r.reconcile(ctx, job, session)
+	res, err := r.reconcile(ctx, job, desired.Spec.DeepCopy(), session)
 	if err != nil {
 		return quietConflict(err)
 	}

@@ -217,3 +217,53 @@ func TestProfileMissingIsAnError(t *testing.T) {
 		t.Errorf("an app without its profile was deployed (err=%v)", err)
 	}
 }
+
+// A session job runs with its profile's enforced keys (recorded in its lastReconciledSpec,
+// never in its spec), its status names the profile, and overriding an enforced key is an
+// error while the job keeps running.
+func TestProfileAppliesToSessionJobs(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	pname := "p-" + ns
+	newProfile(t, pname, weirv1alpha1.FlinkProfileSpec{
+		Namespaces:         &weirv1alpha1.NamespaceSelection{Names: []string{ns}},
+		FlinkConfiguration: weirv1alpha1.ProfileConfiguration{Enforced: map[string]string{"weir.test.enforced": "{{name}}"}},
+	})
+	session, _ := startSession(t, ns)
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeStateless)
+	j := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "")
+	last, _, ok, err := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](j.Status.ReconciliationStatus.LastReconciledSpec)
+	if err != nil || !ok {
+		t.Fatalf("lastReconciledSpec: %v %v", ok, err)
+	}
+	if conf, _ := last.FlinkConfiguration.Flatten(); conf["weir.test.enforced"] != "job" {
+		t.Errorf("the deployed job's configuration %v lacks the profile's enforced key", conf)
+	}
+	if own, _ := j.Spec.FlinkConfiguration.Flatten(); len(own) != 0 {
+		t.Errorf("the user's spec was written: %v", own)
+	}
+	waitFor(t, "the status naming the profile", func() error {
+		if got := profileCondition(getSessionJob(t, ns, "job").Status.Conditions); got != pname+"@1" {
+			return fmt.Errorf("Profile condition %q", got)
+		}
+		return nil
+	})
+
+	waitFor(t, "session job update", func() error {
+		j := getSessionJob(t, ns, "job")
+		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{"weir.test.enforced": "mine"})
+		j.Spec.Job.Parallelism = 3
+		return k8s.Update(context.Background(), j)
+	})
+	waitFor(t, "the enforced-key conflict in status.error", func() error {
+		want := fmt.Sprintf(`FlinkProfile \"%s\" enforces flinkConfiguration key \"weir.test.enforced\"`, pname)
+		if st := getSessionJob(t, ns, "job").Status.Error; !strings.Contains(st, want) {
+			return fmt.Errorf("status.error = %s", st)
+		}
+		return nil
+	})
+	j = getSessionJob(t, ns, "job")
+	if last, _, _, _ := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](j.Status.ReconciliationStatus.LastReconciledSpec); last.Job.Parallelism != 2 {
+		t.Errorf("the refused spec was deployed: parallelism %d", last.Job.Parallelism)
+	}
+}
