@@ -23,8 +23,8 @@ type sessionJobSteps struct {
 	job     *v1beta1.FlinkSessionJob
 	desired *v1beta1.FlinkSessionJobSpec // job's spec under its profile
 	last    *v1beta1.FlinkSessionJobSpec
-	obs  sessionObserved
-	opts lifecycle.Options
+	obs     sessionObserved
+	opts    lifecycle.Options
 }
 
 func (s sessionJobSteps) settle(ctx context.Context) error {
