@@ -118,6 +118,18 @@ func TestProfileAppliesToItsApps(t *testing.T) {
 		return nil
 	})
 
+	waitFor(t, "the profile's own status saying it is valid", func() error {
+		p := &weirv1alpha1.FlinkProfile{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Name: pname}, p); err != nil {
+			return err
+		}
+		if c := apimeta.FindStatusCondition(p.Status.Conditions, controller.ConditionProfileValid); c == nil ||
+			c.Status != metav1.ConditionTrue || p.Status.Error != "" || p.Status.ObservedGeneration != p.Generation {
+			return fmt.Errorf("status %+v", p.Status)
+		}
+		return nil
+	})
+
 	// The user's spec was never written (ArgoCD sees no drift).
 	app := getDeployment(t, ns, d.Name)
 	if own, _ := app.Spec.FlinkConfiguration.Flatten(); len(own) != 2 || app.Spec.PodTemplate != nil {
@@ -190,6 +202,18 @@ func TestProfileAppliesToItsApps(t *testing.T) {
 	if got, want := profileCondition(getDeployment(t, ns, d.Name).Status.Conditions), fmt.Sprintf("%s@%d", pname, gen); got != want {
 		t.Errorf("Profile condition %q while the profile is invalid, want the last valid %q", got, want)
 	}
+	waitFor(t, "the profile's own status saying it is invalid", func() error {
+		p := &weirv1alpha1.FlinkProfile{}
+		if err := k8s.Get(context.Background(), client.ObjectKey{Name: pname}, p); err != nil {
+			return err
+		}
+		c := apimeta.FindStatusCondition(p.Status.Conditions, controller.ConditionProfileValid)
+		if p.Status.ObservedGeneration != p.Generation || !strings.Contains(p.Status.Error, "cluster") ||
+			c == nil || c.Status != metav1.ConditionFalse {
+			return fmt.Errorf("status %+v at generation %d", p.Status, p.Generation)
+		}
+		return nil
+	})
 }
 
 // An app whose label names a profile that does not exist gets an error, and nothing is

@@ -313,6 +313,8 @@ func onlyMetricsAuthRules(rules []rbacv1.PolicyRule) bool {
 		case slices.Equal(r.Resources, []string{"flinkprofiles"}) && slices.Equal(r.APIGroups, []string{"weir.dev"}) &&
 			slices.Equal(r.Verbs, []string{"get", "list", "watch"}):
 			// FlinkProfiles are cluster-scoped, read only.
+		case slices.Equal(r.Resources, []string{"flinkprofiles/status"}) && slices.Equal(r.APIGroups, []string{"weir.dev"}):
+			// Their status, where the operator says whether they are valid.
 		case slices.Equal(r.Resources, []string{"namespaces"}) && slices.Equal(r.Verbs, []string{"get"}):
 			// A namespace's labels, for a profile that selects namespaces by label.
 		case slices.Equal(r.Verbs, []string{"create"}):
