@@ -19,14 +19,13 @@ import (
 
 // newProfile creates a cluster-scoped FlinkProfile for one test (named after its
 // namespace, so that parallel tests never share one) and deletes it afterwards.
-func newProfile(t *testing.T, name string, spec weirv1alpha1.FlinkProfileSpec) *weirv1alpha1.FlinkProfile {
+func newProfile(t *testing.T, name string, spec weirv1alpha1.FlinkProfileSpec) {
 	t.Helper()
 	p := &weirv1alpha1.FlinkProfile{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec}
 	if err := k8s.Create(context.Background(), p); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), p) })
-	return p
 }
 
 // updateProfile edits a profile (retrying on conflicts) and returns its new generation.
