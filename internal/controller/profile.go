@@ -33,6 +33,9 @@ type profileReaders struct{ profiles, namespaces client.Reader }
 // or nil when none does. verr says the selection fails (the labelled profile does not
 // exist or does not admit ns, or two profiles select ns); err is an API failure.
 func profileFor(ctx context.Context, rd profileReaders, ns string, labels map[string]string) (p *weirv1alpha1.FlinkProfile, verr, err error) {
+	if rd.profiles == nil { // nothing to read profiles with (a bare webhook Validator): none
+		return nil, nil, nil
+	}
 	var list weirv1alpha1.FlinkProfileList
 	if err := rd.profiles.List(ctx, &list); err != nil {
 		return nil, nil, fmt.Errorf("while listing FlinkProfiles: %w", err)
