@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/reachability"
@@ -89,6 +90,10 @@ type FlinkDeploymentReconciler struct {
 // +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments/finalizers;flinksessionjobs/finalizers;flinkstatesnapshots/finalizers,verbs=update
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=ingresses,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
+// FlinkProfiles (cluster-scoped) are read and watched; a namespace is read only when a
+// profile selects namespaces by label (profile.go).
+// +kubebuilder:rbac:groups=weir.dev,resources=flinkprofiles,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get
 
 // Reconcile brings one FlinkDeployment one step closer to its spec.
 func (r *FlinkDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -150,6 +155,8 @@ func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, opts ...c
 		Owns(&networkingv1.Ingress{}).
 		Owns(&rbacv1.Role{}).
 		Owns(&rbacv1.RoleBinding{}).
+		Watches(&weirv1alpha1.FlinkProfile{}, handler.EnqueueRequestsFromMapFunc(
+			appsOfProfile(mgr.GetClient(), func() client.ObjectList { return &v1beta1.FlinkDeploymentList{} }))).
 		Named("flinkdeployment").
 		Complete(r)
 }

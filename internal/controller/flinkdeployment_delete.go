@@ -59,7 +59,7 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 // deleted; wait > 0 keeps the resource for another look. The spec read is the current one
 // (with the operator config's defaults), so removing the key releases a stuck deletion.
 func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context, dep *v1beta1.FlinkDeployment) (time.Duration, error) {
-	eff, _ := effectiveDeployment(r.Config, dep)
+	eff := effectiveForReading(ctx, r.profileReaders(), r.Config, dep)
 	spec := eff.Spec.DeepCopy()
 	opts, err := plannerOptions(spec)
 	if err != nil { // a malformed key elsewhere: honour this one alone

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -144,10 +145,17 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 // pods need that does not exist, is recorded in status.error and as a ValidationError event.
 // missingSecret says the spec was refused only for a Secret that does not exist yet.
 func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1.FlinkDeployment) (spec *v1beta1.FlinkDeploymentSpec, missingSecret bool, err error) {
-	// The spec as the operator config's defaults complete it (in memory only).
-	eff, merged := effectiveDeployment(r.Config, dep)
+	// The spec as its profile, then the operator config's defaults complete it (in memory
+	// only). A profile that cannot apply makes the spec invalid.
+	pd, prof, verr, err := profiledDeployment(ctx, r.profileReaders(), dep)
+	if err != nil {
+		return nil, false, err
+	}
+	eff, merged := effectiveDeployment(r.Config, pd)
 	r.warnings.report(ctx, r.Recorder, dep, merged)
-	verr := validation.Deployment(eff)
+	if verr == nil {
+		verr = validation.Deployment(eff)
+	}
 	if verr == nil {
 		// A spec whose pods need a Secret that does not exist is refused the same way.
 		if verr, err = r.missingSecrets(ctx, dep, &eff.Spec); err != nil {
@@ -161,6 +169,9 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 		return nil, false, err
 	}
 	if !invalid {
+		if err := recordProfile(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) *[]metav1.Condition { return &d.Status.Conditions }, prof); err != nil {
+			return nil, false, err
+		}
 		return eff.Spec.DeepCopy(), false, nil
 	}
 	last, _, err := dep.LastReconciledSpec()

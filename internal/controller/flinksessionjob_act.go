@@ -19,15 +19,16 @@ import (
 
 // sessionJobSteps takes the planner's steps (act, jobcore_loop.go) for one FlinkSessionJob.
 type sessionJobSteps struct {
-	r    *FlinkSessionJobReconciler
-	job  *v1beta1.FlinkSessionJob
-	last *v1beta1.FlinkSessionJobSpec
-	obs  sessionObserved
-	opts lifecycle.Options
+	r       *FlinkSessionJobReconciler
+	job     *v1beta1.FlinkSessionJob
+	desired *v1beta1.FlinkSessionJobSpec // job's spec under its profile
+	last    *v1beta1.FlinkSessionJobSpec
+	obs     sessionObserved
+	opts    lifecycle.Options
 }
 
 func (s sessionJobSteps) settle(ctx context.Context) error {
-	return s.r.settle(ctx, s.job, s.last, s.obs, s.opts)
+	return s.r.settle(ctx, s.job, s.desired, s.last, s.obs, s.opts)
 }
 
 func (s sessionJobSteps) blocked(ctx context.Context, reason string) error {
@@ -44,7 +45,7 @@ func (s sessionJobSteps) deploy(ctx context.Context, a lifecycle.Action) (time.D
 }
 
 func (s sessionJobSteps) stop(ctx context.Context, a lifecycle.Action) (time.Duration, error) {
-	return pollTeardown, s.r.stopForRollout(ctx, s.job, s.last, s.obs, s.opts, a)
+	return pollTeardown, s.r.stopForRollout(ctx, s.job, s.desired, s.last, s.obs, s.opts, a)
 }
 
 func (s sessionJobSteps) savepoint(ctx context.Context, a lifecycle.Action) error {
@@ -151,7 +152,7 @@ func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.Fli
 
 // stopForRollout records the new intent (unless a rollout already in progress is being
 // continued), then stops the running job the way the upgrade mode says.
-func (r *FlinkSessionJobReconciler) stopForRollout(ctx context.Context, job *v1beta1.FlinkSessionJob, last *v1beta1.FlinkSessionJobSpec,
+func (r *FlinkSessionJobReconciler) stopForRollout(ctx context.Context, job *v1beta1.FlinkSessionJob, desired, last *v1beta1.FlinkSessionJobSpec,
 	obs sessionObserved, opts lifecycle.Options, a lifecycle.Action) error {
 	continuing := job.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading
 	if !continuing {
@@ -159,10 +160,10 @@ func (r *FlinkSessionJobReconciler) stopForRollout(ctx context.Context, job *v1b
 		state := v1beta1.ReconciliationUpgrading
 		switch a.Kind {
 		case lifecycle.ActionUpgrade:
-			spec = withSessionMode(&job.Spec, a.UpgradeMode)
+			spec = withSessionMode(desired, a.UpgradeMode)
 			r.Recorder.Event(job, corev1.EventTypeNormal, ReasonSpecChanged, "Upgrading ("+string(a.UpgradeMode)+"): "+a.Reason)
 		case lifecycle.ActionSuspend:
-			spec, state = withSessionMode(&job.Spec, a.UpgradeMode), v1beta1.ReconciliationDeployed
+			spec, state = withSessionMode(desired, a.UpgradeMode), v1beta1.ReconciliationDeployed
 			r.Recorder.Event(job, corev1.EventTypeNormal, ReasonSuspended, "Suspending job ("+string(a.UpgradeMode)+")")
 		case lifecycle.ActionRestartUnhealthy:
 			spec = withSessionMode(last, a.UpgradeMode)
@@ -215,10 +216,10 @@ func (r *FlinkSessionJobReconciler) cancel(ctx context.Context, obs sessionObser
 
 // settle handles a job with nothing to roll out: a suspended job whose stop was lost in a
 // crash is stopped again, and changes that need no restart are recorded.
-func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.FlinkSessionJob, last *v1beta1.FlinkSessionJobSpec,
+func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.FlinkSessionJob, desired, last *v1beta1.FlinkSessionJobSpec,
 	obs sessionObserved, opts lifecycle.Options) error {
 	if last == nil { // created suspended: record it, submit nothing
-		_, err := writeAhead(ctx, r.core(), job, &job.Spec, v1beta1.ReconciliationDeployed, nil)
+		_, err := writeAhead(ctx, r.core(), job, desired, v1beta1.ReconciliationDeployed, nil)
 		return err
 	}
 	if last.Job != nil && last.Job.EffectiveState() == v1beta1.JobStateSuspended {
@@ -230,10 +231,10 @@ func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.Fli
 		}
 		return nil
 	}
-	if job.Status.ReconciliationStatus.State != v1beta1.ReconciliationDeployed || job.Spec.Job == nil || last.Job == nil {
+	if job.Status.ReconciliationStatus.State != v1beta1.ReconciliationDeployed || desired.Job == nil || last.Job == nil {
 		return nil
 	}
-	rec := withSessionMode(&job.Spec, last.Job.EffectiveUpgradeMode())
+	rec := withSessionMode(desired, last.Job.EffectiveUpgradeMode())
 	rec.Job.SavepointTriggerNonce = last.Job.SavepointTriggerNonce
 	rec.Job.CheckpointTriggerNonce = last.Job.CheckpointTriggerNonce
 	same, err := sameSpec(last, rec)

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/flink/artifact"
 	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/status"
@@ -68,8 +69,9 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	} else if err != nil {
 		return ctrl.Result{}, fmt.Errorf("while reading session deployment: %w", err)
 	}
-	// The session's configuration as the operator config's defaults complete it.
-	session, _ = effectiveDeployment(r.Config, session)
+	// The session's configuration as its profile and the operator config's defaults complete it.
+	rd := profileReaders{r.Client, r.Reader}
+	session = effectiveForReading(ctx, rd, r.Config, session)
 	if !job.DeletionTimestamp.IsZero() {
 		return r.reconcileDelete(ctx, job, session)
 	}
@@ -83,12 +85,24 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		r.warnings.report(ctx, r.Recorder, job, opconfig.Merge(nil, own))
 	}
 	var verr error // without its session a job is checked once the session exists
+	var prof *weirv1alpha1.FlinkProfile
+	desired := job // the job as its profile completes it, in memory only
 	if session != nil {
-		verr = validation.SessionJobAllowing(job, session, r.artifactPolicy().Schemes())
+		if desired, prof, verr, err = profiledSessionJob(ctx, rd, job, session); err != nil {
+			return ctrl.Result{}, err
+		}
+		if verr == nil {
+			verr = validation.SessionJobAllowing(desired, session, r.artifactPolicy().Schemes())
+		}
 	}
 	invalid, err := reportValidation(ctx, r.Client, r.Recorder, job, func(j *v1beta1.FlinkSessionJob) *string { return &j.Status.Error }, verr)
 	if err != nil {
 		return quietConflict(err)
+	}
+	if !invalid && session != nil {
+		if err := recordProfile(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) *[]metav1.Condition { return &j.Status.Conditions }, prof); err != nil {
+			return quietConflict(err)
+		}
 	}
 	if invalid {
 		return quietConflict(patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
@@ -107,7 +121,7 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if session == nil || r.Flink == nil {
 		return ctrl.Result{RequeueAfter: sessionWaitPoll}, nil
 	}
-	res, err := r.reconcile(ctx, job, session)
+	res, err := r.reconcile(ctx, job, desired.Spec.DeepCopy(), session)
 	if err != nil {
 		return quietConflict(err)
 	}
@@ -167,6 +181,8 @@ func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager, opts ...c
 		For(&v1beta1.FlinkSessionJob{}).
 		WatchesRawSource(reload).
 		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(r.jobsOfSession)).
+		Watches(&weirv1alpha1.FlinkProfile{}, handler.EnqueueRequestsFromMapFunc(
+			appsOfProfile(mgr.GetClient(), func() client.ObjectList { return &v1beta1.FlinkSessionJobList{} }))).
 		Named("flinksessionjob").
 		Complete(r)
 }

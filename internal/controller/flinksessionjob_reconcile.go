@@ -20,13 +20,18 @@ const optSavepointOnDeletion = opconfig.SavepointOnDeletion
 
 // reconcile is the session job's inner loop: observe → poll pending savepoint → plan (pure)
 // → record intent → act → summarize, as for FlinkDeployments.
-func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) (ctrl.Result, error) {
+// desired is the job's spec as its profile completes it (profile.go); job's own spec is the
+// user's, never written.
+func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.FlinkSessionJob, desired *v1beta1.FlinkSessionJobSpec,
+	session *v1beta1.FlinkDeployment) (ctrl.Result, error) {
 	// A corrupt lastReconciledSpec stops here; the spec is read again below, after observe
 	// and the steps that may write the status.
 	if _, err := lastReconciledSessionSpec(job); err != nil {
 		return ctrl.Result{}, err
 	}
-	conf, err := sessionJobConf(job, session)
+	eff := job.DeepCopy()
+	eff.Spec = *desired
+	conf, err := sessionJobConf(eff, session)
 	if err != nil {
 		return ctrl.Result{}, r.core().reportBlocked(ctx, job, err.Error())
 	}
@@ -50,13 +55,13 @@ func (r *FlinkSessionJobReconciler) reconcile(ctx context.Context, job *v1beta1.
 	}
 	now := r.Clock.Now()
 	action := lifecycle.PlanSessionJob(lifecycle.SessionJobInput{
-		Desired: job.Spec.DeepCopy(), LastReconciled: lastReconciled,
+		Desired: desired.DeepCopy(), LastReconciled: lastReconciled,
 		Observed: sessionFacts(job, obs), Options: opts, Now: now,
 	})
 	if action.Kind != lifecycle.ActionNothing && action.Kind != lifecycle.ActionWait {
 		log.FromContext(ctx).Info("Acting", "action", action.Kind, "upgradeMode", action.UpgradeMode, "reason", action.Reason, "diff", action.Diff.String())
 	}
-	wait, err := act(ctx, sessionJobSteps{r: r, job: job, last: lastReconciled, obs: obs, opts: opts}, action)
+	wait, err := act(ctx, sessionJobSteps{r: r, job: job, desired: desired, last: lastReconciled, obs: obs, opts: opts}, action)
 	return r.core().finish(ctx, job, action, wait, err, func() error { return r.summarize(ctx, job, action) }, settings(r.Config).ReconcileInterval)
 }
 

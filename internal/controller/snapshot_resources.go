@@ -84,7 +84,7 @@ func createSnapshotResource(ctx context.Context, c client.Client, rec record.Eve
 // recordSnapshot is the FlinkDeployment core's recorded hook: with snapshot.resource.enabled
 // (the current spec with the operator config's defaults) the savepoint gets its resource.
 func (r *FlinkDeploymentReconciler) recordSnapshot(ctx context.Context, dep *v1beta1.FlinkDeployment, sp v1beta1.Savepoint) {
-	eff, _ := effectiveDeployment(r.Config, dep)
+	eff := effectiveForReading(ctx, r.profileReaders(), r.Config, dep)
 	opts, err := plannerOptions(eff.Spec.DeepCopy())
 	if err != nil || !opts.SnapshotResources {
 		return

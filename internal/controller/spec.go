@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/api/weirv1alpha1"
 )
 
 // canonicalJSON renders a value with sorted keys, so that two specs compare equal when they
@@ -45,6 +46,8 @@ func statusOf(obj any) any {
 	case *v1beta1.FlinkSessionJob:
 		return o.Status
 	case *v1beta1.FlinkStateSnapshot:
+		return o.Status
+	case *weirv1alpha1.FlinkProfile:
 		return o.Status
 	}
 	return obj

@@ -182,8 +182,9 @@ func TestChartGrantsTheGeneratedRulesClusterWide(t *testing.T) {
 // With watchNamespaces the operator gets a Role and RoleBinding in each, as FKO's chart
 // does, and nothing cluster-wide over namespaced resources: the only cluster-wide rules are
 // the metrics endpoint's (TokenReview and SubjectAccessReview, which exist only
-// cluster-wide, and the /metrics URL for scrapers) and the webhook's (its own
-// ValidatingWebhookConfiguration, by name).
+// cluster-wide, and the /metrics URL for scrapers), the webhook's (its own
+// ValidatingWebhookConfiguration, by name) and reading FlinkProfiles and namespaces
+// (cluster-scoped).
 func TestChartGrantsPerNamespaceWhenWatchNamespacesIsSet(t *testing.T) {
 	objs := renderObjects(t, map[string]any{"watchNamespaces": []any{"team-a", "team-b"}})
 	want := generatedRules(t)
@@ -309,6 +310,13 @@ func onlyMetricsAuthRules(rules []rbacv1.PolicyRule) bool {
 			}
 		case slices.Equal(r.Resources, []string{"validatingwebhookconfigurations"}) && len(r.ResourceNames) > 0:
 			// The webhook's own configuration, by name: the operator fills its caBundle.
+		case slices.Equal(r.Resources, []string{"flinkprofiles"}) && slices.Equal(r.APIGroups, []string{"weir.dev"}) &&
+			slices.Equal(r.Verbs, []string{"get", "list", "watch"}):
+			// FlinkProfiles are cluster-scoped, read only.
+		case slices.Equal(r.Resources, []string{"flinkprofiles/status"}) && slices.Equal(r.APIGroups, []string{"weir.dev"}):
+			// Their status, where the operator says whether they are valid.
+		case slices.Equal(r.Resources, []string{"namespaces"}) && slices.Equal(r.Verbs, []string{"get"}):
+			// A namespace's labels, for a profile that selects namespaces by label.
 		case slices.Equal(r.Verbs, []string{"create"}):
 			for _, res := range r.Resources {
 				if res != "tokenreviews" && res != "subjectaccessreviews" {

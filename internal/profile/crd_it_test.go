@@ -7,15 +7,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/api/weirv1alpha1"
-	"weir.dev/weir/internal/testenv"
 )
 
 // TestProfileCRDAgainstAPIServer installs the generated CRDs in a real kube-apiserver,
@@ -45,10 +46,16 @@ func TestProfileCRDAgainstAPIServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	testenv.Eventually(t, "discovery serves weir.dev/v1alpha1", testenv.Poll{}, func() error {
-		_, err := dc.ServerResourcesForGroupVersion(weirv1alpha1.GroupVersion.String())
-		return err
-	})
+	// Polled with apimachinery's wait, not internal/testenv: testenv imports the operator,
+	// whose controllers import this package (an import cycle in an in-package test).
+	var lastErr error
+	if err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true,
+		func(context.Context) (bool, error) {
+			_, lastErr = dc.ServerResourcesForGroupVersion(weirv1alpha1.GroupVersion.String())
+			return lastErr == nil, nil
+		}); err != nil {
+		t.Fatalf("gave up waiting for discovery to serve weir.dev/v1alpha1: %v", lastErr)
+	}
 	sch := runtime.NewScheme()
 	if err := weirv1alpha1.AddToScheme(sch); err != nil {
 		t.Fatal(err)

@@ -96,7 +96,14 @@ func (v *Validator) Handle(ctx context.Context, req admission.Request) admission
 func (v *Validator) validate(ctx context.Context, obj client.Object) (warning string, err error) {
 	switch o := obj.(type) {
 	case *v1beta1.FlinkDeployment:
-		return "", validation.Deployment(controller.EffectiveDeployment(v.Config, o))
+		eff, verr, err := controller.EffectiveDeploymentWithProfile(ctx, v.Reader, v.Config, o)
+		if err != nil { // the reconciler reports what it finds once it can read the profiles
+			return fmt.Sprintf("FlinkProfiles could not be read (%v); the operator applies the app's profile when it reconciles", err), nil
+		}
+		if verr != nil {
+			return "", verr
+		}
+		return "", validation.Deployment(eff)
 	case *v1beta1.FlinkSessionJob:
 		session := &v1beta1.FlinkDeployment{}
 		err := v.Reader.Get(ctx, client.ObjectKey{Namespace: o.Namespace, Name: o.Spec.DeploymentName}, session)
@@ -109,7 +116,15 @@ func (v *Validator) validate(ctx context.Context, obj client.Object) (warning st
 			session, warning = nil, fmt.Sprintf("FlinkDeployment %q could not be read (%v); the operator checks the job against it when it reconciles", o.Spec.DeploymentName, err)
 		}
 		schemes := controller.ArtifactPolicyOf(v.Config, v.ArtifactPolicy).Schemes()
-		return warning, validation.SessionJobAllowing(o, controller.EffectiveDeployment(v.Config, session), schemes)
+		session = controller.EffectiveForReading(ctx, v.Reader, v.Config, session)
+		job, verr, err := controller.SessionJobWithProfile(ctx, v.Reader, o, session)
+		switch {
+		case err != nil:
+			return fmt.Sprintf("FlinkProfiles could not be read (%v); the operator applies the job's profile when it reconciles", err), nil
+		case verr != nil:
+			return warning, verr
+		}
+		return warning, validation.SessionJobAllowing(job, session, schemes)
 	case *v1beta1.FlinkStateSnapshot:
 		return "", validation.StateSnapshot(o)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/webhook"
 )
 
@@ -387,5 +389,44 @@ func TestKeeperRenewsAndRepairs(t *testing.T) {
 	}
 	if got := cfg.Webhooks[0].ClientConfig.CABundle; len(want) == 0 || !bytes.Equal(got, want) {
 		t.Fatal("the cleared caBundle was not written again")
+	}
+}
+
+// The webhook applies the app's FlinkProfile as the reconciler does: an app that overrides
+// an enforced key, or names a profile that does not exist, is refused with the
+// reconciler's message (the controller suite checks the same messages in status.error).
+func TestProfileRefusals(t *testing.T) {
+	needCluster(t)
+	t.Parallel()
+	ns := namespace(t)
+	pname := "p-" + ns
+	p := &weirv1alpha1.FlinkProfile{ObjectMeta: metav1.ObjectMeta{Name: pname}, Spec: weirv1alpha1.FlinkProfileSpec{
+		FlinkConfiguration: weirv1alpha1.ProfileConfiguration{Enforced: map[string]string{"web.cancel.enable": "false"}},
+	}}
+	if err := k8s.Create(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), p) })
+	app := func(name, profile, conf string) *unstructured.Unstructured {
+		u := inNamespace(mustObject(deploymentYAML(name, "")), ns)
+		u.SetLabels(map[string]string{weirv1alpha1.ProfileLabel: profile})
+		if conf != "" {
+			if err := unstructured.SetNestedField(u.Object, map[string]any{"web.cancel.enable": conf}, "spec", "flinkConfiguration"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return u
+	}
+	err := k8s.Create(context.Background(), app("override", pname, "true"))
+	want := fmt.Sprintf(`FlinkProfile %q enforces flinkConfiguration key "web.cancel.enable"`, pname)
+	if !isWebhookDenial(err) || !strings.Contains(err.Error(), want) {
+		t.Errorf("an enforced-key override: want a denial with %q, got %v", want, err)
+	}
+	err = k8s.Create(context.Background(), app("missing", "no-such-"+ns, ""))
+	if want := fmt.Sprintf(`FlinkProfile "no-such-%s" does not exist`, ns); !isWebhookDenial(err) || !strings.Contains(err.Error(), want) {
+		t.Errorf("a missing profile: want a denial with %q, got %v", want, err)
+	}
+	if err := k8s.Create(context.Background(), app("same-value", pname, "false")); err != nil {
+		t.Errorf("an app that repeats the enforced value was refused: %v", err)
 	}
 }

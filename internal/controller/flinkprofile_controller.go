@@ -1,0 +1,56 @@
+package controller
+
+import (
+	"context"
+
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"weir.dev/weir/api/weirv1alpha1"
+	"weir.dev/weir/internal/profile"
+)
+
+// ConditionProfileValid says whether a FlinkProfile passes profile.Validate. While it does
+// not, its apps keep running on their last valid effective spec.
+const ConditionProfileValid = "Valid"
+
+// FlinkProfileReconciler writes what the operator makes of a FlinkProfile into its status:
+// status.error and the Valid condition, for its observedGeneration. Profiles are read,
+// never changed otherwise; the app reconcilers apply them.
+type FlinkProfileReconciler struct {
+	client.Client
+}
+
+// +kubebuilder:rbac:groups=weir.dev,resources=flinkprofiles/status,verbs=get;update;patch
+
+// Reconcile validates one FlinkProfile.
+func (r *FlinkProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	p := &weirv1alpha1.FlinkProfile{}
+	if err := r.Get(ctx, req.NamespacedName, p); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	cond := metav1.Condition{Type: ConditionProfileValid, Status: metav1.ConditionTrue, Reason: "Valid",
+		Message: "the profile applies to its apps", ObservedGeneration: p.Generation}
+	msg := ""
+	if err := profile.Validate(p); err != nil {
+		msg = err.Error()
+		cond.Status, cond.Reason = metav1.ConditionFalse, "Invalid"
+		cond.Message = "invalid; its apps keep running on their last valid effective spec: " + msg
+	}
+	return quietConflict(patchStatus(ctx, r.Client, p, func(p *weirv1alpha1.FlinkProfile) {
+		p.Status.ObservedGeneration, p.Status.Error = p.Generation, msg
+		apimeta.SetStatusCondition(&p.Status.Conditions, cond)
+	}))
+}
+
+// SetupWithManager registers the reconciler; only spec changes matter.
+func (r *FlinkProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&weirv1alpha1.FlinkProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Named("flinkprofile").
+		Complete(r)
+}
