@@ -64,6 +64,54 @@ func TestDeploymentSavepointOnDeletion(t *testing.T) {
 	}
 }
 
+// Under foreground deletion the garbage collector deletes the JobManager Deployment while
+// weir takes the deletion savepoint (the suite has no collector: the test plays it). With
+// no savepoint taken, the HA ConfigMaps (the pointer to the latest checkpoint) survive the
+// resource, and the Cleanup Event says where the state is.
+func TestDeploymentSavepointOnDeletionKeepsHADataWhenJobManagerGoesFirst(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	name, url := startStableWith(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint,
+		map[string]string{"kubernetes.operator.job.savepoint-on-deletion": "true"})
+	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
+	ha := haConfigMap(t, ns, name)
+
+	flink.failSavepointsOf(url)
+	if err := k8s.Delete(context.Background(), getDeployment(t, ns, name)); err != nil {
+		t.Fatal(err)
+	}
+	waitForEvents(t, ns, name, "CleanupFailed: The savepoint before deletion failed")
+	jm := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, jm); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(context.Background(), jm); err != nil {
+		t.Fatal(err)
+	}
+
+	waitFor(t, name+" gone", func() error {
+		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &v1beta1.FlinkDeployment{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("still there (%v)", err) //nolint:errorlint // err is nil when it still exists
+	})
+	kept := &corev1.ConfigMap{}
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(ha), kept); err != nil {
+		t.Fatalf("HA data deleted although no savepoint was taken: %v", err)
+	}
+	if kept.Data["checkpointID-0000000000000000001"] != "pointer" {
+		t.Errorf("HA data changed: %v", kept.Data)
+	}
+	waitForEvents(t, ns, name,
+		"Cleanup: Cleaning up FlinkDeployment without a final savepoint",
+		"kept HA ConfigMaps "+ha.Name,
+		"checkpoints are under file:///flink-data/checkpoints/"+jobID)
+	if c := flink.callsLike(url, "PATCH "); len(c) != 0 {
+		t.Errorf("cancelled instead of stopped with a savepoint: %v", c)
+	}
+}
+
 // operatorSnapshots lists the FlinkStateSnapshots the operator recorded for app name.
 func operatorSnapshots(t *testing.T, ns, name string) []v1beta1.FlinkStateSnapshot {
 	t.Helper()

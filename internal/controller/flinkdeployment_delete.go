@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,7 +14,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flinkconf"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/opconfig"
 )
 
 // reconcileDelete marks the resource DELETING, stops a running job with a savepoint first
@@ -30,22 +33,29 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 	}); err != nil {
 		return quietConflict(err)
 	}
-	if wait, err := r.savepointBeforeDeletion(ctx, dep); err != nil || wait > 0 {
-		if err != nil {
-			return quietConflict(err)
-		}
+	step, wait, err := r.savepointBeforeDeletion(ctx, dep)
+	if err != nil {
+		return quietConflict(err)
+	}
+	if wait > 0 {
 		return ctrl.Result{RequeueAfter: wait}, nil
 	}
-	if err := r.deleteHAData(ctx, dep); err != nil {
-		r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanupFailed, err.Error())
-		return ctrl.Result{}, err
+	if step == lifecycle.DeletionTearDownKeepHA {
+		if err := r.keepHAData(ctx, dep); err != nil {
+			return ctrl.Result{}, err
+		}
+	} else {
+		if err := r.deleteHAData(ctx, dep); err != nil {
+			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanupFailed, err.Error())
+			return ctrl.Result{}, err
+		}
+		msg := "Cleaning up FlinkDeployment"
+		if p := finalSavepoint(&dep.Status.JobStatus, dep.DeletionTimestamp.Time); p != "" {
+			msg += "; final savepoint " + p
+			log.FromContext(ctx).Info("Deleting after the final savepoint", "savepoint", p)
+		}
+		r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonCleanup, msg)
 	}
-	msg := "Cleaning up FlinkDeployment"
-	if p := finalSavepoint(&dep.Status.JobStatus, dep.DeletionTimestamp.Time); p != "" {
-		msg += "; final savepoint " + p
-		log.FromContext(ctx).Info("Deleting after the final savepoint", "savepoint", p)
-	}
-	r.Recorder.Event(dep, corev1.EventTypeNormal, ReasonCleanup, msg)
 	controllerutil.RemoveFinalizer(dep, finalizerName)
 	if err := r.Update(ctx, dep); err != nil {
 		return quietConflict(client.IgnoreNotFound(err))
@@ -56,9 +66,10 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 }
 
 // savepointBeforeDeletion takes the step lifecycle.PlanDeletion picks while the resource is
-// deleted; wait > 0 keeps the resource for another look. The spec read is the current one
-// (with the operator config's defaults), so removing the key releases a stuck deletion.
-func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context, dep *v1beta1.FlinkDeployment) (time.Duration, error) {
+// deleted and returns it; wait > 0 keeps the resource for another look. The spec read is the
+// current one (with the operator config's defaults), so removing the key releases a stuck
+// deletion.
+func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context, dep *v1beta1.FlinkDeployment) (lifecycle.DeletionStep, time.Duration, error) {
 	eff, _ := effectiveDeployment(r.Config, dep)
 	spec := eff.Spec.DeepCopy()
 	opts, err := plannerOptions(spec)
@@ -68,13 +79,17 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		opts.SavepointOnDeletion = boolOption(flat, optSavepointOnDeletion)
 	}
 	if !opts.SavepointOnDeletion || !spec.IsApplication() || r.Flink == nil {
-		return 0, nil
+		return lifecycle.DeletionTearDown, 0, nil
 	}
 	obs, err := r.look(ctx, dep, spec)
 	if err != nil {
-		return 0, err
+		return "", 0, err
 	}
 	si := dep.Status.JobStatus.SavepointInfo
+	jobState := dep.Status.JobStatus.State
+	if obs.flink != nil && obs.job != nil {
+		jobState = string(obs.job.State)
+	}
 	step := lifecycle.PlanDeletion(lifecycle.DeletionFacts{
 		SavepointOnDeletion: true,
 		TriggerPending:      si != nil && si.TriggerID != "",
@@ -82,25 +97,27 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		Answered:            obs.flink != nil,
 		JobRunning:          obs.jobRunning(),
 		BackingOff:          r.deletions.backingOff(dep.UID, r.Clock.Now()),
+		SavepointTaken:      finalSavepoint(&dep.Status.JobStatus, dep.DeletionTimestamp.Time) != "",
+		JobState:            jobState,
 	})
 	switch step {
 	case lifecycle.DeletionPollSavepoint:
 		failed, err := r.core().pollDeletionSavepoint(ctx, dep, obs.flink)
 		if failed {
 			r.deletions.hold(dep.UID, r.Clock.Now().Add(deletionRetryWait))
-			return deletionRetryWait, err
+			return step, deletionRetryWait, err
 		}
-		return pollTeardown, err
+		return step, pollTeardown, err
 	case lifecycle.DeletionBackOff:
-		return pollTeardown, nil
+		return step, pollTeardown, nil
 	case lifecycle.DeletionAskAgain:
 		log.FromContext(ctx).Info("JobManager did not answer; asking again before the savepoint on deletion")
-		return pollTeardown, nil
+		return step, pollTeardown, nil
 	case lifecycle.DeletionStopWithSavepoint:
 		log.FromContext(ctx).Info("Stopping the job with a savepoint before deletion", "jobId", obs.job.ID)
-		return pollTeardown, r.core().stopWithSavepoint(ctx, dep, obs.flink, obs.job.ID, opts.SavepointFormat)
+		return step, pollTeardown, r.core().stopWithSavepoint(ctx, dep, obs.flink, obs.job.ID, opts.SavepointFormat)
 	}
-	return 0, nil
+	return step, 0, nil
 }
 
 // deleteHAData removes the ConfigMaps that Flink's Kubernetes HA services write for the
@@ -116,4 +133,57 @@ func (r *FlinkDeploymentReconciler) deleteHAData(ctx context.Context, dep *v1bet
 		return fmt.Errorf("while deleting HA ConfigMaps: %w", err)
 	}
 	return nil
+}
+
+// keepHAData leaves Flink's HA ConfigMaps in place (they have no owner, so nothing collects
+// them) for a job that may hold state no savepoint was taken of: they hold the pointer to
+// its latest checkpoint. The Warning Cleanup Event and the log say which ConfigMaps those
+// are and where the checkpoints are written, so the user can restore from the latest one.
+func (r *FlinkDeploymentReconciler) keepHAData(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
+	var cms []corev1.ConfigMap
+	if len(validation.IsValidLabelValue(dep.Name)) == 0 {
+		var err error
+		if cms, err = haConfigMaps(ctx, r.Client, dep); err != nil {
+			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanupFailed, err.Error())
+			return err
+		}
+	}
+	names := make([]string, 0, len(cms))
+	for _, cm := range cms {
+		names = append(names, cm.Name)
+	}
+	dir := checkpointDir(r.Config, dep)
+	msg := keptStateMessage(dep.Name, names, dir)
+	log.FromContext(ctx).Info("Deleting without a final savepoint; HA data kept", "haConfigMaps", names, "checkpointDir", dir)
+	r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanup, msg)
+	return nil
+}
+
+// keptStateMessage is the Cleanup Event of a deletion that kept the HA data.
+func keptStateMessage(app string, haConfigMaps []string, checkpointDir string) string {
+	msg := "Cleaning up FlinkDeployment without a final savepoint (the job stopped running before one was taken)"
+	if len(haConfigMaps) > 0 {
+		msg += "; kept HA ConfigMaps " + strings.Join(haConfigMaps, ", ") +
+			": they point to the latest checkpoint (delete them with -l app=" + app + ",configmap-type=high-availability once restored)"
+	} else {
+		msg += "; no HA ConfigMaps hold a pointer to the latest checkpoint"
+	}
+	if checkpointDir != "" {
+		msg += "; checkpoints are under " + checkpointDir + " (restore with initialSavepointPath set to the latest chk-* directory)"
+	}
+	return msg
+}
+
+// checkpointDir is the checkpoint directory of the effective configuration, "" when none.
+func checkpointDir(cfg *opconfig.Store, dep *v1beta1.FlinkDeployment) string {
+	eff, _ := effectiveDeployment(cfg, dep)
+	flat, err := eff.Spec.FlinkConfiguration.Flatten()
+	if err != nil {
+		return ""
+	}
+	dir, _ := flinkconf.Conf(flat).Lookup(flinkconf.CheckpointDir)
+	if dir != "" && dep.Status.JobStatus.JobID != "" {
+		dir = strings.TrimSuffix(dir, "/") + "/" + dep.Status.JobStatus.JobID
+	}
+	return dir
 }
