@@ -75,6 +75,8 @@ func TestDeploymentSavepointOnDeletionKeepsHADataWhenJobManagerGoesFirst(t *test
 		map[string]string{"kubernetes.operator.job.savepoint-on-deletion": "true"})
 	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
 	ha := haConfigMap(t, ns, name)
+	chk := "file:///flink-data/checkpoints/" + jobID + "/chk-42"
+	flink.setCheckpoint(url, chk)
 
 	flink.failSavepointsOf(url)
 	if err := k8s.Delete(context.Background(), getDeployment(t, ns, name)); err != nil {
@@ -106,7 +108,8 @@ func TestDeploymentSavepointOnDeletionKeepsHADataWhenJobManagerGoesFirst(t *test
 	waitForEvents(t, ns, name,
 		"Cleanup: Cleaning up FlinkDeployment without a final savepoint",
 		"kept HA ConfigMaps "+ha.Name,
-		"checkpoints are under file:///flink-data/checkpoints/"+jobID)
+		"checkpoints are under file:///flink-data/checkpoints/"+jobID,
+		"the latest checkpoint seen while the job ran is "+chk)
 	if c := flink.callsLike(url, "PATCH "); len(c) != 0 {
 		t.Errorf("cancelled instead of stopped with a savepoint: %v", c)
 	}

@@ -85,6 +85,13 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 	if err != nil {
 		return "", 0, err
 	}
+	if obs.jobRunning() {
+		// Read before anything can vanish: a deletion that ends without its savepoint
+		// names the latest checkpoint in its Event.
+		if cp := latestCheckpoint(observeCtx(ctx), obs.flink, obs.job.ID); cp != nil {
+			r.deletions.noteCheckpoint(dep.UID, cp.Path)
+		}
+	}
 	si := dep.Status.JobStatus.SavepointInfo
 	jobState := dep.Status.JobStatus.State
 	if obs.flink != nil && obs.job != nil {
@@ -114,7 +121,8 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		log.FromContext(ctx).Info("JobManager did not answer; asking again before the savepoint on deletion")
 		return step, pollTeardown, nil
 	case lifecycle.DeletionStopWithSavepoint:
-		log.FromContext(ctx).Info("Stopping the job with a savepoint before deletion", "jobId", obs.job.ID)
+		log.FromContext(ctx).Info("Stopping the job with a savepoint before deletion", "jobId", obs.job.ID,
+			"latestCheckpoint", r.deletions.checkpoint(dep.UID))
 		return step, pollTeardown, r.core().stopWithSavepoint(ctx, dep, obs.flink, obs.job.ID, opts.SavepointFormat)
 	}
 	return step, 0, nil
@@ -152,15 +160,16 @@ func (r *FlinkDeploymentReconciler) keepHAData(ctx context.Context, dep *v1beta1
 	for _, cm := range cms {
 		names = append(names, cm.Name)
 	}
-	dir := checkpointDir(r.Config, dep)
-	msg := keptStateMessage(dep.Name, names, dir)
-	log.FromContext(ctx).Info("Deleting without a final savepoint; HA data kept", "haConfigMaps", names, "checkpointDir", dir)
+	dir, latest := checkpointDir(r.Config, dep), r.deletions.checkpoint(dep.UID)
+	msg := keptStateMessage(dep.Name, names, dir, latest)
+	log.FromContext(ctx).Info("Deleting without a final savepoint; HA data kept",
+		"haConfigMaps", names, "checkpointDir", dir, "latestCheckpoint", latest)
 	r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanup, msg)
 	return nil
 }
 
 // keptStateMessage is the Cleanup Event of a deletion that kept the HA data.
-func keptStateMessage(app string, haConfigMaps []string, checkpointDir string) string {
+func keptStateMessage(app string, haConfigMaps []string, checkpointDir, latestCheckpoint string) string {
 	msg := "Cleaning up FlinkDeployment without a final savepoint (the job stopped running before one was taken)"
 	if len(haConfigMaps) > 0 {
 		msg += "; kept HA ConfigMaps " + strings.Join(haConfigMaps, ", ") +
@@ -170,6 +179,9 @@ func keptStateMessage(app string, haConfigMaps []string, checkpointDir string) s
 	}
 	if checkpointDir != "" {
 		msg += "; checkpoints are under " + checkpointDir + " (restore with initialSavepointPath set to the latest chk-* directory)"
+	}
+	if latestCheckpoint != "" {
+		msg += "; the latest checkpoint seen while the job ran is " + latestCheckpoint
 	}
 	return msg
 }
