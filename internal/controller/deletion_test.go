@@ -105,6 +105,9 @@ func TestDeploymentSavepointOnDeletionKeepsHADataWhenJobManagerGoesFirst(t *test
 	if kept.Data["checkpointID-0000000000000000001"] != "pointer" {
 		t.Errorf("HA data changed: %v", kept.Data)
 	}
+	if a := kept.Annotations; a["weir.dev/latest-checkpoint"] != chk || a["weir.dev/checkpoint-dir"] != "file:///flink-data/checkpoints/"+jobID {
+		t.Errorf("kept HA ConfigMap does not say where the state is: annotations %v", a)
+	}
 	waitForEvents(t, ns, name,
 		"Cleanup: Cleaning up FlinkDeployment without a final savepoint",
 		"kept HA ConfigMaps "+ha.Name,

@@ -146,7 +146,8 @@ func (r *FlinkDeploymentReconciler) deleteHAData(ctx context.Context, dep *v1bet
 // keepHAData leaves Flink's HA ConfigMaps in place (they have no owner, so nothing collects
 // them) for a job that may hold state no savepoint was taken of: they hold the pointer to
 // its latest checkpoint. The Warning Cleanup Event and the log say which ConfigMaps those
-// are and where the checkpoints are written, so the user can restore from the latest one.
+// are and where the checkpoints are written (also annotated on the ConfigMaps), so the user
+// can restore from the latest one.
 func (r *FlinkDeploymentReconciler) keepHAData(ctx context.Context, dep *v1beta1.FlinkDeployment) error {
 	var cms []corev1.ConfigMap
 	if len(validation.IsValidLabelValue(dep.Name)) == 0 {
@@ -156,15 +157,51 @@ func (r *FlinkDeploymentReconciler) keepHAData(ctx context.Context, dep *v1beta1
 			return err
 		}
 	}
-	names := make([]string, 0, len(cms))
-	for _, cm := range cms {
-		names = append(names, cm.Name)
-	}
 	dir, latest := checkpointDir(r.Config, dep), r.deletions.checkpoint(dep.UID)
+	names := make([]string, 0, len(cms))
+	for i := range cms {
+		if err := r.markKept(ctx, &cms[i], dir, latest); err != nil {
+			r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanupFailed, err.Error())
+			return err
+		}
+		names = append(names, cms[i].Name)
+	}
 	msg := keptStateMessage(dep.Name, names, dir, latest)
 	log.FromContext(ctx).Info("Deleting without a final savepoint; HA data kept",
 		"haConfigMaps", names, "checkpointDir", dir, "latestCheckpoint", latest)
 	r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanup, msg)
+	return nil
+}
+
+// Annotations on the HA ConfigMaps a deletion kept: where the state is, outliving the
+// resource's status and Events.
+const (
+	annKeptCheckpointDir    = "weir.dev/checkpoint-dir"
+	annKeptLatestCheckpoint = "weir.dev/latest-checkpoint"
+)
+
+// markKept writes where the checkpoints are onto a kept HA ConfigMap.
+func (r *FlinkDeploymentReconciler) markKept(ctx context.Context, cm *corev1.ConfigMap, dir, latest string) error {
+	ann := map[string]string{}
+	if dir != "" {
+		ann[annKeptCheckpointDir] = dir
+	}
+	if latest != "" {
+		ann[annKeptLatestCheckpoint] = latest
+	}
+	if len(ann) == 0 {
+		return nil
+	}
+	base := cm.DeepCopy()
+	if cm.Annotations == nil {
+		cm.Annotations = map[string]string{}
+	}
+	for k, v := range ann {
+		cm.Annotations[k] = v
+	}
+	if err := r.Patch(ctx, cm, client.MergeFrom(base)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("while marking the kept HA ConfigMap %s: %w", cm.Name, err)
+	}
 	return nil
 }
 
