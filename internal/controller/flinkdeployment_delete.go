@@ -101,6 +101,7 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		SavepointOnDeletion: true,
 		TriggerPending:      si != nil && si.TriggerID != "",
 		JobManagerUp:        obs.jm == v1beta1.JMReady || obs.jm == v1beta1.JMDeployedNotReady,
+		JobManagerGone:      obs.jm == v1beta1.JMMissing,
 		Answered:            obs.flink != nil,
 		JobRunning:          obs.jobRunning(),
 		BackingOff:          r.deletions.backingOff(dep.UID, r.Clock.Now()),
@@ -157,7 +158,11 @@ func (r *FlinkDeploymentReconciler) keepHAData(ctx context.Context, dep *v1beta1
 			return err
 		}
 	}
-	dir, latest := checkpointDir(r.Config, dep), r.deletions.checkpoint(dep.UID)
+	dir, spDir := stateDirs(r.Config, dep)
+	latest := r.deletions.checkpoint(dep.UID)
+	if si := dep.Status.JobStatus.SavepointInfo; si == nil || si.TriggerID == "" {
+		spDir = "" // no savepoint was under way that could have completed unseen
+	}
 	names := make([]string, 0, len(cms))
 	for i := range cms {
 		if err := r.markKept(ctx, &cms[i], dir, latest); err != nil {
@@ -166,7 +171,7 @@ func (r *FlinkDeploymentReconciler) keepHAData(ctx context.Context, dep *v1beta1
 		}
 		names = append(names, cms[i].Name)
 	}
-	msg := keptStateMessage(dep.Name, names, dir, latest)
+	msg := keptStateMessage(dep.Name, names, dir, latest, spDir)
 	log.FromContext(ctx).Info("Deleting without a final savepoint; HA data kept",
 		"haConfigMaps", names, "checkpointDir", dir, "latestCheckpoint", latest)
 	r.Recorder.Event(dep, corev1.EventTypeWarning, ReasonCleanup, msg)
@@ -206,7 +211,9 @@ func (r *FlinkDeploymentReconciler) markKept(ctx context.Context, cm *corev1.Con
 }
 
 // keptStateMessage is the Cleanup Event of a deletion that kept the HA data.
-func keptStateMessage(app string, haConfigMaps []string, checkpointDir, latestCheckpoint string) string {
+// savepointDir is set when a savepoint was under way as the JobManager went: it may have
+// completed without weir seeing it.
+func keptStateMessage(app string, haConfigMaps []string, checkpointDir, latestCheckpoint, savepointDir string) string {
 	msg := "Cleaning up FlinkDeployment without a final savepoint (the job stopped running before one was taken)"
 	if len(haConfigMaps) > 0 {
 		msg += "; kept HA ConfigMaps " + strings.Join(haConfigMaps, ", ") +
@@ -220,19 +227,25 @@ func keptStateMessage(app string, haConfigMaps []string, checkpointDir, latestCh
 	if latestCheckpoint != "" {
 		msg += "; the latest checkpoint seen while the job ran is " + latestCheckpoint
 	}
+	if savepointDir != "" {
+		msg += "; the savepoint under way may have completed under " + savepointDir
+	}
 	return msg
 }
 
-// checkpointDir is the checkpoint directory of the effective configuration, "" when none.
-func checkpointDir(cfg *opconfig.Store, dep *v1beta1.FlinkDeployment) string {
+// stateDirs are the checkpoint directory of the job (the effective configuration's, with
+// the job id under which Flink writes) and the savepoint directory, "" when not set.
+func stateDirs(cfg *opconfig.Store, dep *v1beta1.FlinkDeployment) (checkpoints, savepoints string) {
 	eff, _ := effectiveDeployment(cfg, dep)
 	flat, err := eff.Spec.FlinkConfiguration.Flatten()
 	if err != nil {
-		return ""
+		return "", ""
 	}
-	dir, _ := flinkconf.Conf(flat).Lookup(flinkconf.CheckpointDir)
-	if dir != "" && dep.Status.JobStatus.JobID != "" {
-		dir = strings.TrimSuffix(dir, "/") + "/" + dep.Status.JobStatus.JobID
+	conf := flinkconf.Conf(flat)
+	checkpoints, _ = conf.Lookup(flinkconf.CheckpointDir)
+	savepoints, _ = conf.Lookup(flinkconf.SavepointDir)
+	if checkpoints != "" && dep.Status.JobStatus.JobID != "" {
+		checkpoints = strings.TrimSuffix(checkpoints, "/") + "/" + dep.Status.JobStatus.JobID
 	}
-	return dir
+	return checkpoints, savepoints
 }

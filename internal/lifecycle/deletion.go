@@ -7,6 +7,7 @@ type DeletionFacts struct {
 	SavepointOnDeletion bool // kubernetes.operator.job.savepoint-on-deletion, for a resource that runs a job
 	TriggerPending      bool // a savepoint trigger is recorded in status
 	JobManagerUp        bool // the JobManager runs, so a job may run there
+	JobManagerGone      bool // the JobManager Deployment is gone: a pending savepoint never completes
 	Answered            bool // Flink's REST API answered this look
 	JobRunning          bool // the job is RUNNING
 	BackingOff          bool // the last deletion savepoint failed a moment ago
@@ -48,7 +49,7 @@ func PlanDeletion(f DeletionFacts) DeletionStep {
 	switch {
 	case !f.SavepointOnDeletion:
 		return DeletionTearDown
-	case f.TriggerPending:
+	case f.TriggerPending && !f.JobManagerGone:
 		return DeletionPollSavepoint
 	case f.JobManagerUp && !f.Answered:
 		return DeletionAskAgain

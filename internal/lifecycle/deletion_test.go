@@ -28,6 +28,8 @@ func TestPlanDeletion(t *testing.T) {
 		{"savepoint taken, job finished: torn down with HA data", DeletionFacts{SavepointOnDeletion: true, JobManagerUp: true, Answered: true, SavepointTaken: true, JobState: "FINISHED"}, DeletionTearDown},
 		{"savepoint taken, JobManager gone since: torn down with HA data", DeletionFacts{SavepointOnDeletion: true, SavepointTaken: true, JobState: "RUNNING"}, DeletionTearDown},
 		{"key off, JobManager gone: torn down with HA data", DeletionFacts{JobState: "RUNNING"}, DeletionTearDown},
+		{"pending savepoint, JobManager gone: not waited for, HA data kept", DeletionFacts{SavepointOnDeletion: true, TriggerPending: true, JobManagerGone: true, JobState: "RUNNING"}, DeletionTearDownKeepHA},
+		{"pending trigger, JobManager gone after the savepoint: torn down", DeletionFacts{SavepointOnDeletion: true, TriggerPending: true, JobManagerGone: true, SavepointTaken: true, JobState: "FINISHED"}, DeletionTearDown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := PlanDeletion(tc.f); got != tc.want {
