@@ -22,8 +22,9 @@ import (
 // reconcileDelete marks the resource DELETING, stops a running job with a savepoint first
 // when kubernetes.operator.job.savepoint-on-deletion asks for it (savePointBeforeDeletion),
 // then removes what owner references do not cover (Flink's own HA ConfigMaps, which Flink
-// creates without an owner) and drops the finalizer. Owned objects go with the resource
-// through garbage collection.
+// creates without an owner; kept, and said so, when that savepoint was never taken and the
+// job may hold state) and drops the finalizer. Owned objects go with the resource through
+// garbage collection.
 func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1beta1.FlinkDeployment) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(dep, finalizerName) {
 		return ctrl.Result{}, nil
