@@ -64,6 +64,84 @@ func TestDeploymentSavepointOnDeletion(t *testing.T) {
 	}
 }
 
+// Under foreground deletion the garbage collector deletes the JobManager Deployment while
+// weir takes the deletion savepoint (the suite has no collector: the tests play it). With
+// no savepoint taken, the HA ConfigMaps (the pointer to the latest checkpoint) survive the
+// resource, and the Cleanup Event and their annotations say where the state is.
+func TestDeploymentSavepointOnDeletionKeepsHADataWhenJobManagerGoesFirst(t *testing.T) {
+	t.Parallel()
+	deleteWhileJobManagerGoes(t, flink.failSavepointsOf, "CleanupFailed: The savepoint before deletion failed")
+}
+
+// The savepoint is still in progress when the JobManager goes: the deletion does not wait
+// for it (it can never complete) but keeps the HA data at once.
+func TestDeploymentSavepointOnDeletionPendingWhenJobManagerGoes(t *testing.T) {
+	t.Parallel()
+	deleteWhileJobManagerGoes(t, flink.hangSavepointsOf, "", "the savepoint under way may have completed under file:///flink-data/savepoints")
+}
+
+// deleteWhileJobManagerGoes deletes a savepoint-on-deletion app whose savepoints break
+// (after the Event wantFirst, if any), deletes its JobManager Deployment as the garbage
+// collector would, and checks that the state's pointer survives the app and the Cleanup
+// Event says where the state is (and wantKept too).
+func deleteWhileJobManagerGoes(t *testing.T, breakSavepoints func(restURL string), wantFirst string, wantKept ...string) {
+	t.Helper()
+	ns := newNamespace(t)
+	name, url := startStableWith(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint,
+		map[string]string{"kubernetes.operator.job.savepoint-on-deletion": "true"})
+	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
+	ha := haConfigMap(t, ns, name)
+	chk := "file:///flink-data/checkpoints/" + jobID + "/chk-42"
+	flink.setCheckpoint(url, chk)
+
+	breakSavepoints(url)
+	if err := k8s.Delete(context.Background(), getDeployment(t, ns, name)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the stop with a savepoint", func() error {
+		if c := flink.callsLike(url, "POST /jobs/"+jobID+"/stop"); len(c) == 0 {
+			return fmt.Errorf("not yet: %v", flink.callsTo(url))
+		}
+		return nil
+	})
+	if wantFirst != "" {
+		waitForEvents(t, ns, name, wantFirst)
+	}
+	jm := &appsv1.Deployment{}
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, jm); err != nil {
+		t.Fatal(err)
+	}
+	if err := k8s.Delete(context.Background(), jm); err != nil {
+		t.Fatal(err)
+	}
+
+	waitFor(t, name+" gone", func() error {
+		err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, &v1beta1.FlinkDeployment{})
+		if apierrors.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("still there (%v)", err) //nolint:errorlint // err is nil when it still exists
+	})
+	kept := &corev1.ConfigMap{}
+	if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(ha), kept); err != nil {
+		t.Fatalf("HA data deleted although no savepoint was taken: %v", err)
+	}
+	if kept.Data["checkpointID-0000000000000000001"] != "pointer" {
+		t.Errorf("HA data changed: %v", kept.Data)
+	}
+	if a := kept.Annotations; a["weir.dev/latest-checkpoint"] != chk || a["weir.dev/checkpoint-dir"] != "file:///flink-data/checkpoints/"+jobID {
+		t.Errorf("kept HA ConfigMap does not say where the state is: annotations %v", a)
+	}
+	waitForEvents(t, ns, name, append(wantKept,
+		"Cleanup: Cleaning up FlinkDeployment without a final savepoint",
+		"kept HA ConfigMaps "+ha.Name,
+		"checkpoints are under file:///flink-data/checkpoints/"+jobID,
+		"the latest checkpoint seen while the job ran is "+chk)...)
+	if c := flink.callsLike(url, "PATCH "); len(c) != 0 {
+		t.Errorf("cancelled instead of stopped with a savepoint: %v", c)
+	}
+}
+
 // operatorSnapshots lists the FlinkStateSnapshots the operator recorded for app name.
 func operatorSnapshots(t *testing.T, ns, name string) []v1beta1.FlinkStateSnapshot {
 	t.Helper()

@@ -29,6 +29,7 @@ type jobFakes struct {
 	refuseRescale  map[string]bool            // rest URL -> the next resource-requirements PUT answers 400
 	exceptions     map[string]string          // rest URL -> the job's exception history (JSON)
 	failCheckpts   map[string]bool            // rest URL -> triggered checkpoints complete with a failure
+	hangSavepoints map[string]bool            // rest URL -> savepoints stay IN_PROGRESS
 }
 
 // serveJobRoutes answers the routes of jobFakes; false leaves the request to serve.
@@ -104,6 +105,8 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 		fmt.Fprint(w, `{"id":7,"status":"COMPLETED","external_path":"file:///flink-data/checkpoints/chk-7"}`)
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/checkpoints/") && !strings.HasSuffix(p, "/config"):
 		fmt.Fprint(w, `{"status":{"id":"COMPLETED"},"operation":{"checkpointId":7}}`)
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/savepoints/") && f.hangSavepoints[cluster]:
+		fmt.Fprint(w, `{"status":{"id":"IN_PROGRESS"}}`)
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/jobs/"+jobID+"/savepoints/") && f.failSavepoints[cluster]:
 		fmt.Fprint(w, `{"status":{"id":"COMPLETED"},"operation":{"failure-cause":{"class":"java.util.concurrent.CompletionException","stack-trace":"java.util.concurrent.CompletionException: savepoint failed (test)"}}}`)
 	case r.Method == http.MethodGet && p == "/jobs/"+jobID:
@@ -155,6 +158,17 @@ func (f *fakeFlink) failSavepointsOf(restURL string) {
 		f.ran, f.loseRunAnswer, f.failSavepoints = map[string]map[string]bool{}, map[string]bool{}, map[string]bool{}
 	}
 	f.failSavepoints[restURL] = true
+}
+
+// hangSavepointsOf makes every savepoint of the cluster stay IN_PROGRESS (a stop leaves
+// the job running), as while the JobManager is being shut down under it.
+func (f *fakeFlink) hangSavepointsOf(restURL string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.hangSavepoints == nil {
+		f.hangSavepoints = map[string]bool{}
+	}
+	f.hangSavepoints[restURL] = true
 }
 
 // failCheckpointsOf makes every triggered checkpoint of the cluster complete with a failure.

@@ -19,9 +19,13 @@ import (
 const deletionRetryWait = 10 * time.Second
 
 // deletionBackoff remembers, in memory, until when each resource's deletion savepoint is
-// not retried (a restarted operator retries at once, which is safe). Safe for concurrent
-// reconciles.
-type deletionBackoff struct{ until sync.Map } // types.UID -> time.Time
+// not retried (a restarted operator retries at once, which is safe), and the latest
+// checkpoint seen while the job still ran during its deletion, for the Event of a deletion
+// that ends without a savepoint. Safe for concurrent reconciles.
+type deletionBackoff struct {
+	until       sync.Map // types.UID -> time.Time
+	checkpoints sync.Map // types.UID -> string
+}
 
 func (b *deletionBackoff) hold(uid types.UID, until time.Time) { b.until.Store(uid, until) }
 
@@ -31,7 +35,24 @@ func (b *deletionBackoff) backingOff(uid types.UID, now time.Time) bool {
 	return ok && now.Before(v.(time.Time))
 }
 
-func (b *deletionBackoff) forget(uid types.UID) { b.until.Delete(uid) }
+// noteCheckpoint remembers path as uid's latest checkpoint; "" leaves the last one.
+func (b *deletionBackoff) noteCheckpoint(uid types.UID, path string) {
+	if path != "" {
+		b.checkpoints.Store(uid, path)
+	}
+}
+
+// checkpoint is the latest checkpoint noted for uid, "" when none was.
+func (b *deletionBackoff) checkpoint(uid types.UID) string {
+	v, _ := b.checkpoints.Load(uid)
+	s, _ := v.(string)
+	return s
+}
+
+func (b *deletionBackoff) forget(uid types.UID) {
+	b.until.Delete(uid)
+	b.checkpoints.Delete(uid)
+}
 
 // msgDeletionSavepointFailed is status.error and the CleanupFailed Event when the savepoint
 // a deletion waits for fails; the deletion tries again (FKO keeps its finalizer too).

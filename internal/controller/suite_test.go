@@ -187,7 +187,7 @@ func (f *fakeFlink) serve(w http.ResponseWriter, r *http.Request) {
 		var body map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&body)
 		f.calls[cluster] = append(f.calls[cluster], r.Method+" "+p)
-		if strings.HasSuffix(p, "/stop") && !f.failSavepoints[cluster] { // as Flink: a failed stop leaves the job running
+		if strings.HasSuffix(p, "/stop") && !f.failSavepoints[cluster] && !f.hangSavepoints[cluster] { // as Flink: a failed (or unfinished) stop leaves the job running
 			f.jobs[cluster] = "FINISHED"
 		}
 		fmt.Fprintf(w, `{"request-id":%q}`, body["triggerId"])

@@ -18,7 +18,18 @@ func TestPlanDeletion(t *testing.T) {
 		{"backing off, job ended meanwhile: torn down", DeletionFacts{SavepointOnDeletion: true, JobManagerUp: true, Answered: true, BackingOff: true}, DeletionTearDown},
 		{"JobManager up but silent: asked again", DeletionFacts{SavepointOnDeletion: true, JobManagerUp: true}, DeletionAskAgain},
 		{"job ended (stopped, finished, failed): torn down", DeletionFacts{SavepointOnDeletion: true, JobManagerUp: true, Answered: true}, DeletionTearDown},
-		{"no JobManager: nothing runs, torn down", DeletionFacts{SavepointOnDeletion: true}, DeletionTearDown},
+		{"no JobManager, job never seen: torn down", DeletionFacts{SavepointOnDeletion: true}, DeletionTearDown},
+		{"no JobManager, job ended for good: torn down", DeletionFacts{SavepointOnDeletion: true, JobState: "FINISHED"}, DeletionTearDown},
+		{"JobManager gone before the savepoint (foreground deletion): HA data kept", DeletionFacts{SavepointOnDeletion: true, JobState: "RUNNING"}, DeletionTearDownKeepHA},
+		{"JobManager gone while backing off: HA data kept", DeletionFacts{SavepointOnDeletion: true, BackingOff: true, JobState: "RUNNING"}, DeletionTearDownKeepHA},
+		{"job restarting, no savepoint possible: HA data kept", DeletionFacts{SavepointOnDeletion: true, JobManagerUp: true, Answered: true, JobState: "RESTARTING"}, DeletionTearDownKeepHA},
+		{"last-state suspended job: HA data kept", DeletionFacts{SavepointOnDeletion: true, JobState: "SUSPENDED"}, DeletionTearDownKeepHA},
+		{"deploying (RECONCILING), JobManager gone: HA data kept", DeletionFacts{SavepointOnDeletion: true, JobState: "RECONCILING"}, DeletionTearDownKeepHA},
+		{"savepoint taken, job finished: torn down with HA data", DeletionFacts{SavepointOnDeletion: true, JobManagerUp: true, Answered: true, SavepointTaken: true, JobState: "FINISHED"}, DeletionTearDown},
+		{"savepoint taken, JobManager gone since: torn down with HA data", DeletionFacts{SavepointOnDeletion: true, SavepointTaken: true, JobState: "RUNNING"}, DeletionTearDown},
+		{"key off, JobManager gone: torn down with HA data", DeletionFacts{JobState: "RUNNING"}, DeletionTearDown},
+		{"pending savepoint, JobManager gone: not waited for, HA data kept", DeletionFacts{SavepointOnDeletion: true, TriggerPending: true, JobManagerGone: true, JobState: "RUNNING"}, DeletionTearDownKeepHA},
+		{"pending trigger, JobManager gone after the savepoint: torn down", DeletionFacts{SavepointOnDeletion: true, TriggerPending: true, JobManagerGone: true, SavepointTaken: true, JobState: "FINISHED"}, DeletionTearDown},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := PlanDeletion(tc.f); got != tc.want {
