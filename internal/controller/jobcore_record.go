@@ -7,6 +7,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/status"
 )
 
 // rolloutRecord is what a write-ahead record wrote into reconciliationStatus.
@@ -53,6 +54,9 @@ func writeAhead[T client.Object, S any](ctx context.Context, c jobCore[T], obj T
 		if mutate != nil {
 			mutate(st)
 		}
+		// The same write moves lifecycleState on: a client that sees the new generation
+		// observed must not read the old spec's STABLE (the end of the loop refines it).
+		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: *st})
 	})
 	rs = &c.status(obj).ReconciliationStatus
 	return rolloutRecord{State: rs.State, Timestamp: rs.ReconciliationTimestamp}, err
