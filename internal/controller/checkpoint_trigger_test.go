@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/opconfig"
 )
@@ -113,17 +111,7 @@ func TestSessionJobCheckpoints(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
-	j := &v1beta1.FlinkSessionJob{
-		ObjectMeta: metav1.ObjectMeta{Name: "job", Namespace: ns},
-		Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: session, Job: &v1beta1.JobSpec{
-			JarURI: serveJar(t), Parallelism: 2, UpgradeMode: v1beta1.UpgradeModeSavepoint, EntryClass: "org.example.TopSpeed",
-		}, FlinkConfiguration: v1beta1.NewConfigObject(map[string]string{
-			"state.checkpoints.dir": "file:///flink-data/checkpoints", "state.savepoints.dir": "file:///flink-data/savepoints",
-		})},
-	}
-	if err := k8s.Create(context.Background(), j); err != nil {
-		t.Fatal(err)
-	}
+	newSessionJob(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint)
 	id := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "").Status.JobStatus.JobID
 	info := func() *v1beta1.CheckpointInfo { return getSessionJob(t, ns, "job").Status.JobStatus.CheckpointInfo }
 

@@ -69,6 +69,12 @@ func serveJarWith(t *testing.T, h http.Handler) string {
 
 func newSessionJob(t *testing.T, ns, session, jar string, mode v1beta1.UpgradeMode) *v1beta1.FlinkSessionJob {
 	t.Helper()
+	return newSessionJobWith(t, ns, session, jar, mode, nil)
+}
+
+// newSessionJobWith is newSessionJob with extra flinkConfiguration keys.
+func newSessionJobWith(t *testing.T, ns, session, jar string, mode v1beta1.UpgradeMode, extra map[string]string) *v1beta1.FlinkSessionJob {
+	t.Helper()
 	j := &v1beta1.FlinkSessionJob{
 		ObjectMeta: metav1.ObjectMeta{Name: "job", Namespace: ns},
 		Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: session, Job: &v1beta1.JobSpec{
@@ -80,7 +86,12 @@ func newSessionJob(t *testing.T, ns, session, jar string, mode v1beta1.UpgradeMo
 		if mode == v1beta1.UpgradeModeLastState {
 			conf["high-availability.type"], conf["high-availability.storageDir"] = "kubernetes", "file:///flink-data/ha"
 		}
+		for k, v := range extra {
+			conf[k] = v
+		}
 		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(conf)
+	} else if len(extra) > 0 {
+		j.Spec.FlinkConfiguration = v1beta1.NewConfigObject(extra)
 	}
 	if err := k8s.Create(context.Background(), j); err != nil {
 		t.Fatal(err)

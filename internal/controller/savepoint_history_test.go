@@ -1,11 +1,8 @@
 package controller_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/opconfig"
@@ -77,18 +74,7 @@ func TestSessionJobSavepointHistoryIsPruned(t *testing.T) {
 	t.Parallel()
 	ns := newNamespace(t)
 	session, url := startSession(t, ns)
-	j := &v1beta1.FlinkSessionJob{
-		ObjectMeta: metav1.ObjectMeta{Name: "job", Namespace: ns},
-		Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: session, Job: &v1beta1.JobSpec{
-			JarURI: serveJar(t), Parallelism: 2, UpgradeMode: v1beta1.UpgradeModeSavepoint, EntryClass: "org.example.TopSpeed",
-		}, FlinkConfiguration: v1beta1.NewConfigObject(map[string]string{
-			"state.checkpoints.dir": "file:///flink-data/checkpoints", "state.savepoints.dir": "file:///flink-data/savepoints",
-			opconfig.HistoryMaxCount: "1",
-		})},
-	}
-	if err := k8s.Create(context.Background(), j); err != nil {
-		t.Fatal(err)
-	}
+	newSessionJobWith(t, ns, session, serveJar(t), v1beta1.UpgradeModeSavepoint, map[string]string{opconfig.HistoryMaxCount: "1"})
 	waitForSessionJob(t, ns, v1beta1.LifecycleStable, "")
 
 	locs := takeManualSavepoints(t, 2,
