@@ -15,10 +15,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
-	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/resources"
+	"weir.dev/weir/internal/status"
 )
 
 // observed is what one look at the cluster and at Flink found. The observer reads (it only
@@ -82,7 +82,7 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		}
 		recordHealth(st, obs.health, opts)
 		if spec.IsApplication() {
-			applyJobObservation(&st.JobStatus, obs)
+			status.ApplyJob(&st.JobStatus, obs.job, obs.jm, obs.flink != nil)
 		}
 	})
 	if err != nil {
@@ -96,26 +96,6 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		r.exceptions.report(ctx, r.Recorder, dep, obs.flink, obs.job.ID, opts)
 	}
 	return obs, nil
-}
-
-// applyJobObservation copies what Flink said about the job. The job id recorded before
-// deploying is kept until Flink reports that very job.
-func applyJobObservation(js *v1beta1.JobStatus, obs observed) {
-	switch {
-	case obs.job != nil:
-		js.JobID = obs.job.ID
-		js.JobName = obs.job.Name
-		js.State = string(obs.job.State)
-		js.StartTime = strconv.FormatInt(obs.job.StartTime, 10)
-		js.UpdateTime = strconv.FormatInt(obs.job.LastModification, 10)
-	case obs.jm == v1beta1.JMMissing:
-		// Nothing runs: keep the last known job id; a terminal state stays as it was.
-		if js.State != "" && !jobstate.Terminal(js.State) {
-			js.State = jobstate.Reconciling
-		}
-	case obs.flink == nil && !jobstate.Terminal(js.State):
-		js.State = jobstate.Reconciling
-	}
 }
 
 // look gathers the facts without writing anything.

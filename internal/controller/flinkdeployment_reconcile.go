@@ -189,23 +189,9 @@ func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.
 	}
 	return r.core().summarize(ctx, dep, last.Job, dep.Status.JobManagerDeploymentStatus, func(d *v1beta1.FlinkDeployment, _ bool) {
 		st := &d.Status
-		if rs := &st.ReconciliationStatus; rs.State == v1beta1.ReconciliationDeployed && isStable(last, st) {
-			rs.LastStableSpec = rs.LastReconciledSpec
-		}
+		status.PromoteStable(&st.ReconciliationStatus, status.DeploymentStable(last, st))
 		status.SetRunningCondition(&st.Conditions, last.IsApplication(), st.JobStatus.State, st.JobManagerDeploymentStatus, d.Generation)
 	})
-}
-
-// isStable says whether the deployed spec runs as asked: the job runs (application mode),
-// the JobManager is ready (session mode), or the job is suspended as asked.
-func isStable(spec *v1beta1.FlinkDeploymentSpec, st *v1beta1.FlinkDeploymentStatus) bool {
-	if spec.Job != nil && spec.Job.EffectiveState() == v1beta1.JobStateSuspended {
-		return st.JobManagerDeploymentStatus == v1beta1.JMMissing
-	}
-	if spec.IsApplication() {
-		return st.JobStatus.State == jobstate.Running && st.JobManagerDeploymentStatus == v1beta1.JMReady
-	}
-	return st.JobManagerDeploymentStatus == v1beta1.JMReady
 }
 
 // rolledBackUnchanged says whether the deployment was rolled back and its spec has not been

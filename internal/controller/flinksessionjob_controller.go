@@ -28,7 +28,7 @@ import (
 )
 
 // ConditionSessionClusterReady says whether the session job's FlinkDeployment can take jobs.
-const ConditionSessionClusterReady = "SessionClusterReady"
+const ConditionSessionClusterReady = status.ConditionSessionClusterReady
 
 const sessionWaitPoll = 10 * time.Second
 
@@ -110,7 +110,7 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}))
 	}
 
-	cond := clusterCondition(job, session)
+	cond := status.SessionClusterCondition(job, session)
 	err = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
 		meta.SetStatusCondition(&j.Status.Conditions, cond)
 		j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
@@ -126,23 +126,6 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return quietConflict(err)
 	}
 	return res, nil
-}
-
-// clusterCondition says whether the session cluster can take the job.
-func clusterCondition(job *v1beta1.FlinkSessionJob, session *v1beta1.FlinkDeployment) metav1.Condition {
-	cond := metav1.Condition{Type: ConditionSessionClusterReady, ObservedGeneration: job.Generation}
-	switch {
-	case session == nil:
-		cond.Status, cond.Reason = metav1.ConditionFalse, "SessionClusterMissing"
-		cond.Message = fmt.Sprintf("Waiting for session cluster: FlinkDeployment %q does not exist", job.Spec.DeploymentName)
-	case session.Status.JobManagerDeploymentStatus != v1beta1.JMReady:
-		cond.Status, cond.Reason = metav1.ConditionFalse, "SessionClusterNotReady"
-		cond.Message = fmt.Sprintf("Waiting for session cluster %q to be ready (JobManager %s)",
-			session.Name, orDefault(string(session.Status.JobManagerDeploymentStatus), "MISSING"))
-	default:
-		cond.Status, cond.Reason, cond.Message = metav1.ConditionTrue, "SessionClusterReady", "Session cluster is ready"
-	}
-	return cond
 }
 
 func orDefault(s, d string) string {

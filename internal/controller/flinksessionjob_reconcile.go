@@ -10,9 +10,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/api/v1beta1"
-	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/lifecycle"
 	"weir.dev/weir/internal/opconfig"
+	"weir.dev/weir/internal/status"
 )
 
 // optSavepointOnDeletion is FKO's switch for a savepoint when a job's resource is deleted.
@@ -132,8 +132,8 @@ func (r *FlinkSessionJobReconciler) summarize(ctx context.Context, job *v1beta1.
 	}
 	return r.core().summarize(ctx, job, lastJob, "", func(j *v1beta1.FlinkSessionJob, suspended bool) {
 		st := &j.Status
-		if rs := &st.ReconciliationStatus; last != nil && !suspended && rs.State == v1beta1.ReconciliationDeployed && st.JobStatus.State == jobstate.Running {
-			rs.LastStableSpec = rs.LastReconciledSpec
+		if last != nil {
+			status.PromoteStable(&st.ReconciliationStatus, status.SessionJobStable(suspended, st.JobStatus.State))
 		}
 		if a.Kind != lifecycle.ActionBlocked && strings.Contains(st.Error, errTypeReconcile) {
 			st.Error = ""
