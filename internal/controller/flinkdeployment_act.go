@@ -102,10 +102,7 @@ func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.Fli
 	// Changes the planner ignores (for example kubernetes.operator.* keys) are recorded
 	// without a restart; trigger nonces are recorded only when their savepoint is taken.
 	rec := desired.DeepCopy()
-	if rec.Job != nil && lastReconciled.Job != nil {
-		rec.Job.SavepointTriggerNonce = lastReconciled.Job.SavepointTriggerNonce
-		rec.Job.CheckpointTriggerNonce = lastReconciled.Job.CheckpointTriggerNonce
-	}
+	keepRecordedNonces(rec.Job, lastReconciled.Job)
 	same, err := sameSpec(lastReconciled, rec)
 	if err != nil {
 		return err

@@ -18,11 +18,5 @@ func (s deploymentSteps) checkpoint(ctx context.Context, a lifecycle.Action) err
 	if err != nil || !triggered || a.TriggerType != v1beta1.SnapshotTriggerManual {
 		return err
 	}
-	last, _, _ := s.dep.LastReconciledSpec()
-	if last == nil || last.Job == nil || s.desired.Job == nil {
-		return nil
-	}
-	last.Job.CheckpointTriggerNonce = s.desired.Job.CheckpointTriggerNonce
-	_, err = writeAhead(ctx, c, s.dep, last, s.dep.Status.ReconciliationStatus.State, nil)
-	return err
+	return recordNonceHandled(ctx, c, s.dep, jobOfDeployment, s.desired.Job, checkpointNonce)
 }

@@ -22,13 +22,7 @@ func (r *FlinkDeploymentReconciler) triggerSavepoint(ctx context.Context, dep *v
 	if err != nil || !triggered || why != v1beta1.SnapshotTriggerManual {
 		return err
 	}
-	// As FKO: the nonce counts as handled once its savepoint is triggered.
-	last, _, _ := dep.LastReconciledSpec()
-	if last != nil && last.Job != nil && desired.Job != nil {
-		last.Job.SavepointTriggerNonce = desired.Job.SavepointTriggerNonce
-		_, err = writeAhead(ctx, r.core(), dep, last, dep.Status.ReconciliationStatus.State, nil)
-	}
-	return err
+	return recordNonceHandled(ctx, r.core(), dep, jobOfDeployment, desired.Job, savepointNonce)
 }
 
 // stopWithSavepoint stops the running job with a savepoint in the recorded spec's format.

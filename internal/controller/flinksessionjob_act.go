@@ -235,8 +235,7 @@ func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.Fli
 		return nil
 	}
 	rec := withSessionMode(desired, last.Job.EffectiveUpgradeMode())
-	rec.Job.SavepointTriggerNonce = last.Job.SavepointTriggerNonce
-	rec.Job.CheckpointTriggerNonce = last.Job.CheckpointTriggerNonce
+	keepRecordedNonces(rec.Job, last.Job)
 	same, err := sameSpec(last, rec)
 	if err != nil || same {
 		return err

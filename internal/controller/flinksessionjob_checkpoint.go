@@ -19,11 +19,5 @@ func (s sessionJobSteps) checkpoint(ctx context.Context, a lifecycle.Action) err
 	if err != nil || !triggered || a.TriggerType != v1beta1.SnapshotTriggerManual {
 		return err
 	}
-	last, err := lastReconciledSessionSpec(s.job)
-	if err != nil || last == nil || last.Job == nil || s.job.Spec.Job == nil {
-		return err
-	}
-	last.Job.CheckpointTriggerNonce = s.job.Spec.Job.CheckpointTriggerNonce
-	_, err = writeAhead(ctx, c, s.job, last, s.job.Status.ReconciliationStatus.State, nil)
-	return err
+	return recordNonceHandled(ctx, c, s.job, jobOfSessionJob, s.job.Spec.Job, checkpointNonce)
 }

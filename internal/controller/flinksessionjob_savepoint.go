@@ -22,14 +22,7 @@ func (r *FlinkSessionJobReconciler) triggerSavepoint(ctx context.Context, job *v
 	if err != nil || !triggered || why != v1beta1.SnapshotTriggerManual {
 		return err
 	}
-	// As FKO: the nonce counts as handled once its savepoint is triggered.
-	last, err := lastReconciledSessionSpec(job)
-	if err == nil && last != nil && last.Job != nil && job.Spec.Job != nil {
-		last.Job.SavepointTriggerNonce = job.Spec.Job.SavepointTriggerNonce
-		_, err = writeAhead(ctx, r.core(), job, last, job.Status.ReconciliationStatus.State, nil)
-		return err
-	}
-	return nil
+	return recordNonceHandled(ctx, r.core(), job, jobOfSessionJob, job.Spec.Job, savepointNonce)
 }
 
 // core is the job core (jobcore.go) over a FlinkSessionJob's status.
