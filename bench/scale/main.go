@@ -21,9 +21,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
-	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/examples"
 	"weir.dev/weir/internal/controller"
 	"weir.dev/weir/internal/testenv"
 )
@@ -139,7 +138,7 @@ func run(f flags) error {
 	time.Sleep(f.steady / 2)
 	late := key{ns: nsName(0), name: "late-app"}
 	apps.created(late, time.Now())
-	if err := k8s.Create(ctx, app(late.ns, late.name)); err != nil {
+	if err := k8s.Create(ctx, examples.Basic(late.ns, late.name)); err != nil {
 		return err
 	}
 	if err := apps.waitOne(ctx, late, 5*time.Minute); err != nil {
@@ -172,36 +171,6 @@ func run(f flags) error {
 
 func nsName(i int) string { return fmt.Sprintf("bench-%d", i) }
 
-// appYAML is FKO's basic example (examples/basic.yaml), written as YAML so the bench does
-// not depend on the shape of the Go types.
-const appYAML = `
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-spec:
-  image: flink:1.20
-  flinkVersion: v1_20
-  flinkConfiguration:
-    taskmanager.numberOfTaskSlots: "2"
-  serviceAccount: flink
-  jobManager:
-    resource: {memory: "2048m", cpu: 1}
-  taskManager:
-    resource: {memory: "2048m", cpu: 1}
-  job:
-    jarURI: local:///opt/flink/examples/streaming/StateMachineExample.jar
-    parallelism: 2
-    upgradeMode: stateless
-`
-
-func app(ns, name string) *v1beta1.FlinkDeployment {
-	d := &v1beta1.FlinkDeployment{}
-	if err := yaml.Unmarshal([]byte(appYAML), d); err != nil {
-		panic(err) // a constant
-	}
-	d.Name, d.Namespace = name, ns
-	return d
-}
-
 func createApps(ctx context.Context, k8s client.Client, apps *tracker, f flags) error {
 	work := make(chan key)
 	errs := make(chan error, 1)
@@ -212,7 +181,7 @@ func createApps(ctx context.Context, k8s client.Client, apps *tracker, f flags) 
 			defer wg.Done()
 			for k := range work {
 				apps.created(k, time.Now())
-				if err := k8s.Create(ctx, app(k.ns, k.name)); err != nil {
+				if err := k8s.Create(ctx, examples.Basic(k.ns, k.name)); err != nil {
 					select {
 					case errs <- err:
 					default:

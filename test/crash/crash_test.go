@@ -12,16 +12,14 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/examples"
 	"weir.dev/weir/internal/testenv"
 )
 
-const (
-	oldImage = "flink:1.20"
-	newImage = "flink:1.20.3"
-)
+// newImage is what the upgrade of every app sets (examples/basic.yaml has flink:1.20).
+const newImage = "flink:1.20.3"
 
 // settings are the issue's numbers unless the environment says otherwise.
 type settings struct {
@@ -194,32 +192,10 @@ func TestOperatorKilledDuringDeployAndUpgrade(t *testing.T) {
 	t.Logf("converged %s after start (all %d apps)", time.Since(begin).Round(time.Second), len(keys))
 }
 
-// appYAML is FKO's basic example (examples/basic.yaml) with upgradeMode stateless.
-const appYAML = `
-apiVersion: flink.apache.org/v1beta1
-kind: FlinkDeployment
-spec:
-  image: ` + oldImage + `
-  flinkVersion: v1_20
-  flinkConfiguration:
-    taskmanager.numberOfTaskSlots: "2"
-  serviceAccount: flink
-  jobManager:
-    resource: {memory: "1024m", cpu: 0.5}
-  taskManager:
-    resource: {memory: "1024m", cpu: 0.5}
-  job:
-    jarURI: local:///opt/flink/examples/streaming/StateMachineExample.jar
-    parallelism: 2
-    upgradeMode: stateless
-`
-
+// app is FKO's basic example (examples/basic.yaml, stateless) at k, in standalone mode if
+// asked.
 func app(k client.ObjectKey, standalone bool) *v1beta1.FlinkDeployment {
-	d := &v1beta1.FlinkDeployment{}
-	if err := yaml.Unmarshal([]byte(appYAML), d); err != nil {
-		panic(err) // a constant
-	}
-	d.Name, d.Namespace = k.Name, k.Namespace
+	d := examples.Basic(k.Namespace, k.Name)
 	if standalone {
 		d.Spec.Mode = v1beta1.ModeStandalone
 	}
