@@ -24,6 +24,7 @@ import (
 
 	"weir.dev/weir/internal/opconfig"
 	"weir.dev/weir/internal/operator"
+	"weir.dev/weir/internal/testenv"
 	"weir.dev/weir/internal/webhook"
 )
 
@@ -161,20 +162,21 @@ func webhookConfiguration(port int) *admissionregistrationv1.ValidatingWebhookCo
 // waitForWebhook waits until the operator filled the caBundle and the API server reaches
 // the webhook (a dry-run create of a bad deployment is denied by it).
 func waitForWebhook(ctx context.Context) error {
-	deadline := time.Now().Add(2 * time.Minute)
-	var last error
-	for time.Now().Before(deadline) {
+	err := testenv.Poll{Limit: 2 * time.Minute, Ctx: ctx}.Wait(func() error {
 		obj := inNamespace(mustObject(deploymentYAML("probe", "parallelism: 0")), "default")
-		last = k8s.Create(ctx, obj, client.DryRunAll)
-		if isWebhookDenial(last) {
+		err := k8s.Create(ctx, obj, client.DryRunAll)
+		switch {
+		case isWebhookDenial(err):
 			return nil
+		case err == nil:
+			return errors.New("a bad FlinkDeployment was admitted")
 		}
-		if last == nil {
-			last = errors.New("a bad FlinkDeployment was admitted")
-		}
-		time.Sleep(200 * time.Millisecond)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("the webhook was not reached: %w", err)
 	}
-	return fmt.Errorf("the webhook was not reached: %w", last)
+	return nil
 }
 
 // needCluster skips an integration test in -short mode.

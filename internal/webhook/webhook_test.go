@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/api/weirv1alpha1"
+	"weir.dev/weir/internal/testenv"
 	"weir.dev/weir/internal/webhook"
 )
 
@@ -79,15 +81,16 @@ func inNamespace(u *unstructured.Unstructured, ns string) *unstructured.Unstruct
 // eventually polls cond until it holds, failing the test after a generous bound.
 func eventually(t *testing.T, what string, cond func() (bool, error)) {
 	t.Helper()
-	var last error
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	testenv.Eventually(t, what, testenv.Poll{}, func() error {
 		ok, err := cond()
-		if ok {
-			return
+		switch {
+		case ok:
+			return nil
+		case err == nil:
+			return errors.New("not yet")
 		}
-		last = err
-	}
-	t.Fatalf("%s: not reached (last error: %v)", what, last)
+		return err
+	})
 }
 
 // reconcilerMessage lets the reconciler judge spec: the same deployment, labelled past the

@@ -171,24 +171,21 @@ func TestOperatorKilledDuringDeployAndUpgrade(t *testing.T) {
 
 	// Converged: the check passes (bounded wait, polled; the problems of the last look are
 	// reported if it never does).
-	deadline := time.Now().Add(s.converge)
 	var problems []string
-	for {
-		problems, err = check(ctx, k8s, keys, namespaces)
-		if err == nil && len(problems) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			if err != nil {
-				t.Fatal(err)
-			}
+	testenv.Eventually(t, fmt.Sprintf("all apps to converge after the last restart (seed %d)", s.seed),
+		testenv.Poll{Limit: s.converge, Interval: 2 * time.Second, Ctx: ctx, Diagnose: func() string {
 			if len(problems) > 30 {
 				problems = append(problems[:30], fmt.Sprintf("... and %d more", len(problems)-30))
 			}
-			t.Fatalf("not converged %s after the last restart (seed %d); %d problems:\n%s", s.converge, s.seed, len(problems), join(problems))
-		}
-		time.Sleep(2 * time.Second)
-	}
+			return fmt.Sprintf("%d problems:\n%s", len(problems), join(problems))
+		}}, func() error {
+			var err error
+			problems, err = check(ctx, k8s, keys, namespaces)
+			if err == nil && len(problems) > 0 {
+				err = fmt.Errorf("%d apps' objects or status not converged", len(problems))
+			}
+			return err
+		})
 	t.Logf("converged %s after start (all %d apps)", time.Since(begin).Round(time.Second), len(keys))
 }
 

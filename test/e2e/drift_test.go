@@ -2,15 +2,16 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/resources"
+	"weir.dev/weir/internal/testenv"
 )
 
 // checkRestServiceRestored deletes the rest Service of a running application and waits
@@ -43,20 +44,18 @@ func checkRestServiceRestored(t *testing.T, ctx context.Context, c *app.Clients,
 	if err := c.Core.CoreV1().Services(key.Namespace).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
 		t.Fatalf("delete rest Service: %v", err)
 	}
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		svc, err := c.Core.CoreV1().Services(key.Namespace).Get(ctx, name, metav1.GetOptions{})
-		if err == nil && svc.UID != old.UID {
-			break
-		}
-		if err != nil && !apierrors.IsNotFound(err) {
-			t.Fatal(err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("rest Service %s not re-created by the operator\n%s", name, c.Diagnose(ctx, key, 40))
-		}
-		time.Sleep(time.Second)
-	}
+	testenv.Eventually(t, "the operator to re-create rest Service "+name,
+		testenv.Poll{Limit: 2 * time.Minute, Interval: time.Second, Ctx: ctx, Diagnose: func() string { return c.Diagnose(ctx, key, 40) }},
+		func() error {
+			svc, err := c.Core.CoreV1().Services(key.Namespace).Get(ctx, name, metav1.GetOptions{})
+			switch {
+			case err != nil:
+				return err
+			case svc.UID == old.UID:
+				return errors.New("still the old Service")
+			}
+			return nil
+		})
 	if url, err = c.UIURL(ctx, key); err != nil {
 		t.Fatal(err)
 	}
