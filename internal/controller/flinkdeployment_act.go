@@ -147,16 +147,12 @@ func (r *FlinkDeploymentReconciler) deployTarget(ctx context.Context, dep *v1bet
 			return pollTeardown, err
 		}
 	}
-	if target.Job != nil && (a.UpgradeMode != v1beta1.UpgradeModeLastState || a.DeleteJobGraph) {
-		// As FKO: a job started from a savepoint (or empty) must not find the old job's graph
-		// and checkpoint pointers in HA metadata, or its JobManager would recover the old job
-		// as well, or refuse to start. The old job is stopped and its state is in the
-		// savepoint. Last-state rollouts keep the checkpoint pointers, their state, but drop
-		// the job graph, so the job is resubmitted from the new spec. Only before the first
-		// apply (the intent is recorded above): a retried step must not touch the new job's.
+	if a.HAData != lifecycle.HAKeep {
+		// The planner's HA step (lifecycle.HADataStep), only before the first apply (the
+		// intent is recorded above): a retried step must not touch the new job's.
 		err := r.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: resources.Names(dep.Name).JobManager}, &appsv1.Deployment{})
 		if apierrors.IsNotFound(err) {
-			if a.UpgradeMode == v1beta1.UpgradeModeLastState {
+			if a.HAData == lifecycle.HADropJobGraph {
 				err = r.deleteJobGraphs(ctx, dep)
 			} else {
 				err = r.deleteHAData(ctx, dep)

@@ -45,6 +45,24 @@ const (
 	ActionBlocked ActionKind = "blocked"
 )
 
+// HADataStep is what happens to a cluster's Kubernetes HA ConfigMaps before a deploy's
+// JobManager is first applied (never after: a retried step must not touch the new job's).
+type HADataStep string
+
+const (
+	// HAKeep leaves them (every step but a job's deploy; a session cluster has no job).
+	HAKeep HADataStep = ""
+	// HADropJobGraph removes the job graph (jobGraph-* / executionPlan-* keys) and keeps the
+	// checkpoint pointers, as FKO does on last-state deploys: the job is resubmitted from the
+	// target spec under its fixed id and restored from the latest checkpoint, instead of
+	// recovering the old graph (old parallelism, old code paths).
+	HADropJobGraph HADataStep = "drop-job-graph"
+	// HAWipe deletes them, as FKO does when a job starts from a savepoint or empty: its
+	// JobManager must not find the old job's graph and checkpoint pointers and recover the
+	// old job as well, or refuse to start. The old job's state is in the savepoint.
+	HAWipe HADataStep = "wipe"
+)
+
 // Action is the planner's decision.
 type Action struct {
 	Kind ActionKind
@@ -55,12 +73,9 @@ type Action struct {
 	// metadata when UpgradeMode is last-state). On a session job's last-state stop it is
 	// the newest state known before stopping, recorded as the fallback restore point.
 	RestoreFrom string
-	// DeleteJobGraph asks for the job graph (jobGraph-* / executionPlan-* keys) to be
-	// removed from the cluster's HA ConfigMaps before the JobManager is first applied,
-	// keeping the checkpoint pointers, as FKO does on last-state deploys: the job is then
-	// resubmitted from the target spec under its fixed id and restored from the latest
-	// checkpoint, instead of recovering the old graph (old parallelism, old code paths).
-	DeleteJobGraph bool
+	// HAData is what a deploy or resume does to the cluster's HA ConfigMaps before the
+	// JobManager is first applied (see HADataStep).
+	HAData HADataStep
 	// Recovery marks a deploy that replaces a JobManager Deployment lost while the job ran
 	// (FKO's Missing and RecoverDeployment Events).
 	Recovery bool

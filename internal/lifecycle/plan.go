@@ -11,10 +11,12 @@ import (
 // Plan returns the next step for a FlinkDeployment. It is pure: same input, same action.
 func Plan(in Input) Action {
 	a := plan(in)
-	if (a.Kind == ActionDeploy || a.Kind == ActionResume) && a.UpgradeMode == v1beta1.UpgradeModeLastState &&
-		a.Target != nil && a.Target.Job != nil {
-		// HA metadata carries the state; the job graph in it is the old spec's.
-		a.DeleteJobGraph = true
+	if (a.Kind == ActionDeploy || a.Kind == ActionResume) && a.Target != nil && a.Target.Job != nil {
+		a.HAData = HAWipe
+		if a.UpgradeMode == v1beta1.UpgradeModeLastState {
+			// HA metadata carries the state; the job graph in it is the old spec's.
+			a.HAData = HADropJobGraph
+		}
 	}
 	return a
 }

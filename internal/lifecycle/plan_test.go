@@ -292,36 +292,37 @@ func TestPlanIsDeterministic(t *testing.T) {
 }
 
 // A last-state deploy recovers the job's state from HA metadata, but must run the target
-// spec: the old job graph is deleted first (DeleteJobGraph), checkpoint pointers stay.
-func TestPlanDeletesTheJobGraphOnLastStateDeploys(t *testing.T) {
+// spec: the old job graph is deleted first (HADropJobGraph), checkpoint pointers stay. Any
+// other deploy of a job starts without the old job's HA data (HAWipe).
+func TestPlanHADataStepOfDeploys(t *testing.T) {
 	sp, ls, sl := v1beta1.UpgradeModeSavepoint, v1beta1.UpgradeModeLastState, v1beta1.UpgradeModeStateless
 	parallelism1 := func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 1 }
 	session := func() *v1beta1.FlinkDeploymentSpec { s := spec(sl); s.Job = nil; return s }
 	cases := []struct {
 		name   string
 		in     Input
-		kind   ActionKind
-		delete bool
+		kind ActionKind
+		ha   HADataStep
 	}{
 		{"last-state upgrade (parallelism 2 -> 1): deploy drops the old graph",
-			mk(changed(spec(ls), parallelism1), changed(spec(ls), parallelism1), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, true},
+			mk(changed(spec(ls), parallelism1), changed(spec(ls), parallelism1), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, HADropJobGraph},
 		{"savepoint upgrade that fell back to HA metadata: deploy drops the old graph",
-			mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, true},
+			mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o) })), ActionDeploy, HADropJobGraph},
 		{"last-state resume drops the old graph",
-			mk(changed(spec(ls), parallelism1), suspendedSpec(ls), Observed{JobManager: v1beta1.JMMissing, HAMetadata: true}), ActionResume, true},
+			mk(changed(spec(ls), parallelism1), suspendedSpec(ls), Observed{JobManager: v1beta1.JMMissing, HAMetadata: true}), ActionResume, HADropJobGraph},
 		{"JobManager recovery from HA metadata drops the graph (same spec, same job id)",
-			mk(spec(sp), spec(sp), obs(jmMissing)), ActionDeploy, true},
+			mk(spec(sp), spec(sp), obs(jmMissing)), ActionDeploy, HADropJobGraph},
 		{"savepoint deploy deletes HA data as a whole, not the graph step",
-			mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o); o.UpgradeSavepointPath = "s3://b/sp-7" })), ActionDeploy, false},
-		{"stateless deploy", mk(spec(sl), spec(sl), obs(func(o *Observed) { upgrading(o); jmMissing(o); noHA(o) })), ActionDeploy, false},
-		{"session cluster has no job graph", mk(session(), session(), obs(jmMissing)), ActionDeploy, false},
-		{"the stop step itself keeps everything", mk(changed(spec(ls), parallelism1), spec(ls), running()), ActionUpgrade, false},
+			mk(spec(sp), spec(sp), obs(func(o *Observed) { upgrading(o); jmMissing(o); o.UpgradeSavepointPath = "s3://b/sp-7" })), ActionDeploy, HAWipe},
+		{"stateless deploy", mk(spec(sl), spec(sl), obs(func(o *Observed) { upgrading(o); jmMissing(o); noHA(o) })), ActionDeploy, HAWipe},
+		{"session cluster has no job graph", mk(session(), session(), obs(jmMissing)), ActionDeploy, HAKeep},
+		{"the stop step itself keeps everything", mk(changed(spec(ls), parallelism1), spec(ls), running()), ActionUpgrade, HAKeep},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			a := Plan(tc.in)
-			if a.Kind != tc.kind || a.DeleteJobGraph != tc.delete {
-				t.Fatalf("got %s deleteJobGraph=%v (%s); want %s deleteJobGraph=%v", a.Kind, a.DeleteJobGraph, a.Reason, tc.kind, tc.delete)
+			if a.Kind != tc.kind || a.HAData != tc.ha {
+				t.Fatalf("got %s haData=%q (%s); want %s haData=%q", a.Kind, a.HAData, a.Reason, tc.kind, tc.ha)
 			}
 		})
 	}
