@@ -34,8 +34,8 @@ type deploymentSteps struct {
 	opts                    lifecycle.Options
 }
 
-func (s deploymentSteps) settle(ctx context.Context) error {
-	return s.r.settle(ctx, s.dep, s.desired, s.lastReconciled)
+func (s deploymentSteps) settle(ctx context.Context, a lifecycle.Action) error {
+	return s.r.settle(ctx, s.dep, s.desired, s.lastReconciled, a.Record)
 }
 
 func (s deploymentSteps) blocked(ctx context.Context, reason string) error {
@@ -80,10 +80,10 @@ func setUpgradeMode(job *v1beta1.JobSpec, mode v1beta1.UpgradeMode) {
 }
 
 // settle handles a deployment with nothing to roll out: it records changes that need no
-// restart and keeps a suspended job's pods away. (Drift in the deployed objects is not
-// repaired here: observe does it, drift.go.)
+// restart (rec, the planner's Action.Record) and keeps a suspended job's pods away. (Drift
+// in the deployed objects is not repaired here: observe does it, drift.go.)
 func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.FlinkDeployment,
-	desired, lastReconciled *v1beta1.FlinkDeploymentSpec) error {
+	desired, lastReconciled, rec *v1beta1.FlinkDeploymentSpec) error {
 	if lastReconciled == nil { // created suspended: record it, deploy nothing
 		_, err := writeAhead(ctx, r.core(), dep, desired, v1beta1.ReconciliationDeployed, nil)
 		return err
@@ -100,9 +100,10 @@ func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.Fli
 		return nil
 	}
 	// Changes the planner ignores (for example kubernetes.operator.* keys) are recorded
-	// without a restart; trigger nonces are recorded only when their savepoint is taken.
-	rec := desired.DeepCopy()
-	keepRecordedNonces(rec.Job, lastReconciled.Job)
+	// without a restart.
+	if rec == nil {
+		return nil
+	}
 	same, err := sameSpec(lastReconciled, rec)
 	if err != nil {
 		return err

@@ -27,8 +27,8 @@ type sessionJobSteps struct {
 	opts    lifecycle.Options
 }
 
-func (s sessionJobSteps) settle(ctx context.Context) error {
-	return s.r.settle(ctx, s.job, s.desired, s.last, s.obs, s.opts)
+func (s sessionJobSteps) settle(ctx context.Context, a lifecycle.Action) error {
+	return s.r.settle(ctx, s.job, s.desired, s.last, a.SessionRecord, s.obs, s.opts)
 }
 
 func (s sessionJobSteps) blocked(ctx context.Context, reason string) error {
@@ -215,8 +215,9 @@ func (r *FlinkSessionJobReconciler) cancel(ctx context.Context, obs sessionObser
 }
 
 // settle handles a job with nothing to roll out: a suspended job whose stop was lost in a
-// crash is stopped again, and changes that need no restart are recorded.
-func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.FlinkSessionJob, desired, last *v1beta1.FlinkSessionJobSpec,
+// crash is stopped again, and changes that need no restart (rec, the planner's
+// Action.SessionRecord) are recorded.
+func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.FlinkSessionJob, desired, last, rec *v1beta1.FlinkSessionJobSpec,
 	obs sessionObserved, opts lifecycle.Options) error {
 	if last == nil { // created suspended: record it, submit nothing
 		_, err := writeAhead(ctx, r.core(), job, desired, v1beta1.ReconciliationDeployed, nil)
@@ -231,11 +232,9 @@ func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.Fli
 		}
 		return nil
 	}
-	if job.Status.ReconciliationStatus.State != v1beta1.ReconciliationDeployed || desired.Job == nil || last.Job == nil {
+	if job.Status.ReconciliationStatus.State != v1beta1.ReconciliationDeployed || rec == nil {
 		return nil
 	}
-	rec := withSessionMode(desired, last.Job.EffectiveUpgradeMode())
-	keepRecordedNonces(rec.Job, last.Job)
 	same, err := sameSpec(last, rec)
 	if err != nil || same {
 		return err

@@ -19,7 +19,7 @@ const pollBlocked = 30 * time.Second
 // loop; act dispatches to them. Each records its intent in status before it touches
 // Kubernetes or Flink, and each is safe to repeat.
 type jobSteps interface {
-	settle(ctx context.Context) error                                      // ActionNothing
+	settle(ctx context.Context, a lifecycle.Action) error                  // ActionNothing
 	blocked(ctx context.Context, reason string) error                      // ActionBlocked
 	deploy(ctx context.Context, a lifecycle.Action) (time.Duration, error) // ActionDeploy, ActionResume
 	// stop is the first half of an upgrade, a suspend or a restart: record, then stop the job.
@@ -35,7 +35,7 @@ type jobSteps interface {
 func act(ctx context.Context, s jobSteps, a lifecycle.Action) (time.Duration, error) {
 	switch a.Kind {
 	case lifecycle.ActionNothing:
-		return 0, s.settle(ctx)
+		return 0, s.settle(ctx, a)
 	case lifecycle.ActionWait:
 		return pollSettling, nil
 	case lifecycle.ActionBlocked:

@@ -41,15 +41,6 @@ func recordNonceHandled[T client.Object, S any](ctx context.Context, c jobCore[T
 	return err
 }
 
-// keepRecordedNonces gives rec the trigger nonces of the recorded job: a spec change that
-// is recorded without a rollout must not mark a new nonce handled before its trigger is.
-func keepRecordedNonces(rec, recorded *v1beta1.JobSpec) {
-	if rec != nil && recorded != nil {
-		rec.SavepointTriggerNonce = recorded.SavepointTriggerNonce
-		rec.CheckpointTriggerNonce = recorded.CheckpointTriggerNonce
-	}
-}
-
 func jobOfDeployment(s *v1beta1.FlinkDeploymentSpec) *v1beta1.JobSpec { return s.Job }
 
 func jobOfSessionJob(s *v1beta1.FlinkSessionJobSpec) *v1beta1.JobSpec { return s.Job }

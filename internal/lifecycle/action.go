@@ -83,6 +83,13 @@ type Action struct {
 	Target *v1beta1.FlinkDeploymentSpec
 	// SessionTarget is the session job spec to submit (PlanSessionJob's Deploy/Resume).
 	SessionTarget *v1beta1.FlinkSessionJobSpec
+	// Record and SessionRecord, on ActionNothing, are the spec to record as
+	// lastReconciledSpec without a restart: the desired spec with the recorded trigger
+	// nonces kept (a nonce counts as handled only once its trigger is, recordNonce) and, for
+	// a session job, the recorded upgrade mode. The controller writes it only if it differs
+	// from the record. nil when there is no record yet.
+	Record        *v1beta1.FlinkDeploymentSpec
+	SessionRecord *v1beta1.FlinkSessionJobSpec
 	// TriggerType says why a savepoint or checkpoint is triggered (MANUAL, PERIODIC).
 	TriggerType v1beta1.SnapshotTriggerType
 	// Diff is the classified spec change behind an upgrade or scale.
@@ -91,4 +98,13 @@ type Action struct {
 	Reason string
 	// RequeueAfter suggests when to look again (Wait, and deadlines such as readiness).
 	RequeueAfter time.Duration
+}
+
+// keepRecordedNonces gives rec the trigger nonces of the recorded job: a change recorded
+// without a rollout must not mark a new nonce handled before its trigger is.
+func keepRecordedNonces(rec, recorded *v1beta1.JobSpec) {
+	if rec != nil && recorded != nil {
+		rec.SavepointTriggerNonce = recorded.SavepointTriggerNonce
+		rec.CheckpointTriggerNonce = recorded.CheckpointTriggerNonce
+	}
 }

@@ -18,6 +18,10 @@ func Plan(in Input) Action {
 			a.HAData = HADropJobGraph
 		}
 	}
+	if a.Kind == ActionNothing && in.LastReconciled != nil {
+		a.Record = in.Desired.DeepCopy()
+		keepRecordedNonces(a.Record.Job, in.LastReconciled.Job)
+	}
 	return a
 }
 

@@ -299,8 +299,8 @@ func TestPlanHADataStepOfDeploys(t *testing.T) {
 	parallelism1 := func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 1 }
 	session := func() *v1beta1.FlinkDeploymentSpec { s := spec(sl); s.Job = nil; return s }
 	cases := []struct {
-		name   string
-		in     Input
+		name string
+		in   Input
 		kind ActionKind
 		ha   HADataStep
 	}{

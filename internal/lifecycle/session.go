@@ -57,6 +57,16 @@ func (o *SessionJobObserved) running() bool {
 // resubmitted with a new deterministic job id; its state travels in a savepoint
 // (savepoint mode) or its latest retained checkpoint (last-state).
 func PlanSessionJob(in SessionJobInput) Action {
+	a := planSessionJob(in)
+	if a.Kind == ActionNothing && in.LastReconciled != nil && in.LastReconciled.Job != nil && in.Desired.Job != nil {
+		a.SessionRecord = in.Desired.DeepCopy()
+		a.SessionRecord.Job.UpgradeMode = in.LastReconciled.Job.EffectiveUpgradeMode()
+		keepRecordedNonces(a.SessionRecord.Job, in.LastReconciled.Job)
+	}
+	return a
+}
+
+func planSessionJob(in SessionJobInput) Action {
 	if in.Desired == nil || in.Desired.Job == nil {
 		return Action{Kind: ActionBlocked, Reason: "spec.job is required for a session job"}
 	}
