@@ -38,12 +38,9 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("while reading lastReconciledSpec: %w", err)
 	}
-	if rolledBackUnchanged(dep, lastReconciled, meta) {
-		// As in FKO, a spec that was rolled back is not tried again until the user changes
-		// it: the cluster keeps running the last stable spec, which the rollback recorded
-		// with the generation of the spec that failed.
-		desired = lastReconciled
-	}
+	// A rolled-back spec is not tried again until the user edits it (the rollback recorded
+	// the generation of the spec that failed).
+	desired = lifecycle.AimAfterRollback(desired, lastReconciled, dep.Status.ReconciliationStatus.State, meta.Generation, dep.Generation)
 	lastStable, err := dep.LastStableSpec()
 	if err != nil {
 		return ctrl.Result{}, fmt.Errorf("while reading lastStableSpec: %w", err)
@@ -192,11 +189,4 @@ func (r *FlinkDeploymentReconciler) summarize(ctx context.Context, dep *v1beta1.
 		status.PromoteStable(&st.ReconciliationStatus, status.DeploymentStable(last, st))
 		status.SetRunningCondition(&st.Conditions, last.IsApplication(), st.JobStatus.State, st.JobManagerDeploymentStatus, d.Generation)
 	})
-}
-
-// rolledBackUnchanged says whether the deployment was rolled back and its spec has not been
-// edited since: the rollback's record carries the generation of the spec that failed.
-func rolledBackUnchanged(dep *v1beta1.FlinkDeployment, last *v1beta1.FlinkDeploymentSpec, meta v1beta1.ReconciliationMetadata) bool {
-	return last != nil && dep.Status.ReconciliationStatus.State == v1beta1.ReconciliationRolledBack &&
-		meta.Generation == dep.Generation
 }
