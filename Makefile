@@ -85,7 +85,7 @@ lint: ## Static checks: gofmt, go mod tidy, golangci-lint (.golangci.yml), deadc
 	@out="$$(gofmt -l .)"; test -z "$$out" || { echo "gofmt -l (run gofmt -w):"; echo "$$out"; exit 1; }
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit"; exit 1; }
 	@cd hack/tools && $(GO) mod tidy -diff || { echo "hack/tools is not tidy: run 'go mod tidy' there and commit"; exit 1; }
-	$(TOOLS) golangci-lint run ./...
+	$(TOOLS) golangci-lint run --allow-parallel-runners ./...
 	@out="$$($(TOOLS) deadcode -test ./...)"; test -z "$$out" || { echo "unreachable functions (deadcode -test ./...):"; echo "$$out"; exit 1; }
 
 .PHONY: test-unit

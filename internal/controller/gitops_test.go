@@ -29,7 +29,7 @@ func TestServerSideAppliedSpecNeverDrifts(t *testing.T) {
 	ctx := context.Background()
 	d := readManifest(t, "basic-checkpoint-ha.yaml")[0].(*v1beta1.FlinkDeployment)
 	d.Namespace, d.Spec.Job.UpgradeMode = ns, v1beta1.UpgradeModeSavepoint
-	d.TypeMeta.APIVersion, d.TypeMeta.Kind = v1beta1.GroupVersion.String(), "FlinkDeployment"
+	d.APIVersion, d.Kind = v1beta1.GroupVersion.String(), "FlinkDeployment"
 	apply := func(mutate func(*v1beta1.FlinkDeploymentSpec)) *v1beta1.FlinkDeployment {
 		t.Helper()
 		desired := d.DeepCopy()
@@ -45,7 +45,7 @@ func TestServerSideAppliedSpecNeverDrifts(t *testing.T) {
 		waitFor(t, "ArgoCD health "+want, func() error {
 			hs, err := argocd.Health("FlinkDeployment", getDeployment(t, ns, d.Name))
 			if err != nil || hs.Status != want {
-				return fmt.Errorf("health %s %q (err %v)", hs.Status, hs.Message, err)
+				return fmt.Errorf("health %s %q (err %w)", hs.Status, hs.Message, err)
 			}
 			return nil
 		})
@@ -64,13 +64,13 @@ func TestServerSideAppliedSpecNeverDrifts(t *testing.T) {
 		markReady(t, ns, d.Name)
 	}
 
-	applied := apply(func(*v1beta1.FlinkDeploymentSpec) {})
+	apply(func(*v1beta1.FlinkDeploymentSpec) {})
 	waitForObject(t, ns, d.Name, &appsv1.Deployment{})
 	running()
 	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleStable)
 	health(argocd.Healthy)
 
-	applied = apply(func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" })
+	apply(func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" })
 	waitFor(t, "the upgraded JobManager", func() error {
 		jm := &appsv1.Deployment{}
 		if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: d.Name}, jm); err != nil {
@@ -85,7 +85,10 @@ func TestServerSideAppliedSpecNeverDrifts(t *testing.T) {
 	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleStable)
 	health(argocd.Healthy)
 
-	applied = apply(func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1"; s.Job.State = v1beta1.JobStateSuspended })
+	applied := apply(func(s *v1beta1.FlinkDeploymentSpec) {
+		s.Image = "flink:1.20.1"
+		s.Job.State = v1beta1.JobStateSuspended
+	})
 	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleSuspended)
 	health(argocd.Suspended)
 
