@@ -110,7 +110,7 @@ func TestProfileCompanionsPerApp(t *testing.T) {
 		if apierrors.IsNotFound(err) {
 			return nil
 		}
-		return fmt.Errorf("still there (%v)", err)
+		return fmt.Errorf("still there (%w)", err)
 	})
 }
 
@@ -243,7 +243,7 @@ func TestProfileQuotaAndLimitRangePerNamespace(t *testing.T) {
 	gone := func(ns string, o client.Object) func() error {
 		return func() error {
 			if err := k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, o); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("%T still in %s (%v)", o, ns, err)
+				return fmt.Errorf("%T still in %s (%w)", o, ns, err)
 			}
 			return nil
 		}
