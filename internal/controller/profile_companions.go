@@ -109,7 +109,7 @@ func (r *FlinkDeploymentReconciler) applyCompanions(ctx context.Context, dep *v1
 				return verr, err
 			}
 			if err := applyObject(ctx, r.Client, r.Scheme, sa); err != nil {
-				return nil, err
+				return refusedByAPI(p, err)
 			}
 		}
 	}
@@ -128,10 +128,20 @@ func (r *FlinkDeploymentReconciler) applyCompanions(ctx context.Context, dep *v1
 			err = nil
 		}
 		if err != nil {
-			return nil, err
+			return refusedByAPI(p, err)
 		}
 	}
 	return nil, nil
+}
+
+// refusedByAPI makes the API server's refusal of an object the profile describes (a
+// service account name that is not a name, a NetworkPolicy it finds invalid) the spec's
+// error, which the platform team fixes in the profile; other errors are retried.
+func refusedByAPI(p *weirv1alpha1.FlinkProfile, err error) (verr, _ error) {
+	if apierrors.IsInvalid(err) {
+		return fmt.Errorf("FlinkProfile %q: %w", p.Name, err), nil
+	}
+	return nil, err
 }
 
 func withName(m metav1.ObjectMeta, name string) metav1.ObjectMeta { m.Name = name; return m }
@@ -163,8 +173,12 @@ func (r *FlinkDeploymentReconciler) namespaceSelected(ctx context.Context, p *we
 // control: weir does not take over (and annotate with a cloud role) an account someone
 // else made. Read from the API server: the cache may not hold one made a moment ago.
 func (r *FlinkDeploymentReconciler) ownServiceAccount(ctx context.Context, dep *v1beta1.FlinkDeployment, name string) (verr, err error) {
+	reader := r.APIReader
+	if reader == nil {
+		reader = r.Client
+	}
 	sa := &corev1.ServiceAccount{}
-	err = r.profileReaders().namespaces.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: name}, sa)
+	err = reader.Get(ctx, client.ObjectKey{Namespace: dep.Namespace, Name: name}, sa)
 	switch {
 	case apierrors.IsNotFound(err):
 		return nil, nil

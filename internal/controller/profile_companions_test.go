@@ -365,3 +365,31 @@ func TestQuotaPreCheck(t *testing.T) {
 		t.Errorf("the recorded spec is not the last valid one: %+v", last)
 	}
 }
+
+// A companion the API server refuses (here a NetworkPolicy with an unknown protocol) is the
+// app's ValidationError naming the profile, and nothing is deployed.
+func TestProfileCompanionRefusedByTheAPIServer(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	pname := "p-" + ns
+	bogus := corev1.Protocol("BOGUS")
+	newProfile(t, pname, weirv1alpha1.FlinkProfileSpec{
+		Namespaces: &weirv1alpha1.NamespaceSelection{Names: []string{ns}},
+		NetworkPolicy: &networkingv1.NetworkPolicySpec{
+			Ingress: []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{{Protocol: &bogus}}}}},
+	})
+	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace = ns
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the app refused", func() error {
+		if e := getDeployment(t, ns, d.Name).Status.Error; !strings.Contains(e, `FlinkProfile \"`+pname+`\": while applying NetworkPolicy`) {
+			return fmt.Errorf("status.error %q", e)
+		}
+		return nil
+	})
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: d.Name}, &appsv1.Deployment{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the JobManager was deployed (%v)", err)
+	}
+}
