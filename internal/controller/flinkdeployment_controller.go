@@ -75,14 +75,19 @@ type FlinkDeploymentReconciler struct {
 // Kubernetes lets the operator create the Flink Role (internal/resources/rbac.go) and bind
 // it only because it holds every rule of that Role itself, which these markers grant
 // (pods and leases deletecollection, deployments/finalizers), so it can grant nothing more.
-// Service accounts are read, never created (resources.CheckFlinkServiceAccount). Secrets
+// Service accounts are created only from a FlinkProfile's template, never from an app's
+// spec (applyCompanions, resources.CheckFlinkServiceAccount); a profile's PDB and
+// NetworkPolicy are applied, and deleted when it drops them, never read; ResourceQuotas are
+// read for the quota pre-check (profile_companions.go). Secrets
 // are only checked to exist (missingSecrets), one get of their metadata each, never watched.
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=apps,resources=deployments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=coordination.k8s.io,resources=leases,verbs=get;list;watch;create;update;patch;delete;deletecollection
 // +kubebuilder:rbac:groups="",resources=configmaps;services;pods,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=configmaps;pods,verbs=deletecollection
-// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;patch
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=create;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=create;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments;flinksessionjobs;flinkstatesnapshots,verbs=get;list;watch;create;update;patch;delete

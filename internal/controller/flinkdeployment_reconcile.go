@@ -160,6 +160,14 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 		}
 		missingSecret = verr != nil
 	}
+	if verr == nil {
+		// The quota pre-check and the profile's companion objects (profile_companions.go).
+		// Neither is watched for the app, so a refusal is looked at again like a Secret.
+		if verr, err = r.beforeDeploy(ctx, dep, eff, prof); err != nil {
+			return nil, false, err
+		}
+		missingSecret = verr != nil
+	}
 	invalid, err := reportValidation(ctx, r.Client, r.Recorder, dep,
 		func(d *v1beta1.FlinkDeployment) *string { return &d.Status.Error }, verr)
 	if err != nil {

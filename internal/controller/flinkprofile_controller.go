@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 
+	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -23,9 +24,18 @@ const ConditionProfileValid = "Valid"
 // never changed otherwise; the app reconcilers apply them.
 type FlinkProfileReconciler struct {
 	client.Client
+	// APIReader lists namespaces (not cached); nil means the Client.
+	APIReader client.Reader
+	// Namespaces the operator watches (empty: all): a profile's ResourceQuota and
+	// LimitRange go only there (profile_companions.go).
+	Namespaces []string
 }
 
 // +kubebuilder:rbac:groups=weir.dev,resources=flinkprofiles/status,verbs=get;update;patch
+// Each selected namespace gets the profile's ResourceQuota and LimitRange; namespaces are
+// listed (uncached) to find those a profile selects by label.
+// +kubebuilder:rbac:groups="",resources=resourcequotas;limitranges,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list
 
 // Reconcile validates one FlinkProfile.
 func (r *FlinkProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -41,16 +51,25 @@ func (r *FlinkProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		cond.Status, cond.Reason = metav1.ConditionFalse, "Invalid"
 		cond.Message = "invalid; its apps keep running on their last valid effective spec: " + msg
 	}
-	return quietConflict(patchStatus(ctx, r.Client, p, func(p *weirv1alpha1.FlinkProfile) {
+	if err := patchStatus(ctx, r.Client, p, func(p *weirv1alpha1.FlinkProfile) {
 		p.Status.ObservedGeneration, p.Status.Error = p.Generation, msg
 		apimeta.SetStatusCondition(&p.Status.Conditions, cond)
-	}))
+	}); err != nil || msg != "" { // an invalid profile keeps its namespaces' objects as they are
+		return quietConflict(err)
+	}
+	resync, err := r.syncNamespaceCompanions(ctx, p)
+	if err != nil || !resync {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{RequeueAfter: namespaceResync}, nil
 }
 
 // SetupWithManager registers the reconciler; only spec changes matter.
 func (r *FlinkProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&weirv1alpha1.FlinkProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Owns(&corev1.ResourceQuota{}). // an edited or deleted quota is put back
+		Owns(&corev1.LimitRange{}).
 		Named("flinkprofile").
 		Complete(r)
 }

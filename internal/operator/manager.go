@@ -158,7 +158,9 @@ func Register(mgr ctrl.Manager, o Options) error {
 	}).SetupWithManager(mgr, o.controllerOptions()); err != nil {
 		return fmt.Errorf("while registering FlinkSessionJob controller: %w", err)
 	}
-	if err := (&controller.FlinkProfileReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+	if err := (&controller.FlinkProfileReconciler{
+		Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Namespaces: o.Namespaces,
+	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("while registering FlinkProfile controller: %w", err)
 	}
 	if err := (&controller.FlinkStateSnapshotReconciler{

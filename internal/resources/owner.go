@@ -28,3 +28,7 @@ func objectMeta(d *v1beta1.FlinkDeployment, name string, labels map[string]strin
 		OwnerReferences: ownerRefs(d),
 	}
 }
+
+// OwnerReferences are the owner references of every object built for d: the FlinkDeployment
+// controls it, so deleting the FlinkDeployment deletes it.
+func OwnerReferences(d *v1beta1.FlinkDeployment) []metav1.OwnerReference { return ownerRefs(d) }

@@ -62,7 +62,7 @@ func CheckFlinkServiceAccount(namespace, name string, sa *corev1.ServiceAccount)
 	case name == "default":
 		return fmt.Errorf("spec.serviceAccount %q is every pod's account in namespace %s; the operator does not grant the Flink role to it: %s", name, namespace, howto)
 	case sa == nil:
-		return fmt.Errorf("ServiceAccount %q does not exist in namespace %s, and the operator does not create service accounts: %s", name, namespace, howto)
+		return fmt.Errorf("ServiceAccount %q does not exist in namespace %s, and the operator creates service accounts only from the template of a FlinkProfile that selects the namespace: %s", name, namespace, howto)
 	case sa.Labels[FlinkServiceAccountLabel] == "true", sa.Labels[legacyManagedBy] == "weir":
 		return nil
 	}

@@ -22,7 +22,7 @@ func TestFlinkRoleIsBoundOnlyToMarkedServiceAccounts(t *testing.T) {
 		{"default", sa("default", map[string]string{FlinkServiceAccountLabel: "true"}), "every pod's account"},
 		{"ci", sa("ci", nil), "is not labelled flink.apache.org/flink-service-account=true"},
 		{"ci", sa("ci", map[string]string{FlinkServiceAccountLabel: "false"}), "is not labelled"},
-		{"ghost", nil, "does not exist in namespace team, and the operator does not create service accounts"},
+		{"ghost", nil, "does not exist in namespace team, and the operator creates service accounts only from the template of a FlinkProfile"},
 	} {
 		err := CheckFlinkServiceAccount("team", c.name, c.sa)
 		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
