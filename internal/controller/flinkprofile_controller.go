@@ -8,8 +8,10 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
+	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/profile"
 )
@@ -19,8 +21,9 @@ import (
 const ConditionProfileValid = "Valid"
 
 // FlinkProfileReconciler writes what the operator makes of a FlinkProfile into its status:
-// status.error and the Valid condition, for its observedGeneration. Profiles are read,
-// never changed otherwise; the app reconcilers apply them.
+// status.error and the Valid condition, for its observedGeneration, and status.rollout: it
+// is the one writer that admits apps to a new generation (profile_rollout.go). Profiles are
+// read, never changed otherwise; the app reconcilers apply them.
 type FlinkProfileReconciler struct {
 	client.Client
 }
@@ -41,16 +44,29 @@ func (r *FlinkProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		cond.Status, cond.Reason = metav1.ConditionFalse, "Invalid"
 		cond.Message = "invalid; its apps keep running on their last valid effective spec: " + msg
 	}
+	var ro *weirv1alpha1.RolloutStatus // an invalid generation is never rolled out
+	if msg == "" {
+		var err error
+		if ro, err = r.rollout(ctx, p); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
 	return quietConflict(patchStatus(ctx, r.Client, p, func(p *weirv1alpha1.FlinkProfile) {
 		p.Status.ObservedGeneration, p.Status.Error = p.Generation, msg
 		apimeta.SetStatusCondition(&p.Status.Conditions, cond)
+		if ro != nil {
+			p.Status.Rollout = ro
+		}
 	}))
 }
 
-// SetupWithManager registers the reconciler; only spec changes matter.
+// SetupWithManager registers the reconciler: a profile's spec changes, and its apps'
+// changes, which move its rollout on.
 func (r *FlinkProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&weirv1alpha1.FlinkProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(profileOfApp)).
+		Watches(&v1beta1.FlinkSessionJob{}, handler.EnqueueRequestsFromMapFunc(profileOfApp)).
 		Named("flinkprofile").
 		Complete(r)
 }

@@ -132,8 +132,12 @@ func Rollout(prev *weirv1alpha1.RolloutStatus, generation int64, maxConcurrent i
 // took the generation and its job failed or was rolled back, or it cannot take it.
 func failure(a AppState, took bool) string {
 	if !took {
-		if a.Invalid {
+		switch {
+		case a.Invalid:
 			return "cannot take the generation: " + clip(a.Error)
+		case a.Lifecycle == v1beta1.LifecycleRollingBack || a.Lifecycle == v1beta1.LifecycleRolledBack:
+			// A rolled-back app does not try a new spec until its own spec changes.
+			return "lifecycleState " + string(a.Lifecycle) + " before taking the generation: change the app's spec"
 		}
 		return ""
 	}

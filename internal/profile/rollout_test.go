@@ -92,6 +92,22 @@ func TestRollout(t *testing.T) {
 			Admitted: []string{"a"}, FailedApp: "a", FailureReason: "cannot take the generation: enforced",
 			Message: "0/2 updated; stopped: a failed"},
 	}, {
+		name: "an admitted app rolled back before (it holds its last spec) stops it",
+		prev: &weirv1alpha1.RolloutStatus{Generation: gen, Admitted: []string{"a"}},
+		max:  1,
+		apps: []AppState{state("a", 2, v1beta1.LifecycleRolledBack), stable("b", 2)},
+		want: weirv1alpha1.RolloutStatus{Generation: gen, Phase: weirv1alpha1.RolloutFailed, Total: 2,
+			Admitted: []string{"a"}, FailedApp: "a",
+			FailureReason: "lifecycleState ROLLED_BACK before taking the generation: change the app's spec",
+			Message:       "0/2 updated; stopped: a failed"},
+	}, {
+		name: "a FAILED app not yet admitted waits its turn; admitted, it may take the generation",
+		prev: &weirv1alpha1.RolloutStatus{Generation: gen, Admitted: []string{"a"}},
+		max:  1,
+		apps: []AppState{state("a", 2, v1beta1.LifecycleFailed), state("b", 2, v1beta1.LifecycleFailed)},
+		want: weirv1alpha1.RolloutStatus{Generation: gen, Phase: weirv1alpha1.RolloutProgressing, Total: 2,
+			Admitted: []string{"a"}, InProgress: []string{"a"}, Message: "0/2 updated, 1 in progress"},
+	}, {
 		name: "a failure stays for the generation, even once the app recovers",
 		prev: &weirv1alpha1.RolloutStatus{Generation: gen, Admitted: []string{"a"}, FailedApp: "a", FailureReason: "lifecycleState FAILED"},
 		max:  1,
