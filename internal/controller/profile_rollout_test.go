@@ -245,3 +245,78 @@ func TestProfileRolloutStopsOnFailure(t *testing.T) {
 		return nil
 	})
 }
+
+// A FlinkSessionJob under a profile is rolled out like a FlinkDeployment: held on its last
+// spec, saying why, while the app before it (by name) takes the new generation, then
+// upgraded in its turn. The profile applies by label here, so the session cluster itself
+// is not under it.
+func TestProfileRolloutSessionJob(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	pname := "p-" + ns
+	newProfile(t, pname, weirv1alpha1.FlinkProfileSpec{
+		FlinkConfiguration: weirv1alpha1.ProfileConfiguration{Enforced: map[string]string{rolloutKey: "one"}},
+	})
+	labels := map[string]string{weirv1alpha1.ProfileLabel: pname}
+	session, _ := startSession(t, ns)
+	j := &v1beta1.FlinkSessionJob{
+		ObjectMeta: metav1.ObjectMeta{Name: "job", Namespace: ns, Labels: labels},
+		Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: session, Job: &v1beta1.JobSpec{
+			JarURI: serveJar(t), Parallelism: 2, UpgradeMode: v1beta1.UpgradeModeStateless, EntryClass: "org.example.TopSpeed",
+		}},
+	}
+	if err := k8s.Create(context.Background(), j); err != nil {
+		t.Fatal(err)
+	}
+	d := readManifest(t, "basic.yaml")[0].(*v1beta1.FlinkDeployment)
+	d.Namespace, d.Name, d.Labels = ns, "app-a", labels
+	if err := k8s.Create(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	url := restURLOf(t, ns, d.Name)
+	waitForObject(t, ns, d.Name, &appsv1.Deployment{})
+	runJob(t, ns, d.Name, url, "RUNNING")
+	waitForLifecycle(t, ns, d.Name, v1beta1.LifecycleStable)
+	first := waitForSessionJob(t, ns, v1beta1.LifecycleStable, "")
+	waitForRollout(t, pname, 1, "the first generation complete", func(ro *weirv1alpha1.RolloutStatus) error {
+		if ro.Phase != weirv1alpha1.RolloutComplete || ro.Total != 2 {
+			return fmt.Errorf("status.rollout %+v", ro)
+		}
+		return nil
+	})
+
+	// app-a ("FlinkDeployment/…" sorts first) takes the new generation; its job is not
+	// running yet, so the session job waits on its last spec.
+	gen := updateProfile(t, pname, func(p *weirv1alpha1.FlinkProfile) { p.Spec.FlinkConfiguration.Enforced[rolloutKey] = "two" })
+	waitForConf(t, ns, d.Name, "the new generation on app-a", map[string]string{rolloutKey: "two"})
+	waitFor(t, "the session job held, saying why", func() error {
+		c := apimeta.FindStatusCondition(getSessionJob(t, ns, "job").Status.Conditions, controller.ConditionProfileRollout)
+		if c == nil || c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, "0/2 updated, 1 in progress") {
+			return fmt.Errorf("ProfileRollout condition %+v", c)
+		}
+		return nil
+	})
+	held := getSessionJob(t, ns, "job")
+	last, _, _, _ := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](held.Status.ReconciliationStatus.LastReconciledSpec)
+	if conf, _ := last.FlinkConfiguration.Flatten(); conf[rolloutKey] != "one" || held.Status.JobStatus.JobID != first.Status.JobStatus.JobID {
+		t.Errorf("the held session job moved on: %s=%q, job %s (was %s)", rolloutKey, conf[rolloutKey],
+			held.Status.JobStatus.JobID, first.Status.JobStatus.JobID)
+	}
+
+	// app-a gets STABLE on the new generation: the session job is upgraded in its turn.
+	runJob(t, ns, d.Name, url, "RUNNING")
+	upgraded := waitForSessionJob(t, ns, v1beta1.LifecycleStable, first.Status.JobStatus.JobID)
+	last, _, _, _ = v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](upgraded.Status.ReconciliationStatus.LastReconciledSpec)
+	if conf, _ := last.FlinkConfiguration.Flatten(); conf[rolloutKey] != "two" {
+		t.Errorf("the session job's recorded spec has %s=%q, want two", rolloutKey, conf[rolloutKey])
+	}
+	waitForRollout(t, pname, gen, "the rollout complete", func(ro *weirv1alpha1.RolloutStatus) error {
+		if ro.Phase != weirv1alpha1.RolloutComplete || ro.Updated != 2 {
+			return fmt.Errorf("status.rollout %+v", ro)
+		}
+		return nil
+	})
+	if c := apimeta.FindStatusCondition(getSessionJob(t, ns, "job").Status.Conditions, controller.ConditionProfileRollout); c != nil {
+		t.Errorf("the session job still has %+v", c)
+	}
+}
