@@ -92,6 +92,10 @@ type RolloutPolicy struct {
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	MaxConcurrent *int32 `json:"maxConcurrent,omitempty"`
+	// ProgressDeadline fails the rollout when an app it admitted is not STABLE on the new
+	// generation this long after its admission (e.g. "15m"); unset: no deadline of its own.
+	// +optional
+	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
 }
 
 // NamespaceSelection selects namespaces by name or by label; a namespace matches when it
@@ -231,7 +235,9 @@ type RolloutStatus struct {
 	Updated int32 `json:"updated"`
 	// Admitted are the apps allowed to take Generation (the rest keep their last spec).
 	// +optional
-	Admitted []string `json:"admitted,omitempty"`
+	// +listType=map
+	// +listMapKey=app
+	Admitted []AdmittedApp `json:"admitted,omitempty"`
 	// InProgress are the admitted apps not yet STABLE on Generation.
 	// +optional
 	InProgress []string `json:"inProgress,omitempty"`
@@ -243,6 +249,14 @@ type RolloutStatus struct {
 	// Message sums the rollout up, e.g. "2/5 updated, 1 in progress".
 	// +optional
 	Message string `json:"message,omitempty"`
+}
+
+// AdmittedApp is an app a rollout admitted, and when.
+type AdmittedApp struct {
+	// App is "<Kind>/<namespace>/<name>".
+	App string `json:"app"`
+	// At is when it was admitted (spec.rollout.progressDeadline counts from it).
+	At metav1.Time `json:"at"`
 }
 
 // FlinkProfile is a platform team's defaults and enforced settings for Flink apps.

@@ -5,6 +5,7 @@ import (
 
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -26,6 +27,7 @@ const ConditionProfileValid = "Valid"
 // read, never changed otherwise; the app reconcilers apply them.
 type FlinkProfileReconciler struct {
 	client.Client
+	Clock clock.PassiveClock // admission times and the rollout's progress deadline; default real
 }
 
 // +kubebuilder:rbac:groups=weir.dev,resources=flinkprofiles/status,verbs=get;update;patch
@@ -51,18 +53,25 @@ func (r *FlinkProfileReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			return ctrl.Result{}, err
 		}
 	}
-	return quietConflict(patchStatus(ctx, r.Client, p, func(p *weirv1alpha1.FlinkProfile) {
+	err := patchStatus(ctx, r.Client, p, func(p *weirv1alpha1.FlinkProfile) {
 		p.Status.ObservedGeneration, p.Status.Error = p.Generation, msg
 		apimeta.SetStatusCondition(&p.Status.Conditions, cond)
 		if ro != nil {
 			p.Status.Rollout = ro
 		}
-	}))
+	})
+	if err != nil {
+		return quietConflict(err)
+	}
+	return ctrl.Result{RequeueAfter: profile.NextCheck(ro, profile.PaceOf(p), r.Clock.Now())}, nil
 }
 
 // SetupWithManager registers the reconciler: a profile's spec changes, and its apps'
 // changes, which move its rollout on.
 func (r *FlinkProfileReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&weirv1alpha1.FlinkProfile{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(profileOfApp)).

@@ -101,7 +101,7 @@ func (r *FlinkProfileReconciler) rollout(ctx context.Context, p *weirv1alpha1.Fl
 		j := &jobs.Items[i]
 		add(kindSessionJob, j, &j.Status.CommonStatus, j.Status.Conditions)
 	}
-	ro := profile.Rollout(p.Status.Rollout, p.Generation, profile.MaxConcurrent(p), apps)
+	ro := profile.Rollout(p.Status.Rollout, p.Generation, profile.PaceOf(p), apps, r.Clock.Now())
 	return &ro, nil
 }
 

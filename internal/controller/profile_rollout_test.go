@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -211,7 +212,7 @@ func TestProfileRolloutStopsOnFailure(t *testing.T) {
 		return nil
 	})
 	if ro.FailedApp != "FlinkDeployment/"+ns+"/app-a" || !strings.Contains(ro.FailureReason, "FAILED") ||
-		!slices.Equal(ro.Admitted, []string{"FlinkDeployment/" + ns + "/app-a"}) || ro.Updated != 0 || ro.Total != 3 ||
+		len(ro.Admitted) != 1 || ro.Admitted[0].App != "FlinkDeployment/"+ns+"/app-a" || ro.Updated != 0 || ro.Total != 3 ||
 		!strings.Contains(ro.Message, "stopped") {
 		t.Errorf("status.rollout %+v", ro)
 	}
@@ -318,5 +319,42 @@ func TestProfileRolloutSessionJob(t *testing.T) {
 	})
 	if c := apimeta.FindStatusCondition(getSessionJob(t, ns, "job").Status.Conditions, controller.ConditionProfileRollout); c != nil {
 		t.Errorf("the session job still has %+v", c)
+	}
+}
+
+// An admitted app that is not STABLE on the new generation within spec.rollout.
+// progressDeadline stops the rollout; the app after it keeps the old generation.
+func TestProfileRolloutProgressDeadline(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	pname := "p-" + ns
+	newProfile(t, pname, weirv1alpha1.FlinkProfileSpec{
+		Namespaces:         &weirv1alpha1.NamespaceSelection{Names: []string{ns}},
+		FlinkConfiguration: weirv1alpha1.ProfileConfiguration{Defaults: map[string]string{rolloutKey: "one"}},
+		Rollout:            &weirv1alpha1.RolloutPolicy{ProgressDeadline: &metav1.Duration{Duration: time.Second}},
+	})
+	rolloutApps(t, ns, "app-a", "app-b")
+	waitForRollout(t, pname, 1, "the first generation complete", func(ro *weirv1alpha1.RolloutStatus) error {
+		if ro.Phase != weirv1alpha1.RolloutComplete {
+			return fmt.Errorf("status.rollout %+v", ro)
+		}
+		return nil
+	})
+
+	// app-a takes the new generation and its job never runs again.
+	gen := updateProfile(t, pname, func(p *weirv1alpha1.FlinkProfile) { p.Spec.FlinkConfiguration.Defaults[rolloutKey] = "two" })
+	waitForConf(t, ns, "app-a", "the new generation on app-a", map[string]string{rolloutKey: "two"})
+	ro := waitForRollout(t, pname, gen, "the rollout stopped at the deadline", func(ro *weirv1alpha1.RolloutStatus) error {
+		if ro.Phase != weirv1alpha1.RolloutFailed {
+			return fmt.Errorf("status.rollout %+v", ro)
+		}
+		return nil
+	})
+	if ro.FailedApp != "FlinkDeployment/"+ns+"/app-a" || !strings.Contains(ro.FailureReason, "not STABLE on the generation within 1s") {
+		t.Errorf("status.rollout %+v", ro)
+	}
+	d := getDeployment(t, ns, "app-b")
+	if v := confValue(confOf(ns, "app-b"), rolloutKey); v != "one" || profileCondition(d.Status.Conditions) != pname+"@1" {
+		t.Errorf("app-b: %s=%q, Profile %q; want the old generation", rolloutKey, v, profileCondition(d.Status.Conditions))
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/api/weirv1alpha1"
@@ -21,12 +24,24 @@ const DefaultMaxConcurrent = 1
 // maxReason bounds the failure reason copied from an app's status.error into the profile.
 const maxReason = 300
 
-// MaxConcurrent is the profile's rollout pace: spec.rollout.maxConcurrent, else 1.
-func MaxConcurrent(p *weirv1alpha1.FlinkProfile) int {
-	if p.Spec.Rollout != nil && p.Spec.Rollout.MaxConcurrent != nil && *p.Spec.Rollout.MaxConcurrent > 0 {
-		return int(*p.Spec.Rollout.MaxConcurrent)
+// Pace is a profile's spec.rollout with its defaults.
+type Pace struct {
+	MaxConcurrent int           // apps admitted and not yet updated, at most
+	Deadline      time.Duration // from admission to STABLE; 0: none
+}
+
+// PaceOf reads the profile's spec.rollout: maxConcurrent (default 1), progressDeadline.
+func PaceOf(p *weirv1alpha1.FlinkProfile) Pace {
+	pace := Pace{MaxConcurrent: DefaultMaxConcurrent}
+	if r := p.Spec.Rollout; r != nil {
+		if r.MaxConcurrent != nil && *r.MaxConcurrent > 0 {
+			pace.MaxConcurrent = int(*r.MaxConcurrent)
+		}
+		if r.ProgressDeadline != nil && r.ProgressDeadline.Duration > 0 {
+			pace.Deadline = r.ProgressDeadline.Duration
+		}
 	}
-	return DefaultMaxConcurrent
+	return pace
 }
 
 // AppKey names an app in a profile's status.rollout: "<Kind>/<namespace>/<name>".
@@ -60,15 +75,15 @@ type AppState struct {
 }
 
 // Rollout computes the profile's status.rollout for generation from the previous one and
-// the apps under the profile: which apps are admitted, how many run the generation STABLE,
-// and whether one failed. A failure is kept for the generation: only a new generation (a
-// fixed profile) starts admitting again.
-func Rollout(prev *weirv1alpha1.RolloutStatus, generation int64, maxConcurrent int, apps []AppState) weirv1alpha1.RolloutStatus {
+// the apps under the profile at time now: which apps are admitted, how many run the
+// generation STABLE, and whether one failed. A failure is kept for the generation: only a
+// new generation (a fixed profile) starts admitting again.
+func Rollout(prev *weirv1alpha1.RolloutStatus, generation int64, pace Pace, apps []AppState, now time.Time) weirv1alpha1.RolloutStatus {
 	out := weirv1alpha1.RolloutStatus{Generation: generation, Total: int32(len(apps))} //nolint:gosec // a count of apps
-	admitted := map[string]bool{}
+	admitted := map[string]metav1.Time{}
 	if prev != nil && prev.Generation == generation {
-		for _, k := range prev.Admitted {
-			admitted[k] = true
+		for _, a := range prev.Admitted {
+			admitted[a.App] = a.At
 		}
 		out.FailedApp, out.FailureReason = prev.FailedApp, prev.FailureReason
 	}
@@ -82,8 +97,12 @@ func Rollout(prev *weirv1alpha1.RolloutStatus, generation int64, maxConcurrent i
 		switch {
 		case took && (a.Lifecycle == v1beta1.LifecycleStable || a.Lifecycle == v1beta1.LifecycleSuspended):
 			out.Updated++
-		case took || admitted[a.Key]:
-			if why := failure(a, took); why != "" {
+		case took || isAdmitted(admitted, a.Key):
+			why := failure(a, took)
+			if at, ok := admitted[a.Key]; ok && why == "" && pace.Deadline > 0 && now.Sub(at.Time) >= pace.Deadline {
+				why = fmt.Sprintf("not STABLE on the generation within %s of its admission (lifecycleState %s)", pace.Deadline, a.Lifecycle)
+			}
+			if why != "" {
 				if out.FailedApp == "" {
 					out.FailedApp, out.FailureReason = a.Key, why
 				}
@@ -97,18 +116,18 @@ func Rollout(prev *weirv1alpha1.RolloutStatus, generation int64, maxConcurrent i
 	}
 	if out.FailedApp == "" {
 		for _, k := range pending {
-			if busy >= maxConcurrent {
+			if busy >= pace.MaxConcurrent {
 				break
 			}
-			admitted[k] = true
+			admitted[k] = metav1.NewTime(now)
 			out.InProgress = append(out.InProgress, k)
 			busy++
 		}
 		slices.Sort(out.InProgress)
 	}
 	for _, a := range apps { // only apps still under the profile stay admitted
-		if admitted[a.Key] {
-			out.Admitted = append(out.Admitted, a.Key)
+		if at, ok := admitted[a.Key]; ok {
+			out.Admitted = append(out.Admitted, weirv1alpha1.AdmittedApp{App: a.Key, At: at})
 		}
 	}
 	out.Phase = weirv1alpha1.RolloutProgressing
@@ -126,6 +145,30 @@ func Rollout(prev *weirv1alpha1.RolloutStatus, generation int64, maxConcurrent i
 		out.Message += fmt.Sprintf("; stopped: %s failed", out.FailedApp)
 	}
 	return out
+}
+
+func isAdmitted(admitted map[string]metav1.Time, key string) bool {
+	_, ok := admitted[key]
+	return ok
+}
+
+// NextCheck is how soon the rollout ro must be looked at again for its progress deadline
+// (the first admitted app in progress to reach it), at time now; 0: no deadline pending.
+func NextCheck(ro *weirv1alpha1.RolloutStatus, pace Pace, now time.Time) time.Duration {
+	if ro == nil || pace.Deadline <= 0 || ro.Phase != weirv1alpha1.RolloutProgressing {
+		return 0
+	}
+	var next time.Duration
+	for _, a := range ro.Admitted {
+		if !slices.Contains(ro.InProgress, a.App) {
+			continue
+		}
+		d := max(a.At.Add(pace.Deadline).Sub(now), time.Second) // At has whole seconds
+		if next == 0 || d < next {
+			next = d
+		}
+	}
+	return next
 }
 
 // failure says why an admitted app failed on the generation ("" while it has not): it
@@ -173,7 +216,8 @@ func Hold(p *weirv1alpha1.FlinkProfile, key, takenMessage string, ownChanged boo
 		return false, ""
 	}
 	ro := p.Status.Rollout
-	if ro != nil && ro.Generation == p.Generation && slices.Contains(ro.Admitted, key) {
+	if ro != nil && ro.Generation == p.Generation &&
+		slices.ContainsFunc(ro.Admitted, func(a weirv1alpha1.AdmittedApp) bool { return a.App == key }) {
 		return false, ""
 	}
 	msg := fmt.Sprintf("waiting for the rollout of FlinkProfile %s generation %d; running generation %d", p.Name, p.Generation, gen)
