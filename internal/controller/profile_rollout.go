@@ -38,7 +38,7 @@ func acceptUnderProfile[T client.Object, S any](ctx context.Context, c client.Cl
 		return nil, fmt.Errorf("while reading lastReconciledSpec: %w", err)
 	}
 	held, why, same := false, "", false
-	if ok {
+	if ok && p != nil {
 		if same, err = sameSpec(&last, eff); err != nil {
 			return nil, err
 		}

@@ -358,3 +358,59 @@ func TestProfileRolloutProgressDeadline(t *testing.T) {
 		t.Errorf("app-b: %s=%q, Profile %q; want the old generation", rolloutKey, v, profileCondition(d.Status.Conditions))
 	}
 }
+
+// With spec.rollout.maxConcurrent 2, two apps take the new generation at once and the
+// third waits until one of them is STABLE.
+func TestProfileRolloutTwoAtATime(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	pname := "p-" + ns
+	two := int32(2)
+	newProfile(t, pname, weirv1alpha1.FlinkProfileSpec{
+		Namespaces:         &weirv1alpha1.NamespaceSelection{Names: []string{ns}},
+		FlinkConfiguration: weirv1alpha1.ProfileConfiguration{Defaults: map[string]string{rolloutKey: "one"}},
+		Rollout:            &weirv1alpha1.RolloutPolicy{MaxConcurrent: &two},
+	})
+	urls := rolloutApps(t, ns, "app-a", "app-b", "app-c")
+	waitForRollout(t, pname, 1, "the first generation complete", func(ro *weirv1alpha1.RolloutStatus) error {
+		if ro.Phase != weirv1alpha1.RolloutComplete {
+			return fmt.Errorf("status.rollout %+v", ro)
+		}
+		return nil
+	})
+
+	gen := updateProfile(t, pname, func(p *weirv1alpha1.FlinkProfile) { p.Spec.FlinkConfiguration.Defaults[rolloutKey] = "two" })
+	for _, name := range []string{"app-a", "app-b"} {
+		waitForConf(t, ns, name, "the new generation on "+name, map[string]string{rolloutKey: "two"})
+	}
+	ro := waitForRollout(t, pname, gen, "two apps in progress", func(ro *weirv1alpha1.RolloutStatus) error {
+		if len(ro.InProgress) != 2 {
+			return fmt.Errorf("status.rollout %+v", ro)
+		}
+		return nil
+	})
+	if want := []string{"FlinkDeployment/" + ns + "/app-a", "FlinkDeployment/" + ns + "/app-b"}; !slices.Equal(ro.InProgress, want) {
+		t.Errorf("status.rollout.inProgress %v, want %v", ro.InProgress, want)
+	}
+	waitFor(t, "app-c held", func() error {
+		if msg := rolloutWaiting(getDeployment(t, ns, "app-c")); !strings.Contains(msg, "2 in progress") {
+			return fmt.Errorf("ProfileRollout condition %q", msg)
+		}
+		return nil
+	})
+	if v := confValue(confOf(ns, "app-c"), rolloutKey); v != "one" {
+		t.Errorf("app-c runs %s=%q while two apps are in progress, want one", rolloutKey, v)
+	}
+
+	runJob(t, ns, "app-b", urls["app-b"], "RUNNING")
+	waitForConf(t, ns, "app-c", "the new generation on app-c once app-b is STABLE", map[string]string{rolloutKey: "two"})
+	for _, name := range []string{"app-a", "app-c"} {
+		runJob(t, ns, name, urls[name], "RUNNING")
+	}
+	waitForRollout(t, pname, gen, "the rollout complete", func(ro *weirv1alpha1.RolloutStatus) error {
+		if ro.Phase != weirv1alpha1.RolloutComplete || ro.Updated != 3 {
+			return fmt.Errorf("status.rollout %+v", ro)
+		}
+		return nil
+	})
+}
