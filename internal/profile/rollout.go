@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -195,11 +196,16 @@ func failure(a AppState, took bool) string {
 	return ""
 }
 
+// clip cuts s to about maxReason bytes, on a rune boundary.
 func clip(s string) string {
 	if len(s) <= maxReason {
 		return s
 	}
-	return s[:maxReason] + "…"
+	n := maxReason
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // Hold says whether an app must keep running its last reconciled spec instead of the one

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -260,5 +261,16 @@ func TestTaken(t *testing.T) {
 		if name != want.name || gen != want.gen || ok != want.ok {
 			t.Errorf("Taken(%q) = %q, %d, %v; want %+v", in, name, gen, ok, want)
 		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	long := "x" + strings.Repeat("é", maxReason) // two bytes each: byte maxReason is inside one
+	got := clip(long)
+	if !utf8.ValidString(got) || !strings.HasSuffix(got, "…") || len(got) > maxReason+len("…") {
+		t.Errorf("clip cut %d bytes into %q", len(long), got)
+	}
+	if clip("short") != "short" {
+		t.Error("clip changed a short reason")
 	}
 }
