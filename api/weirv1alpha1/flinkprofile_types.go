@@ -78,6 +78,24 @@ type FlinkProfileSpec struct {
 	// NetworkPolicy is created per app; its podSelector is the app's pods.
 	// +optional
 	NetworkPolicy *networkingv1.NetworkPolicySpec `json:"networkPolicy,omitempty"`
+
+	// Rollout paces how a new generation of the profile reaches the apps already under it
+	// (docs/profiles.md, "Gradual rollout").
+	// +optional
+	Rollout *RolloutPolicy `json:"rollout,omitempty"`
+}
+
+// RolloutPolicy paces a profile change through its apps.
+type RolloutPolicy struct {
+	// MaxConcurrent is how many apps may be taking a new profile generation at once
+	// (admitted and not yet STABLE); default 1.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	MaxConcurrent *int32 `json:"maxConcurrent,omitempty"`
+	// ProgressDeadline fails the rollout when an app it admitted is not STABLE on the new
+	// generation this long after its admission (e.g. "15m"); unset: no deadline of its own.
+	// +optional
+	ProgressDeadline *metav1.Duration `json:"progressDeadline,omitempty"`
 }
 
 // NamespaceSelection selects namespaces by name or by label; a namespace matches when it
@@ -192,6 +210,53 @@ type FlinkProfileStatus struct {
 	Error string `json:"error,omitempty"`
 	// +optional
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// Rollout is the progress of the latest valid generation through the apps under the profile.
+	// +optional
+	Rollout *RolloutStatus `json:"rollout,omitempty"`
+}
+
+// Phases of a profile rollout.
+const (
+	RolloutProgressing = "Progressing"
+	RolloutComplete    = "Complete"
+	RolloutFailed      = "Failed"
+)
+
+// RolloutStatus is how far a profile generation has reached its apps. Apps are named
+// "<Kind>/<namespace>/<name>".
+type RolloutStatus struct {
+	// Generation is the profile generation being rolled out.
+	Generation int64 `json:"generation"`
+	// Phase is Progressing, Complete (every app runs Generation STABLE) or Failed (an app
+	// failed on Generation: no other app is admitted until a new generation).
+	Phase string `json:"phase"`
+	// Total is the number of apps under the profile; Updated, those running Generation STABLE.
+	Total   int32 `json:"total"`
+	Updated int32 `json:"updated"`
+	// Admitted are the apps allowed to take Generation (the rest keep their last spec).
+	// +optional
+	// +listType=map
+	// +listMapKey=app
+	Admitted []AdmittedApp `json:"admitted,omitempty"`
+	// InProgress are the admitted apps not yet STABLE on Generation.
+	// +optional
+	InProgress []string `json:"inProgress,omitempty"`
+	// FailedApp is the app that stopped the rollout, and FailureReason why.
+	// +optional
+	FailedApp string `json:"failedApp,omitempty"`
+	// +optional
+	FailureReason string `json:"failureReason,omitempty"`
+	// Message sums the rollout up, e.g. "2/5 updated, 1 in progress".
+	// +optional
+	Message string `json:"message,omitempty"`
+}
+
+// AdmittedApp is an app a rollout admitted, and when.
+type AdmittedApp struct {
+	// App is "<Kind>/<namespace>/<name>".
+	App string `json:"app"`
+	// At is when it was admitted (spec.rollout.progressDeadline counts from it).
+	At metav1.Time `json:"at"`
 }
 
 // FlinkProfile is a platform team's defaults and enforced settings for Flink apps.
@@ -202,6 +267,8 @@ type FlinkProfileStatus struct {
 // +kubebuilder:resource:scope=Cluster,shortName=flinkprofile
 // +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.spec.image`
 // +kubebuilder:printcolumn:name="Error",type=string,JSONPath=`.status.error`
+// +kubebuilder:printcolumn:name="Rollout",type=string,JSONPath=`.status.rollout.phase`
+// +kubebuilder:printcolumn:name="Progress",type=string,JSONPath=`.status.rollout.message`,priority=1
 type FlinkProfile struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

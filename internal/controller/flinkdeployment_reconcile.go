@@ -173,11 +173,11 @@ func (r *FlinkDeploymentReconciler) targetSpec(ctx context.Context, dep *v1beta1
 	if err != nil {
 		return nil, false, err
 	}
-	if !invalid {
-		if err := recordProfile(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) *[]metav1.Condition { return &d.Status.Conditions }, prof); err != nil {
-			return nil, false, err
-		}
-		return eff.Spec.DeepCopy(), false, nil
+	if !invalid { // unless the profile's rollout holds it on its last spec
+		spec, err := acceptUnderProfile(ctx, r.Client, dep, kindDeployment,
+			func(d *v1beta1.FlinkDeployment) *v1beta1.CommonStatus { return &d.Status.CommonStatus },
+			func(d *v1beta1.FlinkDeployment) *[]metav1.Condition { return &d.Status.Conditions }, prof, eff.Spec.DeepCopy())
+		return spec, false, err
 	}
 	last, _, err := dep.LastReconciledSpec()
 	if err != nil {

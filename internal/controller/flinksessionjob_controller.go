@@ -99,8 +99,11 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err != nil {
 		return quietConflict(err)
 	}
-	if !invalid && session != nil {
-		if err := recordProfile(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) *[]metav1.Condition { return &j.Status.Conditions }, prof); err != nil {
+	spec := &desired.Spec
+	if !invalid && session != nil { // unless the profile's rollout holds it on its last spec
+		if spec, err = acceptUnderProfile(ctx, r.Client, job, kindSessionJob,
+			func(j *v1beta1.FlinkSessionJob) *v1beta1.CommonStatus { return &j.Status.CommonStatus },
+			func(j *v1beta1.FlinkSessionJob) *[]metav1.Condition { return &j.Status.Conditions }, prof, spec); err != nil {
 			return quietConflict(err)
 		}
 	}
@@ -121,7 +124,7 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if session == nil || r.Flink == nil {
 		return ctrl.Result{RequeueAfter: sessionWaitPoll}, nil
 	}
-	res, err := r.reconcile(ctx, job, desired.Spec.DeepCopy(), session)
+	res, err := r.reconcile(ctx, job, spec.DeepCopy(), session)
 	if err != nil {
 		return quietConflict(err)
 	}

@@ -20,8 +20,8 @@ import (
 // ConditionProfile names the FlinkProfile, and its generation, that the app's effective
 // spec comes from: message "<name>@<generation>". FKO's status has no field for it, and a
 // condition fits both kinds (a session job's status has no clusterInfo). It changes only
-// when a spec under the profile is accepted, so while a profile is missing, invalid or
-// contradicted it keeps naming the one the app last ran with.
+// when a spec under the profile is accepted (and recorded, profile_rollout.go), so while a
+// profile is missing, invalid or contradicted it keeps naming the one the app last ran with.
 const ConditionProfile = "Profile"
 
 // profileReaders read FlinkProfiles (the cache, in a reconciler) and, only when a profile
