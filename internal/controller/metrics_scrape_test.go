@@ -305,7 +305,7 @@ func TestMetricsSwitchesOfTheOperatorConfig(t *testing.T) {
 		return nil
 	})
 
-	writeOperatorConfig(t, "kubernetes.operator.resource.lifecycle.namespace.histogram.enabled: false\n")
+	writeOperatorConfig(t, "kubernetes.operator.resource.lifecycle.namespace.histograms.enabled: false\n")
 	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.State = v1beta1.JobStateSuspended })
 	waitForLifecycle(t, ns, name, v1beta1.LifecycleSuspended)
 	scrapeUntil("a Suspend without namespace", func(fams map[string]*dto.MetricFamily) error {

@@ -72,7 +72,7 @@ const (
 	// The operator's own metrics (docs/metrics.md).
 	ResourceMetricsEnabled    = "kubernetes.operator.resource.metrics.enabled"
 	LifecycleMetricsEnabled   = "kubernetes.operator.resource.lifecycle.metrics.enabled"
-	LifecycleNamespaceHistos  = "kubernetes.operator.resource.lifecycle.namespace.histogram.enabled"
+	LifecycleNamespaceHistos  = "kubernetes.operator.resource.lifecycle.namespace.histograms.enabled"
 	HistogramSampleSize       = "kubernetes.operator.metrics.histogram.sample.size"
 	PerResourceMetricsEnabled = "kubernetes.operator.weir.metrics.per-resource.enabled"
 
