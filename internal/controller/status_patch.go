@@ -28,5 +28,6 @@ func patchStatus[T client.Object](ctx context.Context, c client.Client, obj T, m
 	if err != nil {
 		return fmt.Errorf("while patching status: %w", err)
 	}
+	recordStatus(obj) // the lifecycle metrics see every status written (metrics.go)
 	return nil
 }

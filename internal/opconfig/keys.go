@@ -69,6 +69,13 @@ const (
 	DynamicConfigEnabled    = "kubernetes.operator.dynamic.config.enabled"
 	DynamicConfigInterval   = "kubernetes.operator.dynamic.config.check.interval"
 
+	// The operator's own metrics (docs/metrics.md).
+	ResourceMetricsEnabled    = "kubernetes.operator.resource.metrics.enabled"
+	LifecycleMetricsEnabled   = "kubernetes.operator.resource.lifecycle.metrics.enabled"
+	LifecycleNamespaceHistos  = "kubernetes.operator.resource.lifecycle.namespace.histograms.enabled"
+	HistogramSampleSize       = "kubernetes.operator.metrics.histogram.sample.size"
+	PerResourceMetricsEnabled = "kubernetes.operator.weir.metrics.per-resource.enabled"
+
 	// NamespaceDefaults + "<namespace>.<key>" is a default for the apps of one namespace.
 	NamespaceDefaults = "kubernetes.operator.default-configuration.namespace."
 	// VersionDefaults + "<v1_20>.<key>" is a default for the apps of one Flink version;
@@ -132,6 +139,12 @@ var Keys = map[string]KeyInfo{
 	RetryMaxAttempts:        {OperatorOnly, "15", "failures in a row after which the resource is only looked at every reconcile.interval (read at start)"},
 	DynamicConfigEnabled:    {OperatorOnly, "true", "reload the operator config file when it changes"},
 	DynamicConfigInterval:   {OperatorOnly, "5 s", "how often the operator config file is checked for changes"},
+
+	ResourceMetricsEnabled:    {OperatorOnly, "true", "export the FlinkDeployment and FlinkSessionJob metrics of docs/metrics.md (counts, lifecycle, per resource); false leaves only the operator's own"},
+	LifecycleMetricsEnabled:   {OperatorOnly, "true", "record the time spent in each lifecycle state and transition (weir_lifecycle_*_seconds)"},
+	LifecycleNamespaceHistos:  {OperatorOnly, "true", "label the lifecycle histograms with the namespace; false records them with namespace=\"\""},
+	HistogramSampleSize:       {OperatorOnly, "1000", "accepted for FKO compatibility and ignored: Prometheus histograms count into fixed buckets, they keep no sample"},
+	PerResourceMetricsEnabled: {OperatorOnly, "true", "export the per-resource series (one per FlinkDeployment or FlinkSessionJob, labelled with its name: checkpoint and savepoint age, restarts, downtime); false keeps the per-namespace counts only"},
 }
 
 // Known says whether weir honours key (the default-configuration prefixes included).

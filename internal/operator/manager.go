@@ -144,6 +144,10 @@ func Register(mgr ctrl.Manager, o Options) error {
 			return flinkrest.New(baseURL, flinkrest.WithTimeouts(flinkrest.Timeouts{Default: timeout}))
 		}
 	}
+	flink = controller.InstrumentFlink(flink)
+	if err := controller.RegisterMetrics(mgr.GetCache(), o.Config); err != nil {
+		return fmt.Errorf("while registering metrics: %w", err)
+	}
 	if err := (&controller.FlinkDeploymentReconciler{
 		Client: mgr.GetClient(), Scheme: mgr.GetScheme(),
 		Recorder: mgr.GetEventRecorderFor("weir-operator"), Flink: flink, Config: o.Config,

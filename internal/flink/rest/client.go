@@ -42,6 +42,8 @@ type Client struct {
 	retry    RetryPolicy
 	// sleep waits between retries; tests replace it so they do not depend on wall time.
 	sleep func(ctx context.Context, d time.Duration) error
+	// observe, when set, hears of every call (ObserveCalls).
+	observe CallObserver
 }
 
 // Option configures a Client.
@@ -128,7 +130,18 @@ type streamBody struct {
 }
 
 // do runs c, retrying when allowed, and decodes a 2xx JSON response into out (if non-nil).
+// It is the one place every call passes, where the observer hears of it.
 func (c *Client) do(ctx context.Context, cl call, out any) error {
+	if c.observe == nil {
+		return c.run(ctx, cl, out)
+	}
+	start := time.Now()
+	err := c.run(ctx, cl, out)
+	c.observe(Operation(cl.method, cl.path), time.Since(start), err)
+	return err
+}
+
+func (c *Client) run(ctx context.Context, cl call, out any) error {
 	var payload []byte
 	var stream io.Reader
 	contentType := ""
