@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -108,7 +109,12 @@ func (o *Output) readFile(path string) error {
 		return err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return o.read(path, f)
+}
+
+// read adds the records of one part file, named path in errors.
+func (o *Output) read(path string, r io.Reader) error {
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	line := 0
 	for sc.Scan() {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +21,7 @@ import (
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/demo"
 	flinkrest "weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/s3local"
 	"weir.dev/weir/internal/testenv"
 )
 
@@ -34,6 +35,10 @@ import (
 // proves from the committed output that no event was lost or counted twice. Finally the
 // input ends and the audit checks the whole run: every event counted exactly once, every
 // user's traits and audience history equal to a reference computed from the seed.
+// Its state and output are on the local platform's S3 server (audiences_test.go): the audit
+// reads the output from the bucket, the snapshot steps check the savepoints there, the
+// savepoint upgrade moves the job onto RocksDB with incremental checkpoints, and the run
+// ends with an account of the state bucket (lifecycle_s3_test.go).
 func TestLifecycleOnLocalCluster(t *testing.T) {
 	requireE2E(t)
 	if os.Getenv("WEIR_E2E_LIFECYCLE") != "1" {
@@ -41,13 +46,13 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 	}
 	ctx := context.Background()
 	r, c := operatorCluster(t, ctx, "WEIR_E2E_LIFECYCLE_DATA_DIR")
-	job := newAudiencesJob(t, "audiences", r.DataDir)
+	job := newAudiencesJob(t, ctx, r, c, "audiences")
 	dep := job.deployment()
 	key := types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}
 	if err := c.Ctrl.Create(ctx, dep); err != nil {
 		t.Fatal(err)
 	}
-	lc := &lifecycleRun{t: t, ctx: ctx, r: r, c: c, key: key, job: job}
+	lc := &lifecycleRun{t: t, ctx: ctx, r: r, c: c, key: key, job: job, entropy: map[string]bool{}, savepoints: map[string]bool{}, disposed: map[string]bool{}}
 	lc.waitStable("first deployment")
 	lc.waitCheckpoint()
 	lc.auditProgress()
@@ -86,9 +91,13 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 		if !ok {
 			t.Logf("operator log:\n%s", operatorLog(ctx, c))
 			t.Logf("diagnosis:\n%s", c.Diagnose(ctx, key, 60))
-			break
+			return
 		}
 	}
+	t.Run("state bucket layout", func(t *testing.T) {
+		lc.t = t
+		lc.bucketLayout()
+	})
 }
 
 type lifecycleRun struct {
@@ -100,6 +109,15 @@ type lifecycleRun struct {
 	job *audiencesJob
 	// committed is how many part files the last audit saw; each audit must see more.
 	committed int
+	// What the listings of the state bucket showed over the run (observeBucket): the
+	// entropy prefixes of checkpoint data files, the most data files and incremental
+	// (shared) files seen at once, every savepoint the app reported, and the savepoints
+	// that must be gone (disposed FlinkStateSnapshots).
+	entropy            map[string]bool
+	maxData, maxShared int
+	metadata, listings int
+	savepoints         map[string]bool
+	disposed           map[string]bool
 }
 
 func (l *lifecycleRun) get() *v1beta1.FlinkDeployment {
@@ -201,11 +219,16 @@ func (l *lifecycleRun) eventually(what string, check func() error) {
 	eventually(l.t, what, check, func() string { return l.c.Diagnose(l.ctx, l.key, 40) })
 }
 
+// savepointUpgrade also moves the job from the heap backend to RocksDB with incremental
+// checkpoints (a canonical savepoint restores into either backend); the rest of the run
+// stays on RocksDB.
 func (l *lifecycleRun) savepointUpgrade() {
 	before := l.onlyJob()
 	l.update(func(s *v1beta1.FlinkDeploymentSpec) {
 		s.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
 		setConf(s, "pipeline.name", "stateful-v2")
+		setConf(s, "state.backend.type", "rocksdb")
+		setConf(s, "execution.checkpointing.incremental", "true")
 	})
 	d := l.waitStable("savepoint upgrade")
 	sp := d.Status.JobStatus.UpgradeSavepointPath
@@ -221,6 +244,26 @@ func (l *lifecycleRun) savepointUpgrade() {
 		l.t.Errorf("new job restored from %+v, want savepoint %s", r, sp)
 	}
 	l.assertRestoredState(job.ID, r)
+	cfg, err := l.flink().GetCheckpointConfig(l.ctx, job.ID)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	if !strings.Contains(cfg.StateBackend, "RocksDB") {
+		l.t.Errorf("after the upgrade to rocksdb the job runs on %q", cfg.StateBackend)
+	}
+	// Incremental RocksDB checkpoints keep their SST files in the checkpoint directory's
+	// shared/ folder, under entropy prefixes like every data file.
+	l.eventually("incremental checkpoint files (shared/) in the bucket", func() error {
+		keys, err := l.job.stateKeys(l.ctx)
+		if err != nil {
+			return err
+		}
+		if n := sharedFiles(keys, l.job.prefix()); n == 0 {
+			return fmt.Errorf("no shared/ file among %d objects", len(keys))
+		}
+		return nil
+	})
+	l.t.Logf("restored from %s into %s, checkpoint storage %s", r.ExternalPath, cfg.StateBackend, cfg.CheckpointStorage)
 }
 
 // lastStateUpgrade changes the parallelism (2 -> 1): the job keeps its id and restores the
@@ -448,7 +491,7 @@ func samePath(a, b string) bool {
 func (l *lifecycleRun) auditProgress() {
 	l.t.Helper()
 	l.eventually("part files committed since the last audit", func() error {
-		n, err := l.job.committedFiles()
+		n, err := l.job.committedFiles(l.ctx)
 		if err != nil {
 			return err
 		}
@@ -458,14 +501,15 @@ func (l *lifecycleRun) auditProgress() {
 		l.committed = n
 		return nil
 	})
-	rep, text, err := l.job.audit(false)
+	rep, text, err := l.job.audit(l.ctx, false)
 	if err != nil {
 		l.t.Fatal(err)
 	}
-	l.t.Logf("audit after the step:\n%s", text)
+	l.t.Logf("audit after the step (%d part files in s3://%s/%s/):\n%s", l.committed, outputBucket, l.job.prefix(), text)
 	if !rep.OK() {
 		l.t.Fatal("audit of the running job failed")
 	}
+	l.observeBucket()
 }
 
 func (l *lifecycleRun) taskManagerKilled() {
@@ -544,21 +588,37 @@ func (l *lifecycleRun) stateSnapshot() {
 		}
 		return nil
 	})
-	dir := l.job.hostPath(snap.Status.Path)
-	if _, err := os.Stat(filepath.Join(dir, "_metadata")); err != nil {
-		l.t.Fatalf("savepoint %s (%s on the host) has no _metadata: %v", snap.Status.Path, dir, err)
+	dir, err := stateKey(snap.Status.Path)
+	if err != nil {
+		l.t.Fatal(err)
 	}
-	l.t.Logf("FlinkStateSnapshot completed: %s", snap.Status.Path)
+	keys, err := s3local.ListKeys(l.ctx, l.job.s3, stateBucket, dir+"/")
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	if !slices.Contains(keys, dir+"/_metadata") {
+		l.t.Fatalf("savepoint %s has no _metadata in the bucket: %v", snap.Status.Path, keys)
+	}
+	if !strings.HasPrefix(dir, l.job.prefix()+"/savepoints/") {
+		l.t.Errorf("savepoint %s is not under the savepoint directory %s", snap.Status.Path, l.job.stateURI("savepoints"))
+	}
+	l.t.Logf("FlinkStateSnapshot completed: %s (%d objects)", snap.Status.Path, len(keys))
+	l.observeBucket()
 	l.onlyJob() // a savepoint does not stop the job
 	if err := l.c.Ctrl.Delete(l.ctx, snap); err != nil {
 		l.t.Fatal(err)
 	}
 	l.eventually("the savepoint disposed after the snapshot was deleted", func() error {
-		if _, err := os.Stat(dir); !os.IsNotExist(err) {
-			return fmt.Errorf("%s still exists (%v)", dir, err) //nolint:errorlint // err is nil when the directory still exists
+		keys, err := s3local.ListKeys(l.ctx, l.job.s3, stateBucket, dir+"/")
+		if err != nil {
+			return err
+		}
+		if len(keys) != 0 {
+			return fmt.Errorf("%d objects left under s3://%s/%s/", len(keys), stateBucket, dir)
 		}
 		return nil
 	})
+	l.disposed[dir] = true
 }
 
 // runToEnd lifts the rate cap through one more savepoint upgrade, waits for the end of
@@ -579,7 +639,7 @@ func (l *lifecycleRun) runToEnd() {
 		l.t.Logf("job finished: lifecycle %s", d.Status.LifecycleState)
 		return nil
 	})
-	rep, text, err := l.job.audit(true)
+	rep, text, err := l.job.audit(l.ctx, true)
 	if err != nil {
 		l.t.Fatal(err)
 	}
@@ -590,6 +650,12 @@ func (l *lifecycleRun) runToEnd() {
 	if rep.HistoryChecked != rep.Users {
 		l.t.Errorf("audience history compared for %d of %d users", rep.HistoryChecked, rep.Users)
 	}
+	n, err := l.job.committedFiles(l.ctx)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	l.t.Logf("the whole run committed %d part files to s3://%s/%s/", n, outputBucket, l.job.prefix())
+	l.observeBucket()
 }
 
 // selected says whether a step's name contains one of the comma-separated parts of only.
