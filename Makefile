@@ -159,6 +159,11 @@ test-audiences: audiences-jar ## Audit unit tests, then the job on Flink (in-pro
 	$(GO) test $(GOTEST_FLAGS) ./internal/audit/ ./cmd/weir-audit/
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestScenarioOnFlink|TestAudiencesOnStandaloneFlink' ./internal/audit/
 
+.PHONY: bench-checkpoint
+bench-checkpoint: ## Real Flink 1.20 checkpoints and savepoints of 64 MiB-1 GiB RocksDB state to the real S3 server: durations, bytes/s, requests/s vs the server's raw PUT limit (docs/s3.md).
+	AUDIENCES_SKIP_TESTS=1 examples/audiences/build.sh
+	WEIR_BENCH_CHECKPOINT=1 WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GO) test -count=1 -v -timeout 45m -run TestBenchCheckpoint ./bench/checkpoint/
+
 .PHONY: bench-audiences
 bench-audiences: ## Throughput of the audiences job against a stateless baseline, in events per core-second.
 	bench/audiences.sh $(BENCH_ARGS)
