@@ -102,7 +102,7 @@ test-integration: envtest-assets ## Integration tests against a real etcd + kube
 	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/... ./internal/webhook/... ./internal/profile/...
 
 .PHONY: test-s3
-test-s3: build ## The real S3 server (versitygw, built into the cache from a cold one): buckets created idempotently; put, get, list, multipart, delete; real Flink 1.20 and 2.3 checkpoint to it through the presto plugin with entropy.
+test-s3: build ## The real S3 server (versitygw, built into the cache from a cold one): buckets created idempotently; put, get, list, multipart, delete; real Flink 1.20 and 2.3 checkpoint to it through the presto plugin with entropy; a savepoint disposed of through the REST API leaves no object.
 	$(WEIR) local build-binaries versitygw
 	WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestAgainstRealS3Server|TestFlinkCheckpointsToS3ThroughPresto' ./internal/s3local/
 
@@ -158,6 +158,11 @@ audiences-jar: ## Build examples/audiences/target/audiences.jar (Maven + JUnit; 
 test-audiences: audiences-jar ## Audit unit tests, then the job on Flink (in-process and standalone) through savepoint, TaskManager kill and restore, audited.
 	$(GO) test $(GOTEST_FLAGS) ./internal/audit/ ./cmd/weir-audit/
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestScenarioOnFlink|TestAudiencesOnStandaloneFlink' ./internal/audit/
+
+.PHONY: bench-checkpoint
+bench-checkpoint: ## Real Flink 1.20 checkpoints and savepoints of 64 MiB-1 GiB RocksDB state to the real S3 server: durations, bytes/s, requests/s vs the server's raw PUT limit (docs/s3.md).
+	AUDIENCES_SKIP_TESTS=1 examples/audiences/build.sh
+	WEIR_BENCH_CHECKPOINT=1 WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GO) test -count=1 -v -timeout 45m -run TestBenchCheckpoint ./bench/checkpoint/
 
 .PHONY: bench-audiences
 bench-audiences: ## Throughput of the audiences job against a stateless baseline, in events per core-second.

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/flinkdist"
 	"weir.dev/weir/internal/flinkdist/flinktest"
 	"weir.dev/weir/internal/s3local"
@@ -159,6 +160,36 @@ func checkpointToS3(t *testing.T, line string) {
 	if !hasMeta {
 		t.Errorf("no savepoint _metadata under savepoints/: %v", spKeys)
 	}
+	disposeSavepoint(t, c, fc.RESTURL, bucket, sp[1])
+}
+
+// disposeSavepoint disposes of the savepoint at path the way weir does (the JobManager's
+// POST /savepoint-disposal through weir's REST client) and checks that its objects are gone
+// from the bucket.
+func disposeSavepoint(t *testing.T, c *s3.Client, restURL, bucket, path string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	prefix := strings.TrimPrefix(path, "s3p://"+bucket+"/") + "/"
+	before := listAll(t, c, bucket, prefix)
+	if len(before) == 0 {
+		t.Fatalf("no objects under %s before the disposal", prefix)
+	}
+	api, err := rest.New(restURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tid, err := api.DisposeSavepoint(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := api.AwaitDisposal(ctx, tid, rest.DefaultPoll); err != nil {
+		t.Fatalf("dispose %s: %v", path, err)
+	}
+	if after := listAll(t, c, bucket, prefix); len(after) != 0 {
+		t.Errorf("after the disposal %d objects are left under %s: %v", len(after), prefix, after)
+	}
+	t.Logf("disposed of %s: %d objects before, none after", path, len(before))
 }
 
 func runFlink(t *testing.T, fc *flinktest.Cluster, args ...string) string {
