@@ -34,6 +34,7 @@ type observed struct {
 	tmHash                   string
 	haMetadata               bool // Flink's HA ConfigMaps hold job data
 	tmReplicas               int32
+	jmCreated                time.Time // the JobManager Deployment's creation (zero when missing)
 	flink                    rest.API // nil while the REST API cannot be reached
 	job                      *rest.JobOverview
 	clusterInfo              map[string]string
@@ -130,6 +131,7 @@ func (r *FlinkDeploymentReconciler) look(ctx context.Context, dep *v1beta1.Flink
 		obs.jm, obs.terminating = v1beta1.JMDeploying, true // neither missing nor usable
 		return obs, r.countTaskManagers(ctx, dep, &obs)
 	}
+	obs.jmCreated = jmDep.CreationTimestamp.Time
 	obs.deployedHash = jmDep.Annotations[annSpecHash]
 	obs.configHash = jmDep.Spec.Template.Annotations[annConfigHash]
 	obs.jm = jobManagerState(jmDep)

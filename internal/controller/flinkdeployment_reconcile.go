@@ -123,6 +123,7 @@ func plannerFacts(dep *v1beta1.FlinkDeployment, obs observed, running *v1beta1.F
 		Reconciliation:       st.ReconciliationStatus.State,
 		FirstDeployment:      firstDeployment(st.ReconciliationStatus.LastReconciledSpec),
 		ReconciledAt:         time.UnixMilli(st.ReconciliationStatus.ReconciliationTimestamp),
+		DeployedAt:           obs.jmCreated,
 		UpgradeSavepointPath: st.JobStatus.UpgradeSavepointPath,
 		Health:               lifecycle.EvaluateHealth(healthSamples(&st), checkpointing(running), now, opts),
 		LastCheckpoint:       obs.lastCheckpoint,

@@ -27,6 +27,10 @@ type Observed struct {
 	FirstDeployment bool
 	// ReconciledAt is when the last reconciled spec was recorded (upgrade/deploy start).
 	ReconciledAt time.Time
+	// DeployedAt is when the running cluster's JobManager Deployment was created: a rollout
+	// creates it after the old cluster is gone, so the readiness timeout counts from here,
+	// not from the start of a stop-with-savepoint that may take an hour on large state.
+	DeployedAt time.Time
 	// UpgradeSavepointPath is jobStatus.upgradeSavepointPath: the savepoint the stop step of
 	// an upgrade produced (or the initialSavepointPath of a savepoint redeploy).
 	UpgradeSavepointPath string

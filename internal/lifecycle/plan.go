@@ -263,7 +263,11 @@ func planSteady(in Input) Action {
 
 	if opts.RollbackEnabled && o.Reconciliation == v1beta1.ReconciliationDeployed &&
 		in.LastStable != nil && !sameSpec(in.LastStable, in.LastReconciled) && !o.jobRunning() {
-		if waited := in.Now.Sub(o.ReconciledAt); waited >= opts.ReadinessTimeout {
+		since := o.ReconciledAt
+		if o.DeployedAt.After(since) {
+			since = o.DeployedAt // as FKO: the timeout starts at the deploy, not the stop
+		}
+		if waited := in.Now.Sub(since); waited >= opts.ReadinessTimeout {
 			return planRollback(in)
 		}
 	}
@@ -306,7 +310,7 @@ func planRestart(in Input, why string) Action {
 // planRollback returns to lastStableSpec after the upgrade missed the readiness timeout.
 func planRollback(in Input) Action {
 	o := &in.Observed
-	why := fmt.Sprintf("not running within %s of the upgrade; rolling back to the last stable spec", in.Options.ReadinessTimeout)
+	why := fmt.Sprintf("not running within %s of the upgraded cluster's deployment; rolling back to the last stable spec", in.Options.ReadinessTimeout)
 	mode, reason, ok := chooseUpgradeMode(in, in.LastStable)
 	if !ok {
 		// The failed job cannot take a savepoint; the one taken before the upgrade still holds

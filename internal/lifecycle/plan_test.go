@@ -198,6 +198,22 @@ func TestPlan(t *testing.T) {
 			in.Options.RollbackEnabled = true
 			in.Now = t0.Add(4 * time.Minute)
 		}), ActionWait, "", "", "RESTARTING"},
+		{"a long stop-with-savepoint does not count against the readiness timeout", mk(changed(spec(sp), newImage), changed(spec(sp), newImage), obs(func(o *Observed) {
+			o.Job.State = "RESTARTING"
+			o.DeployedAt = t0.Add(50 * time.Minute) // the savepoint took 50 minutes
+		}), func(in *Input) {
+			in.LastStable = spec(sp)
+			in.Options.RollbackEnabled = true
+			in.Now = t0.Add(54 * time.Minute)
+		}), ActionWait, "", "", "RESTARTING"},
+		{"readiness timeout counted from the deploy", mk(changed(spec(sp), newImage), changed(spec(sp), newImage), obs(func(o *Observed) {
+			o.Job.State = "RESTARTING"
+			o.DeployedAt = t0.Add(50 * time.Minute)
+		}), func(in *Input) {
+			in.LastStable = spec(sp)
+			in.Options.RollbackEnabled = true
+			in.Now = t0.Add(56 * time.Minute)
+		}), ActionRollback, ls, "", "rolling back"},
 		{"no rollback unless enabled", mk(changed(spec(sp), newImage), changed(spec(sp), newImage), obs(func(o *Observed) { o.Job.State = "RESTARTING" }), func(in *Input) {
 			in.LastStable = spec(sp)
 			in.Now = t0.Add(time.Hour)
