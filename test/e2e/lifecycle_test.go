@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/deploy/argocd"
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/demo"
 	flinkrest "weir.dev/weir/internal/flink/rest"
@@ -135,7 +136,25 @@ func (l *lifecycleRun) waitStable(what string) *v1beta1.FlinkDeployment {
 	if err != nil {
 		l.t.Fatalf("%s: %v", what, err)
 	}
+	l.eventually("ArgoCD health Healthy after "+what, func() error { // STABLE with the job RUNNING
+		hs, err := argocd.Health("FlinkDeployment", l.get())
+		if err == nil && hs.Status != argocd.Healthy {
+			err = fmt.Errorf("%s: %s", hs.Status, hs.Message)
+		}
+		return err
+	})
 	return d
+}
+
+// argoHealth checks what ArgoCD, with weir's health script (deploy/argocd), makes of the
+// real operator's status d.
+func (l *lifecycleRun) argoHealth(d *v1beta1.FlinkDeployment, want string) {
+	l.t.Helper()
+	hs, err := argocd.Health("FlinkDeployment", d)
+	if err != nil || hs.Status != want {
+		l.t.Errorf("ArgoCD health %s %q (err %v), want %s; lifecycle %s, job %s", hs.Status, hs.Message, err, want,
+			d.Status.LifecycleState, d.Status.JobStatus.State)
+	}
 }
 
 func (l *lifecycleRun) update(mutate func(*v1beta1.FlinkDeploymentSpec)) {
@@ -313,6 +332,7 @@ func (l *lifecycleRun) suspendResume() {
 	if err != nil {
 		l.t.Fatal(err)
 	}
+	l.argoHealth(d, argocd.Suspended)
 	// SUSPENDED is reported together with the suspend savepoint (as FKO does); the pods follow.
 	if d.Status.JobStatus.UpgradeSavepointPath == "" {
 		l.t.Error("SUSPENDED without the suspend savepoint's path (jobStatus.upgradeSavepointPath)")
@@ -412,6 +432,7 @@ func (l *lifecycleRun) brokenUpgradeRollsBack() {
 		}
 		return nil
 	})
+	l.argoHealth(l.get(), argocd.Degraded) // the new spec failed: ArgoCD must not call it Healthy
 	job := l.onlyJob()
 	l.restored(job.ID)
 	jm := &appsv1.Deployment{}
