@@ -35,7 +35,7 @@ type observed struct {
 	haMetadata               bool // Flink's HA ConfigMaps hold job data
 	tmReplicas               int32
 	jmCreated                time.Time // the JobManager Deployment's creation (zero when missing)
-	flink                    rest.API // nil while the REST API cannot be reached
+	flink                    rest.API  // nil while the REST API cannot be reached
 	job                      *rest.JobOverview
 	clusterInfo              map[string]string
 	health                   *lifecycle.HealthSample // nil unless sampled this round
