@@ -19,6 +19,7 @@ func TestHealth(t *testing.T) {
 		{"running", "FlinkDeployment", `{metadata: {generation: 2}, spec: {job: {}}, status: {observedGeneration: 2, lifecycleState: STABLE, jobStatus: {state: RUNNING}}}`, Healthy, "Job running"},
 		{"finished batch job", "FlinkDeployment", `{metadata: {generation: 2}, spec: {job: {}}, status: {observedGeneration: 2, lifecycleState: STABLE, jobStatus: {state: FINISHED}}}`, Healthy, "Job finished"},
 		{"job failed (ArgoCD's built-in script says Healthy)", "FlinkDeployment", `{metadata: {generation: 2}, spec: {job: {}}, status: {observedGeneration: 2, lifecycleState: FAILED, jobStatus: {state: FAILED}}}`, Degraded, "Job failed"},
+		{"job failed, with the operator's summary", "FlinkDeployment", `{metadata: {generation: 2}, spec: {job: {}}, status: {observedGeneration: 2, lifecycleState: FAILED, jobStatus: {state: FAILED}, error: '{"type":"org.apache.flink.runtime.client.JobExecutionException","message":"Job failed: java.io.IOException: boom","throwableList":[]}'}}`, Degraded, "Job failed: java.io.IOException: boom"},
 		{"job failing over", "FlinkDeployment", `{metadata: {generation: 2}, spec: {job: {}}, status: {observedGeneration: 2, lifecycleState: STABLE, jobStatus: {state: RESTARTING}}}`, Degraded, "RESTARTING"},
 		{"spec rejected while the last spec runs", "FlinkDeployment", `{metadata: {generation: 5}, spec: {job: {}}, status: {observedGeneration: 4, lifecycleState: STABLE, jobStatus: {state: RUNNING}, error: '` + validationError + `'}}`, Degraded, "Spec rejected, the last valid spec keeps running: spec.job.parallelism must be at least 1, got 0"},
 		{"upgrading", "FlinkDeployment", `{metadata: {generation: 2}, spec: {job: {}}, status: {observedGeneration: 2, lifecycleState: UPGRADING, jobStatus: {state: RECONCILING}}}`, Progressing, "Upgrading"},
@@ -54,7 +55,7 @@ func TestHealth(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if hs.Status != tc.status || !strings.Contains(hs.Message, tc.message) {
+			if hs.Status != tc.status || !strings.Contains(hs.Message, tc.message) || strings.Contains(hs.Message, "Job failed: Job failed") {
 				t.Fatalf("got %s %q, want %s with %q", hs.Status, hs.Message, tc.status, tc.message)
 			}
 		})

@@ -94,7 +94,11 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		r.Recorder.Eventf(dep, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prevJobState, now)
 	}
 	if obs.job != nil {
-		r.exceptions.report(ctx, r.Recorder, dep, obs.flink, obs.job.ID, opts)
+		failed := obs.job.State == rest.JobFailed
+		failure := r.exceptions.report(ctx, r.Recorder, dep, obs.flink, obs.job.ID, failed, opts)
+		if err := r.core().recordJobFailure(ctx, dep, failed, failure); err != nil {
+			return obs, err
+		}
 	}
 	return obs, nil
 }

@@ -94,7 +94,9 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 		r.Recorder.Eventf(job, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prev, now)
 	}
 	if err == nil && obs.job != nil {
-		r.exceptions.report(ctx, r.Recorder, job, obs.flink, obs.job.ID, opts)
+		failed := obs.job.State == rest.JobFailed
+		failure := r.exceptions.report(ctx, r.Recorder, job, obs.flink, obs.job.ID, failed, opts)
+		err = r.core().recordJobFailure(ctx, job, failed, failure)
 	}
 	return obs, err
 }

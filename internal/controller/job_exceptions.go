@@ -31,16 +31,25 @@ type announced struct {
 }
 
 // report fetches the job's exception history and records an Event for each failure not
-// announced yet. A failed fetch only logs: the history is best effort, never a reason to
-// stop reconciling.
-func (x *jobExceptionEvents) report(ctx context.Context, rec record.EventRecorder, obj client.Object, api rest.API, jobID string, opts lifecycle.Options) {
-	if api == nil || jobID == "" || opts.ExceptionEvents <= 0 {
-		return
+// announced yet; for a failed job it returns why it failed (jobexceptions.Failure), which
+// the job core records in status.error. A failed fetch only logs: the history is best
+// effort, never a reason to stop reconciling.
+func (x *jobExceptionEvents) report(ctx context.Context, rec record.EventRecorder, obj client.Object, api rest.API, jobID string,
+	failed bool, opts lifecycle.Options) string {
+	if api == nil || jobID == "" || (opts.ExceptionEvents <= 0 && !failed) {
+		return ""
 	}
-	hist, err := api.JobExceptions(observeCtx(ctx), jobID, opts.ExceptionEvents)
+	hist, err := api.JobExceptions(observeCtx(ctx), jobID, max(opts.ExceptionEvents, 1))
 	if err != nil {
 		log.FromContext(ctx).V(1).Info("Job exception history not readable", "reason", err.Error())
-		return
+		return ""
+	}
+	var failure string
+	if failed {
+		failure = jobexceptions.Failure(hist)
+	}
+	if opts.ExceptionEvents <= 0 {
+		return failure
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -56,6 +65,7 @@ func (x *jobExceptionEvents) report(ctx context.Context, rec record.EventRecorde
 		rec.Event(obj, corev1.EventTypeWarning, ReasonJobException, r.Message)
 	}
 	x.seen[obj.GetUID()] = announced{jobID: jobID, newest: newest}
+	return failure
 }
 
 // forget drops what was announced for a deleted resource.

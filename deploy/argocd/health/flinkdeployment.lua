@@ -49,7 +49,12 @@ if lifecycle == "FAILED" or job == "FAILED" then
   hs.status = "Degraded"
   hs.message = "Job failed"
   if err ~= nil and err ~= "" then
-    hs.message = "Job failed: " .. errorMessage(err)
+    local m = errorMessage(err)
+    if string.sub(m, 1, 11) == "Job failed:" then
+      hs.message = m -- the operator's own summary of Flink's exception
+    else
+      hs.message = "Job failed: " .. m
+    end
   end
   return hs
 end

@@ -80,3 +80,31 @@ func message(e rest.ExceptionEntry, stackLines int) string {
 	b.WriteString(strings.Join(lines, "\n"))
 	return redact.Text(b.String())
 }
+
+// Failure summarizes why a job failed from its newest failure: the exception's first line
+// and, when it has causes, the innermost "Caused by" line (e.g. the S3 server's
+// NoSuchBucket under Flink's "Exceeded checkpoint tolerable failure threshold"), secrets
+// hidden. "" when the history is empty.
+func Failure(hist *rest.JobExceptions) string {
+	if hist == nil || len(hist.ExceptionHistory.Entries) == 0 {
+		return ""
+	}
+	newest := hist.ExceptionHistory.Entries[0]
+	for _, e := range hist.ExceptionHistory.Entries[1:] {
+		if e.Timestamp > newest.Timestamp {
+			newest = e
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(newest.Stacktrace), "\n")
+	out := strings.TrimSpace(lines[0])
+	if out == "" {
+		out = newest.ExceptionName
+	}
+	for i := len(lines) - 1; i > 0; i-- {
+		if l := strings.TrimSpace(lines[i]); strings.HasPrefix(l, "Caused by: ") {
+			out += "; root cause: " + strings.TrimPrefix(l, "Caused by: ")
+			break
+		}
+	}
+	return redact.Text(out)
+}

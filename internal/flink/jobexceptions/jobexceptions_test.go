@@ -57,3 +57,35 @@ func TestSinceKeepsTheNewestWithinTheLimit(t *testing.T) {
 		t.Errorf("nil history: %+v next %d", got, next)
 	}
 }
+
+func TestFailure(t *testing.T) {
+	entry := func(ts int64, trace string) rest.ExceptionEntry {
+		return rest.ExceptionEntry{Timestamp: ts, ExceptionName: "java.io.IOException", Stacktrace: trace}
+	}
+	hist := func(es ...rest.ExceptionEntry) *rest.JobExceptions {
+		h := &rest.JobExceptions{}
+		h.ExceptionHistory.Entries = es
+		return h
+	}
+	cases := []struct {
+		name string
+		hist *rest.JobExceptions
+		want string
+	}{
+		{"no history", nil, ""},
+		{"empty history", hist(), ""},
+		{"one line", hist(entry(1, "java.io.IOException: sink refused")), "java.io.IOException: sink refused"},
+		{"the innermost cause", hist(entry(1, "org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold.\n\tat x.Y(Y.java:1)\nCaused by: java.io.IOException: upload failed\n\tat a.B(B.java:2)\nCaused by: com.amazonaws.services.s3.model.AmazonS3Exception: The specified bucket does not exist (Error Code: NoSuchBucket)\n\tat c.D(D.java:3)")),
+			"org.apache.flink.util.FlinkRuntimeException: Exceeded checkpoint tolerable failure threshold.; root cause: com.amazonaws.services.s3.model.AmazonS3Exception: The specified bucket does not exist (Error Code: NoSuchBucket)"},
+		{"the newest failure wins", hist(entry(1, "java.io.IOException: old"), entry(5, "java.io.IOException: new")), "java.io.IOException: new"},
+		{"no trace: the exception's name", hist(rest.ExceptionEntry{Timestamp: 1, ExceptionName: "java.lang.OutOfMemoryError"}), "java.lang.OutOfMemoryError"},
+		{"secrets hidden", hist(entry(1, "java.io.IOException: refused, password=hunter2")), "java.io.IOException: refused, password=******"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Failure(tc.hist); got != tc.want {
+				t.Fatalf("got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
