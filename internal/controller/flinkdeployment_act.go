@@ -109,7 +109,7 @@ func (r *FlinkDeploymentReconciler) settle(ctx context.Context, dep *v1beta1.Fli
 		return err
 	}
 	if !same {
-		_, err := writeAhead(ctx, r.core(), dep, rec, dep.Status.ReconciliationStatus.State, nil)
+		_, err := writeAhead(ctx, r.core(), dep, rec, dep.Status.ReconciliationStatus.State, stayStable(dep.Status.ReconciliationStatus))
 		return err
 	}
 	// Nothing to record, but this generation has been looked at.

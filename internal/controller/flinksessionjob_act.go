@@ -239,6 +239,6 @@ func (r *FlinkSessionJobReconciler) settle(ctx context.Context, job *v1beta1.Fli
 	if err != nil || same {
 		return err
 	}
-	_, err = writeAhead(ctx, r.core(), job, rec, v1beta1.ReconciliationDeployed, nil)
+	_, err = writeAhead(ctx, r.core(), job, rec, v1beta1.ReconciliationDeployed, stayStable(job.Status.ReconciliationStatus))
 	return err
 }

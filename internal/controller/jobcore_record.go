@@ -10,6 +10,17 @@ import (
 	"weir.dev/weir/internal/status"
 )
 
+// stayStable is the write-ahead addition of a change recorded without a restart: a
+// resource that ran its recorded spec stably runs the new record stably too, so the record
+// is its last stable spec in the same write, and lifecycleState never flashes DEPLOYED
+// between the record and the end of the loop.
+func stayStable(before v1beta1.ReconciliationStatus) func(*v1beta1.CommonStatus) {
+	wasStable := before.LastStableSpec != "" && before.LastStableSpec == before.LastReconciledSpec
+	return func(st *v1beta1.CommonStatus) {
+		status.PromoteStable(&st.ReconciliationStatus, wasStable)
+	}
+}
+
 // rolloutRecord is what a write-ahead record wrote into reconciliationStatus.
 type rolloutRecord struct {
 	State     v1beta1.ReconciliationState
