@@ -41,14 +41,23 @@ var Kinds = map[string]string{
 	"FlinkProfile":       "health/flinkprofile.lua",
 }
 
-// Script is the health script of kind.
+// commonFor names the kinds whose script starts with health/job_common.lua: the parts the
+// two job kinds share, written once.
+var commonFor = map[string]bool{"FlinkDeployment": true, "FlinkSessionJob": true}
+
+// Script is the health script of kind, as ArgoCD runs it: one chunk, with the shared part
+// in front where the kind uses it.
 func Script(kind string) (string, error) {
 	file, ok := Kinds[kind]
 	if !ok {
 		return "", fmt.Errorf("no health script for kind %q", kind)
 	}
 	b, err := scripts.ReadFile(file)
-	return string(b), err
+	if err != nil || !commonFor[kind] {
+		return string(b), err
+	}
+	common, err := scripts.ReadFile("health/job_common.lua")
+	return string(common) + "\n" + string(b), err
 }
 
 // Health runs kind's script on obj (any value that marshals to the object's JSON), as

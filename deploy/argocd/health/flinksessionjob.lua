@@ -1,30 +1,12 @@
 -- ArgoCD health of a FlinkSessionJob run by weir (or FKO: same status fields).
+-- errorMessage, failedMessage and specHealth come from job_common.lua.
+local pre = specHealth(obj)
+if pre ~= nil then
+  return pre
+end
 local hs = {status = "Progressing", message = "Waiting for the operator"}
 local st = obj.status
-if st == nil then
-  return hs
-end
-
-local function errorMessage(e)
-  local m = string.match(e, '"message"%s*:%s*"(.-)"%s*[,}]') or e
-  if string.len(m) > 300 then
-    m = string.sub(m, 1, 300) .. "..."
-  end
-  return m
-end
-
 local err = st.error
-if err ~= nil and err ~= "" and string.find(err, "ValidationException", 1, true) then
-  hs.status = "Degraded"
-  hs.message = "Spec rejected, the last valid spec keeps running: " .. errorMessage(err)
-  return hs
-end
-
-local gen = obj.metadata.generation
-if gen ~= nil and (st.observedGeneration == nil or st.observedGeneration < gen) then
-  hs.message = "Spec generation " .. gen .. " not yet taken by the operator"
-  return hs
-end
 
 if st.conditions ~= nil then
   for _, c in ipairs(st.conditions) do
@@ -47,15 +29,7 @@ if lifecycle == "SUSPENDED" then
 end
 if lifecycle == "FAILED" or job == "FAILED" then
   hs.status = "Degraded"
-  hs.message = "Job failed"
-  if err ~= nil and err ~= "" then
-    local m = errorMessage(err)
-    if string.sub(m, 1, 11) == "Job failed:" then
-      hs.message = m -- the operator's own summary of Flink's exception
-    else
-      hs.message = "Job failed: " .. m
-    end
-  end
+  hs.message = failedMessage(err)
   return hs
 end
 if lifecycle == "ROLLED_BACK" then
