@@ -25,18 +25,8 @@ import (
 // ServiceAccount bound to the chart's metrics-reader role reads the metrics.
 func TestMetricsNeedATokenAllowedToReadThem(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	addr := freeLoopbackAddr(t)
-	opts, err := operator.MetricsOptions(operator.Options{MetricsAddr: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: operator.NewScheme(), Metrics: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
+	ctx := context.Background()
+	addr := serveMetrics(t)
 
 	ns := newNamespace(t)
 	reader := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "weir-metrics-reader-" + ns},
@@ -123,4 +113,24 @@ func freeLoopbackAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// serveMetrics serves the process's metrics registry on a free loopback address with the
+// options NewManager uses (HTTPS, API-server authentication and authorization) until the
+// test ends, and returns the address.
+func serveMetrics(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	addr := freeLoopbackAddr(t)
+	opts, err := operator.MetricsOptions(operator.Options{MetricsAddr: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: operator.NewScheme(), Metrics: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = mgr.Start(ctx) }()
+	return addr
 }

@@ -17,11 +17,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
-	"weir.dev/weir/internal/operator"
 )
 
 // metricsScraper reads the operator's /metrics as Prometheus does: over HTTPS, with the
@@ -34,18 +32,8 @@ type metricsScraper struct {
 // registered weir's collectors) with the options NewManager uses.
 func startMetricsEndpoint(t *testing.T) *metricsScraper {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	addr := freeLoopbackAddr(t)
-	opts, err := operator.MetricsOptions(operator.Options{MetricsAddr: addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{Scheme: operator.NewScheme(), Metrics: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = mgr.Start(ctx) }()
+	ctx := context.Background()
+	addr := serveMetrics(t)
 	ns := newNamespace(t)
 	reader := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "weir-metrics-scraper-" + ns},
 		Rules: []rbacv1.PolicyRule{{NonResourceURLs: []string{"/metrics"}, Verbs: []string{"get"}}}}
