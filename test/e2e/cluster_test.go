@@ -78,13 +78,19 @@ func eventually(t *testing.T, what string, check func() error, diagnose func() s
 // which the host reaches directly.
 func flinkClient(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName) *flinkrest.Client {
 	t.Helper()
-	url, err := c.UIURL(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fl, err := flinkrest.New(url)
+	fl, err := restClient(ctx, c, key)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fl
+}
+
+// restClient is flinkClient for a caller that retries: the rest Service is Flink's, and
+// goes and comes back with the JobManager.
+func restClient(ctx context.Context, c *app.Clients, key types.NamespacedName) (*flinkrest.Client, error) {
+	url, err := c.UIURL(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return flinkrest.New(url)
 }

@@ -167,9 +167,9 @@ func (l *lifecycleRun) update(mutate func(*v1beta1.FlinkDeploymentSpec)) {
 }
 
 // flink returns a REST client for the deployment's JobManager through the rest Service.
-func (l *lifecycleRun) flink() *flinkrest.Client {
-	l.t.Helper()
-	return flinkClient(l.t, l.ctx, l.c, l.key)
+// Its error is the caller's to retry: the Service goes and comes back with the JobManager.
+func (l *lifecycleRun) flink() (*flinkrest.Client, error) {
+	return restClient(l.ctx, l.c, l.key)
 }
 
 // onlyJob asserts that exactly one job runs and returns it.
@@ -177,7 +177,11 @@ func (l *lifecycleRun) onlyJob() flinkrest.JobOverview {
 	l.t.Helper()
 	var running []flinkrest.JobOverview
 	l.eventually("one RUNNING job", func() error {
-		jobs, err := l.flink().ListJobs(l.ctx)
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		jobs, err := fl.ListJobs(l.ctx)
 		if err != nil {
 			return err
 		}
@@ -200,7 +204,11 @@ func (l *lifecycleRun) restored(jobID string) *flinkrest.RestoredCheckpoint {
 	l.t.Helper()
 	var r *flinkrest.RestoredCheckpoint
 	l.eventually("restore statistics of job "+jobID, func() error {
-		cp, err := l.flink().Checkpoints(l.ctx, jobID)
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		cp, err := fl.Checkpoints(l.ctx, jobID)
 		if err != nil {
 			return err
 		}
@@ -219,7 +227,11 @@ func (l *lifecycleRun) waitCheckpoint() int64 {
 	job := l.onlyJob()
 	var id int64
 	l.eventually("a completed checkpoint with state", func() error {
-		cp, err := l.flink().Checkpoints(l.ctx, job.ID)
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		cp, err := fl.Checkpoints(l.ctx, job.ID)
 		if err != nil {
 			return err
 		}
@@ -263,10 +275,15 @@ func (l *lifecycleRun) savepointUpgrade() {
 		l.t.Errorf("new job restored from %+v, want savepoint %s", r, sp)
 	}
 	l.assertRestoredState(job.ID, r)
-	cfg, err := l.flink().GetCheckpointConfig(l.ctx, job.ID)
-	if err != nil {
-		l.t.Fatal(err)
-	}
+	var cfg *flinkrest.CheckpointConfig
+	l.eventually("the checkpoint configuration of job "+job.ID, func() error {
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		cfg, err = fl.GetCheckpointConfig(l.ctx, job.ID)
+		return err
+	})
 	if !strings.Contains(cfg.StateBackend, "RocksDB") {
 		l.t.Errorf("after the upgrade to rocksdb the job runs on %q", cfg.StateBackend)
 	}
@@ -305,10 +322,17 @@ func (l *lifecycleRun) lastStateUpgrade() {
 	if r.IsSavepoint {
 		l.t.Errorf("last-state restored from a savepoint (%+v), want the latest checkpoint", r)
 	}
-	details, err := l.flink().Job(l.ctx, job.ID)
-	if err != nil || len(details.Vertices) == 0 {
-		l.t.Fatalf("job %s details: %+v (%v)", job.ID, details, err)
-	}
+	var details *flinkrest.JobDetails
+	l.eventually("the vertices of job "+job.ID, func() error {
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		if details, err = fl.Job(l.ctx, job.ID); err == nil && len(details.Vertices) == 0 {
+			err = fmt.Errorf("job %s has no vertices yet", job.ID)
+		}
+		return err
+	})
 	// The source keeps its fixed 2 (--source-parallelism); every other vertex follows the
 	// new spec, which only a job graph built from the new spec does.
 	for _, v := range details.Vertices {
@@ -372,7 +396,11 @@ func (l *lifecycleRun) jobManagerKilled() {
 		}
 	}
 	l.eventually("the job recovered on a new JobManager", func() error {
-		jobs, err := l.flink().ListJobs(l.ctx)
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		jobs, err := fl.ListJobs(l.ctx)
 		if err != nil {
 			return err
 		}
@@ -480,7 +508,11 @@ func (l *lifecycleRun) assertRestoredState(jobID string, r *flinkrest.RestoredCh
 		l.t.Fatalf("restored snapshot has no id: %+v", r)
 	}
 	l.eventually("a checkpoint after the restored one", func() error {
-		cp, err := l.flink().Checkpoints(l.ctx, jobID)
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		cp, err := fl.Checkpoints(l.ctx, jobID)
 		if err != nil {
 			return err
 		}
@@ -552,7 +584,11 @@ func (l *lifecycleRun) taskManagerKilled() {
 	// TaskManager that its resource manager asks Kubernetes for.
 	var r *flinkrest.RestoredCheckpoint
 	l.eventually("the job restored from a checkpoint after the TaskManager loss", func() error {
-		cp, err := l.flink().Checkpoints(l.ctx, before.ID)
+		fl, err := l.flink()
+		if err != nil {
+			return err
+		}
+		cp, err := fl.Checkpoints(l.ctx, before.ID)
 		if err != nil {
 			return err
 		}
