@@ -62,6 +62,17 @@ type FlinkProfileSpec struct {
 	// +optional
 	ServiceAccount *ServiceAccountTemplate `json:"serviceAccount,omitempty"`
 
+	// PodTemplate is the base of every app's spec.podTemplate: the app's own template is
+	// merged over it (FKO's merge, lists by name). It carries what the platform gives every
+	// pod, e.g. the S3 plugin's ENABLE_BUILT_IN_PLUGINS and, where no IAM role serves, an
+	// envFrom of the S3 credentials Secret. Placement is applied after it, so no layer lifts
+	// the node pool.
+	// +optional
+	// +kubebuilder:validation:Schemaless
+	// +kubebuilder:validation:Type=object
+	// +kubebuilder:pruning:PreserveUnknownFields
+	PodTemplate *v1beta1.PodTemplate `json:"podTemplate,omitempty"`
+
 	// Placement pins every pod of the app to a node pool, enforced.
 	// +optional
 	Placement *Placement `json:"placement,omitempty"`

@@ -124,6 +124,11 @@ func (in *FlinkProfileSpec) DeepCopyInto(out *FlinkProfileSpec) {
 		*out = new(ServiceAccountTemplate)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.PodTemplate != nil {
+		in, out := &in.PodTemplate, &out.PodTemplate
+		*out = new(v1beta1.PodTemplate)
+		(*in).DeepCopyInto(*out)
+	}
 	if in.Placement != nil {
 		in, out := &in.Placement, &out.Placement
 		*out = new(Placement)

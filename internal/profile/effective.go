@@ -11,6 +11,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/resources"
 )
 
 // Origin says where a field of the effective spec came from.
@@ -105,6 +106,18 @@ func Effective(p *weirv1alpha1.FlinkProfile, app *v1beta1.FlinkDeployment) (*v1b
 		}
 		s.ServiceAccount = want
 		findings = append(findings, Finding{Field: "serviceAccount", Origin: OriginEnforced})
+	}
+	if p.Spec.PodTemplate != nil {
+		if s.PodTemplate != nil && len(s.PodTemplate.DecodeProblems()) > 0 {
+			return nil, nil, fmt.Errorf("FlinkProfile %q has a podTemplate, but the app's does not decode: %s",
+				p.Name, strings.Join(s.PodTemplate.DecodeProblems(), "; "))
+		}
+		merged, err := resources.MergePodTemplates(p.Spec.PodTemplate, s.PodTemplate, true)
+		if err != nil {
+			return nil, nil, fmt.Errorf("FlinkProfile %q: its podTemplate and the app's do not merge: %w", p.Name, err)
+		}
+		s.PodTemplate = merged
+		def("podTemplate")
 	}
 	if pl := p.Spec.Placement; pl != nil {
 		// A template that did not decode is written back as written: placement cannot hold.

@@ -115,6 +115,49 @@ func TestEffective(t *testing.T) {
 					t.Errorf("placement %+v", ps)
 				}
 			}},
+		{name: "the profile's pod template is the base of the app's, and placement still holds",
+			profile: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.PodTemplate = &v1beta1.PodTemplate{Spec: corev1.PodSpec{
+					NodeSelector: map[string]string{"disk": "ssd"},
+					Containers: []corev1.Container{{Name: "flink-main-container",
+						Env: []corev1.EnvVar{{Name: "ENABLE_BUILT_IN_PLUGINS", Value: "flink-s3-fs-presto-1.20.0.jar"}, {Name: "TEAM", Value: "platform"}},
+						EnvFrom: []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{
+							LocalObjectReference: corev1.LocalObjectReference{Name: "s3-credentials"}}}}}}}}
+			},
+			app: func(d *v1beta1.FlinkDeployment) {
+				d.Spec.PodTemplate = &v1beta1.PodTemplate{Spec: corev1.PodSpec{Containers: []corev1.Container{
+					{Name: "flink-main-container", Env: []corev1.EnvVar{{Name: "TEAM", Value: "orders"}}},
+					{Name: "sidecar", Image: "busybox"}}}}
+			},
+			check: func(t *testing.T, eff *v1beta1.FlinkDeployment, _ map[string]string) {
+				ps := eff.Spec.PodTemplate.Spec
+				if len(ps.Containers) != 2 || ps.Containers[1].Name != "sidecar" {
+					t.Fatalf("containers %+v", ps.Containers)
+				}
+				env := map[string]string{}
+				for _, e := range ps.Containers[0].Env {
+					env[e.Name] = e.Value
+				}
+				if env["ENABLE_BUILT_IN_PLUGINS"] != "flink-s3-fs-presto-1.20.0.jar" || env["TEAM"] != "orders" {
+					t.Errorf("env %v: want the profile's plugin and the app's own TEAM", env)
+				}
+				if len(ps.Containers[0].EnvFrom) != 1 || ps.Containers[0].EnvFrom[0].SecretRef.Name != "s3-credentials" {
+					t.Errorf("envFrom %+v", ps.Containers[0].EnvFrom)
+				}
+				if ps.NodeSelector["pool"] != "flink" || ps.NodeSelector["disk"] != "ssd" {
+					t.Errorf("nodeSelector %v: want the base template's and the placement's", ps.NodeSelector)
+				}
+			}},
+		{name: "the profile's pod template under an app without one",
+			profile: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.PodTemplate = &v1beta1.PodTemplate{Spec: corev1.PodSpec{Containers: []corev1.Container{
+					{Name: "flink-main-container", Env: []corev1.EnvVar{{Name: "A", Value: "1"}}}}}}
+			},
+			check: func(t *testing.T, eff *v1beta1.FlinkDeployment, _ map[string]string) {
+				if cs := eff.Spec.PodTemplate.Spec.Containers; len(cs) != 1 || len(cs[0].Env) != 1 {
+					t.Errorf("containers %+v", cs)
+				}
+			}},
 		{name: "the app's own values win over defaults",
 			app: func(d *v1beta1.FlinkDeployment) {
 				d.Spec.Image = "registry/orders:7"

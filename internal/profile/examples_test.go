@@ -41,17 +41,18 @@ func TestExampleProfiles(t *testing.T) {
 		mode v1beta1.UpgradeMode
 	}{
 		{"dev.yaml", map[string]string{
-			"state.checkpoints.dir":               "s3://flink-dev/team-a/orders/checkpoints",
-			"state.savepoints.dir":                "s3://flink-dev/team-a/orders/savepoints",
+			"state.checkpoints.dir":               "s3p://flink-state/_entropy_/team-a/orders/checkpoints",
+			"state.savepoints.dir":                "s3p://flink-state/team-a/orders/savepoints",
+			"s3.endpoint":                         "http://weir-s3.weir-system.svc:29000",
 			"taskmanager.numberOfTaskSlots":       "2",
 			"execution.checkpointing.interval":    "30 s",
 			"kubernetes.operator.weir.log.format": "text",
 		}, "flink-orders", v1beta1.UpgradeModeStateless},
 		{"prod.yaml", map[string]string{
-			"state.checkpoints.dir":               "s3://flink-prod/_entropy_/apps/team-a/orders/checkpoints",
-			"state.savepoints.dir":                "s3://flink-prod/apps/team-a/orders/savepoints",
+			"state.checkpoints.dir":               "s3p://flink-prod/_entropy_/apps/team-a/orders/checkpoints",
+			"state.savepoints.dir":                "s3p://flink-prod/apps/team-a/orders/savepoints",
 			"high-availability.type":              "kubernetes",
-			"high-availability.storageDir":        "s3://flink-prod/apps/team-a/orders/ha",
+			"high-availability.storageDir":        "s3p://flink-prod/apps/team-a/orders/ha",
 			"s3.entropy.key":                      "_entropy_",
 			"taskmanager.numberOfTaskSlots":       "2", // the app's small preset, not prod's medium
 			"metrics.reporter.prom.port":          "9249",
@@ -83,6 +84,9 @@ func TestExampleProfiles(t *testing.T) {
 			}
 			if eff.Spec.ServiceAccount != tc.sa || eff.Spec.Job.UpgradeMode != tc.mode {
 				t.Errorf("serviceAccount %q upgradeMode %q, want %q %q", eff.Spec.ServiceAccount, eff.Spec.Job.UpgradeMode, tc.sa, tc.mode)
+			}
+			if c := eff.Spec.PodTemplate.Spec.Containers; len(c) != 1 || len(c[0].Env) == 0 || c[0].Env[0].Name != "ENABLE_BUILT_IN_PLUGINS" {
+				t.Errorf("the profile's pod template (the S3 plugin) is not the app's base: %+v", c)
 			}
 			if err := validation.Deployment(eff); err != nil {
 				t.Errorf("the effective spec does not validate: %v", err)

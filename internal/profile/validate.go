@@ -147,6 +147,18 @@ func Validate(p *weirv1alpha1.FlinkProfile) error {
 			tmpl(fmt.Sprintf("spec.serviceAccount.annotations[%q]", k), sa.Annotations[k])
 		}
 	}
+	if t := s.PodTemplate; t != nil {
+		for _, problem := range t.DecodeProblems() {
+			add("spec.podTemplate: %s", problem)
+		}
+		if pl := s.Placement; pl != nil {
+			for _, k := range sortedKeys(t.Spec.NodeSelector) {
+				if v, ok := pl.NodeSelector[k]; ok && v != t.Spec.NodeSelector[k] {
+					add("spec.podTemplate.spec.nodeSelector[%q] is %q, but spec.placement pins it to %q", k, t.Spec.NodeSelector[k], v)
+				}
+			}
+		}
+	}
 	if pl := s.Placement; pl != nil {
 		for _, k := range sortedKeys(pl.NodeSelector) {
 			tmpl(fmt.Sprintf("spec.placement.nodeSelector[%q]", k), pl.NodeSelector[k])

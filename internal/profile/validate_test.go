@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -19,6 +20,11 @@ func TestValidate(t *testing.T) {
 		wantErr string
 	}{
 		{name: "the test profile is valid", mutate: func(*weirv1alpha1.FlinkProfile) {}},
+		{name: "a pod template that contradicts the placement",
+			mutate: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.PodTemplate = &v1beta1.PodTemplate{Spec: corev1.PodSpec{NodeSelector: map[string]string{"pool": "other"}}}
+			},
+			wantErr: `spec.podTemplate.spec.nodeSelector["pool"] is "other", but spec.placement pins it to "flink"`},
 		{name: "unknown placeholder",
 			mutate:  func(p *weirv1alpha1.FlinkProfile) { p.Spec.ServiceAccount.NameTemplate = "flink-{{app}}-{{name}}" },
 			wantErr: "spec.serviceAccount.nameTemplate: unknown placeholder {{app}} (only {{namespace}} and {{name}})"},
