@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"weir.dev/weir/internal/app"
@@ -22,6 +24,10 @@ import (
 // dataDirEnv, else a temporary one), imports the Flink and operator images built from this
 // tree and installs the operator with its Helm chart, the way `make run` does. When the
 // test ends the cluster goes down and the host must be as it was.
+// teamNamespaces are watched beside e2eNamespace: two teams under two FlinkProfiles
+// (profiles_test.go).
+var teamNamespaces = []string{"team-a", "team-b"}
+
 func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string) (*demo.Runner, *app.Clients) {
 	t.Helper()
 	if out, err := exec.Command("ip", "link", "show", localcluster.BridgeName).CombinedOutput(); err == nil {
@@ -57,11 +63,17 @@ func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string) (*dem
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := r.InstallOperator(ctx, key, e2eNamespace); err != nil {
-		t.Fatal(err)
-	}
 	c, err := r.Clients()
 	if err != nil {
+		t.Fatal(err)
+	}
+	// The chart grants the operator a Role in each watched namespace, so they exist first.
+	for _, ns := range teamNamespaces {
+		if err := c.Ctrl.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := r.InstallOperator(ctx, key, append([]string{e2eNamespace}, teamNamespaces...)...); err != nil {
 		t.Fatal(err)
 	}
 	return r, c

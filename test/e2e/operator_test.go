@@ -43,7 +43,8 @@ const (
 // operator image built from this tree, then runs Flink the ways users do: an application
 // in standalone mode, one in native mode and a session cluster, each checked through
 // its status and its REST API via the rest Service, and a FlinkSessionJob through a
-// savepoint upgrade, suspend, resume and deletion. Finally it tears the cluster down
+// savepoint upgrade, suspend, resume and deletion, and two teams under two FlinkProfiles
+// (profiles_test.go). Finally it tears the cluster down
 // and checks the host is clean.
 func TestOperatorOnLocalCluster(t *testing.T) {
 	requireE2E(t)
@@ -74,6 +75,9 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 	}
 	if !t.Run("dynamic-config", func(t *testing.T) { runDynamicConfig(t, ctx, r, c) }) {
 		t.Logf("operator log after dynamic-config failed:\n%s", operatorLog(ctx, c))
+	}
+	if !t.Run("profiles", func(t *testing.T) { runProfiles(t, ctx, r, c) }) {
+		t.Logf("operator log after profiles failed:\n%s", operatorLog(ctx, c))
 	}
 
 }
