@@ -176,7 +176,7 @@ func TestAppChartServiceAccountSuspendAndSessionJobs(t *testing.T) {
 	ch := embedded(t, charts.App, "weir-app")
 	objs, err := template(ch, "team-a", map[string]any{
 		"jarURI": "local:///opt/flink/usrlib/app.jar", "image": "flink:1.20", "flinkVersion": "v1_20", "suspended": true,
-		"serviceAccount": map[string]any{"create": true, "annotations": map[string]any{"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/orders"}},
+		"serviceAccount":     map[string]any{"create": true, "annotations": map[string]any{"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/orders"}},
 		"flinkConfiguration": map[string]any{"taskmanager.numberOfTaskSlots": 2},
 	})
 	if err != nil {
