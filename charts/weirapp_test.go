@@ -178,6 +178,8 @@ func TestAppChartServiceAccountSuspendAndSessionJobs(t *testing.T) {
 		"jarURI": "local:///opt/flink/usrlib/app.jar", "image": "flink:1.20", "flinkVersion": "v1_20", "suspended": true,
 		"serviceAccount":     map[string]any{"create": true, "annotations": map[string]any{"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/orders"}},
 		"flinkConfiguration": map[string]any{"taskmanager.numberOfTaskSlots": 2},
+		"jobManager":         map[string]any{"cpu": 0.5, "memory": "1024m"},
+		"taskManager":        map[string]any{"cpu": 1, "memory": "2g", "replicas": 2},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -195,6 +197,14 @@ func TestAppChartServiceAccountSuspendAndSessionJobs(t *testing.T) {
 	}
 	if conf, _ := app.Spec.FlinkConfiguration.Flatten(); app.Spec.Job.State != v1beta1.JobStateSuspended || conf["taskmanager.numberOfTaskSlots"] != "2" {
 		t.Errorf("spec %+v", app.Spec)
+	}
+	if jm, tm := app.Spec.JobManager, app.Spec.TaskManager; jm == nil || jm.Resource == nil || jm.Resource.Memory != "1024m" ||
+		tm == nil || tm.Resource == nil || tm.Resource.Memory != "2g" || tm.Replicas == nil || *tm.Replicas != 2 {
+		t.Errorf("resources: jobManager %+v taskManager %+v", jm, tm)
+	}
+	// Without a profile the app runs as written: the values make a complete, valid app.
+	if err := validation.Deployment(app); err != nil {
+		t.Errorf("the operator would reject the chart's app: %v", err)
 	}
 
 	objs, err = template(ch, "team-a", map[string]any{"profile": "dev", "sessionJobs": []any{
@@ -248,6 +258,8 @@ func TestAppChartSchemaRejectsBadValues(t *testing.T) {
 		{"jar without scheme", map[string]any{"jarURI": "app.jar"}, "at '/jarURI': 'app.jar' does not match pattern"},
 		{"bad name", map[string]any{"jarURI": jar, "name": "Orders_1"}, "at '/name': 'Orders_1' does not match pattern"},
 		{"unknown service account key", map[string]any{"jarURI": jar, "serviceAccount": map[string]any{"crate": true}}, "additional properties 'crate' not allowed"},
+		{"bad memory", map[string]any{"jarURI": jar, "taskManager": map[string]any{"memory": "lots"}}, "at '/taskManager/memory': 'lots' does not match pattern"},
+		{"unknown resource key", map[string]any{"jarURI": jar, "jobManager": map[string]any{"replicas": 2}}, "at '/jobManager': additional properties 'replicas' not allowed"},
 		{"session job without jar", map[string]any{"sessionJobs": []any{map[string]any{"name": "a"}}}, "missing property 'jarURI'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
