@@ -176,6 +176,7 @@ operatorPod:
   nodeSelector: {pool: system}
   tolerations: [{key: dedicated, operator: Equal, value: system, effect: NoSchedule}]
 operatorServiceAccount: {create: true, annotations: {}, name: flink-operator}
+jobServiceAccount: {create: true, annotations: {"helm.sh/resource-policy": keep}, name: flink-jobs}
 webhook: {create: true}
 defaultConfiguration:
   create: true
@@ -193,6 +194,16 @@ resources: {requests: {cpu: 200m, memory: 256Mi}, limits: {memory: 1Gi}}
 	cm := objs["ConfigMap weir-system/flink-operator-config"]
 	if cm == nil || !strings.Contains(cm["data"].(map[string]any)["flink-conf.yaml"].(string), "kubernetes.operator.reconcile.interval: 15 s") {
 		t.Errorf("defaultConfiguration: %v", cm)
+	}
+	sa := objs["ServiceAccount flink-apps/flink-jobs"]
+	if sa == nil || sa["metadata"].(map[string]any)["annotations"].(map[string]any)["helm.sh/resource-policy"] != "keep" {
+		t.Errorf("jobServiceAccount: %v in %v", sa, slices.Sorted(maps.Keys(objs)))
+	}
+	if objs["ServiceAccount flink-apps/flink"] != nil {
+		t.Error("jobServiceAccount's name did not win over flinkServiceAccount's")
+	}
+	if off := renderObjects(t, map[string]any{"jobServiceAccount": map[string]any{"create": false}}); off["ServiceAccount weir-system/flink"] != nil {
+		t.Error("jobServiceAccount.create=false still renders the Flink service account")
 	}
 	r := renderChart(t, values)
 	c := r.dep.Spec.Template.Spec.Containers[0]
