@@ -41,12 +41,13 @@ func embedded(t *testing.T, fsys fs.FS, root string) *chart.Chart {
 	return ch
 }
 
-// template renders ch as `helm template` does (an install, dry run, client only), values
-// checked against values.schema.json: the manifest split into objects.
-func template(ch *chart.Chart, namespace string, values map[string]any) ([]map[string]any, error) {
+// template renders ch as `helm template` does (an install, dry run, client only) as
+// release "orders" in team-a, values checked against values.schema.json: the manifest split
+// into objects.
+func template(ch *chart.Chart, values map[string]any) ([]map[string]any, error) {
 	in := action.NewInstall(&action.Configuration{})
 	in.DryRun, in.ClientOnly, in.Replace = true, true, true
-	in.ReleaseName, in.Namespace = "orders", namespace
+	in.ReleaseName, in.Namespace = "orders", "team-a"
 	in.KubeVersion = &chartutil.KubeVersion{Version: "v1.34.0", Major: "1", Minor: "34"}
 	rel, err := in.Run(ch, values)
 	if err != nil {
@@ -126,7 +127,7 @@ func TestAppChartRendersAValidFlinkDeployment(t *testing.T) {
 		{"jarURI and profile only", map[string]any{"profile": "dev", "jarURI": "local:///opt/flink/usrlib/app.jar"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			objs, err := template(ch, "team-a", tc.values)
+			objs, err := template(ch, tc.values)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,7 +156,7 @@ func TestAppChartRendersAValidFlinkDeployment(t *testing.T) {
 		})
 	}
 
-	objs, err := template(ch, "team-a", valuesFile(t, "../examples/weir-app/values.yaml"))
+	objs, err := template(ch, valuesFile(t, "../examples/weir-app/values.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestAppChartRendersAValidFlinkDeployment(t *testing.T) {
 // the deployment their session cluster.
 func TestAppChartServiceAccountSuspendAndSessionJobs(t *testing.T) {
 	ch := embedded(t, charts.App, "weir-app")
-	objs, err := template(ch, "team-a", map[string]any{
+	objs, err := template(ch, map[string]any{
 		"jarURI": "local:///opt/flink/usrlib/app.jar", "image": "flink:1.20", "flinkVersion": "v1_20", "suspended": true,
 		"serviceAccount":     map[string]any{"create": true, "annotations": map[string]any{"eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/orders"}},
 		"flinkConfiguration": map[string]any{"taskmanager.numberOfTaskSlots": 2},
@@ -207,7 +208,7 @@ func TestAppChartServiceAccountSuspendAndSessionJobs(t *testing.T) {
 		t.Errorf("the operator would reject the chart's app: %v", err)
 	}
 
-	objs, err = template(ch, "team-a", map[string]any{"profile": "dev", "sessionJobs": []any{
+	objs, err = template(ch, map[string]any{"profile": "dev", "sessionJobs": []any{
 		map[string]any{"name": "clicks", "jarURI": "https://repo.example/clicks.jar", "parallelism": 2},
 		map[string]any{"name": "views", "jarURI": "https://repo.example/views.jar", "suspended": true},
 	}})
@@ -263,7 +264,7 @@ func TestAppChartSchemaRejectsBadValues(t *testing.T) {
 		{"session job without jar", map[string]any{"sessionJobs": []any{map[string]any{"name": "a"}}}, "missing property 'jarURI'"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := template(ch, "team-a", tc.values)
+			_, err := template(ch, tc.values)
 			if err == nil {
 				t.Fatalf("accepted %v", tc.values)
 			}
