@@ -17,12 +17,9 @@ import (
 	"weir.dev/weir/internal/testenv"
 )
 
-// TestAppChartInstallAndUpgrade installs the README's app with the Helm SDK on a real
-// kube-apiserver, lets a stand-in for the operator write a finalizer and status (a running
-// job with a savepoint), and upgrades the release with a new parallelism and jar: Helm
-// patches the same object (same UID, status and finalizer kept), and the change is one the
-// operator carries out as a savepoint upgrade, the job's state carried over.
-func TestAppChartInstallAndUpgrade(t *testing.T) {
+// controlPlane starts a real etcd and kube-apiserver with weir's CRDs, or skips.
+func controlPlane(t *testing.T) *testenv.ControlPlane {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test")
 	}
@@ -35,6 +32,16 @@ func TestAppChartInstallAndUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(cp.Stop)
+	return cp
+}
+
+// TestAppChartInstallAndUpgrade installs the README's app with the Helm SDK on a real
+// kube-apiserver, lets a stand-in for the operator write a finalizer and status (a running
+// job with a savepoint), and upgrades the release with a new parallelism and jar: Helm
+// patches the same object (same UID, status and finalizer kept), and the change is one the
+// operator carries out as a savepoint upgrade, the job's state carried over.
+func TestAppChartInstallAndUpgrade(t *testing.T) {
+	cp := controlPlane(t)
 	ctx := context.Background()
 
 	raw, err := os.ReadFile("../../examples/weir-app/values.yaml")
