@@ -2,12 +2,17 @@
 {{- .Values.name | default .Release.Name -}}
 {{- end }}
 
-{{- /* Labels of every object: Helm's, and the profile and preset that weir reads. */}}
+{{- /* Labels of every object. */}}
 {{- define "weirapp.labels" -}}
 app.kubernetes.io/name: {{ include "weirapp.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end }}
+
+{{- /* Labels of the Flink resources: the profile that weir applies to them. */}}
+{{- define "weirapp.flinkLabels" -}}
+{{ include "weirapp.labels" . }}
 {{- with .Values.profile }}
 weir.dev/profile: {{ . | quote }}
 {{- end }}
