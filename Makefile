@@ -99,7 +99,7 @@ envtest-assets: build
 
 .PHONY: test-integration
 test-integration: envtest-assets ## Integration tests against a real etcd + kube-apiserver built from source.
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/... ./internal/webhook/... ./internal/profile/...
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/... ./internal/webhook/... ./internal/profile/... ./internal/install/...
 
 .PHONY: test-s3
 test-s3: build ## The real S3 server (versitygw, built into the cache from a cold one): buckets created idempotently; put, get, list, multipart, delete; real Flink 1.20 and 2.3 checkpoint to it through the presto plugin with entropy; a savepoint disposed of through the REST API leaves no object.

@@ -8,3 +8,8 @@ import "embed"
 //
 //go:embed all:weir-operator
 var Operator embed.FS
+
+// App is the weir-app chart (one Flink app under a FlinkProfile), rooted at "weir-app".
+//
+//go:embed all:weir-app
+var App embed.FS

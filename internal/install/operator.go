@@ -47,37 +47,12 @@ func Operator(ctx context.Context, o OperatorOptions) (*release.Release, error) 
 	if o.Timeout == 0 {
 		o.Timeout = 3 * time.Minute
 	}
-	logf := o.Logf
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	flags := genericclioptions.NewConfigFlags(false)
-	flags.KubeConfig = &o.Kubeconfig
-	flags.Namespace = &o.Namespace
-	cfg := new(action.Configuration)
-	if err := cfg.Init(flags, o.Namespace, "secret", action.DebugLog(logf)); err != nil {
-		return nil, fmt.Errorf("while connecting Helm to the cluster: %w", err)
-	}
-
-	hist := action.NewHistory(cfg)
-	hist.Max = 1
-	if _, err := hist.Run(o.ReleaseName); errors.Is(err, driver.ErrReleaseNotFound) {
-		in := action.NewInstall(cfg)
-		in.ReleaseName, in.Namespace, in.CreateNamespace = o.ReleaseName, o.Namespace, true
-		in.Wait, in.Timeout = o.Wait, o.Timeout
-		rel, err := in.RunWithContext(ctx, ch, o.Values)
-		if err != nil {
-			return nil, fmt.Errorf("while installing chart %s: %w", ch.Name(), err)
-		}
-		return rel, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("while reading release history: %w", err)
-	}
-	up := action.NewUpgrade(cfg)
-	up.Namespace, up.Wait, up.Timeout = o.Namespace, o.Wait, o.Timeout
-	rel, err := up.RunWithContext(ctx, o.ReleaseName, ch, o.Values)
-	if err != nil {
-		return nil, fmt.Errorf("while upgrading release %s: %w", o.ReleaseName, err)
+	rel, cfg, upgraded, err := installOrUpgrade(ctx, ch, releaseOptions{
+		kubeconfig: o.Kubeconfig, namespace: o.Namespace, name: o.ReleaseName, values: o.Values,
+		wait: o.Wait, timeout: o.Timeout, logf: o.Logf,
+	})
+	if err != nil || !upgraded {
+		return rel, err
 	}
 	// Helm never upgrades CRDs from crds/; apply them so that an upgraded operator never
 	// runs against an old schema.
@@ -85,6 +60,53 @@ func Operator(ctx context.Context, o OperatorOptions) (*release.Release, error) 
 		return nil, err
 	}
 	return rel, nil
+}
+
+// releaseOptions say which release of a chart to install or upgrade, and where.
+type releaseOptions struct {
+	kubeconfig, namespace, name string
+	values                      map[string]any
+	wait                        bool
+	timeout                     time.Duration
+	logf                        func(format string, args ...any)
+}
+
+// installOrUpgrade installs chart ch as release o.name, or upgrades the release when it
+// exists (upgraded true). The values are checked against the chart's values.schema.json.
+func installOrUpgrade(ctx context.Context, ch *chart.Chart, o releaseOptions) (_ *release.Release, _ *action.Configuration, upgraded bool, _ error) {
+	logf := o.logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	flags := genericclioptions.NewConfigFlags(false)
+	flags.KubeConfig = &o.kubeconfig
+	flags.Namespace = &o.namespace
+	cfg := new(action.Configuration)
+	if err := cfg.Init(flags, o.namespace, "secret", action.DebugLog(logf)); err != nil {
+		return nil, nil, false, fmt.Errorf("while connecting Helm to the cluster: %w", err)
+	}
+
+	hist := action.NewHistory(cfg)
+	hist.Max = 1
+	if _, err := hist.Run(o.name); errors.Is(err, driver.ErrReleaseNotFound) {
+		in := action.NewInstall(cfg)
+		in.ReleaseName, in.Namespace, in.CreateNamespace = o.name, o.namespace, true
+		in.Wait, in.Timeout = o.wait, o.timeout
+		rel, err := in.RunWithContext(ctx, ch, o.values)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("while installing chart %s: %w", ch.Name(), err)
+		}
+		return rel, cfg, false, nil
+	} else if err != nil {
+		return nil, nil, false, fmt.Errorf("while reading release history: %w", err)
+	}
+	up := action.NewUpgrade(cfg)
+	up.Namespace, up.Wait, up.Timeout = o.namespace, o.wait, o.timeout
+	rel, err := up.RunWithContext(ctx, o.name, ch, o.values)
+	if err != nil {
+		return nil, nil, false, fmt.Errorf("while upgrading release %s: %w", o.name, err)
+	}
+	return rel, cfg, true, nil
 }
 
 // loadEmbedded loads a chart from an embedded file system.

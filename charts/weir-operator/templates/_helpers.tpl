@@ -10,3 +10,6 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "weir.flinkNamespaces" -}}
 {{- if .Values.watchNamespaces }}{{ join "," .Values.watchNamespaces }}{{ else }}{{ .Release.Namespace }}{{ end -}}
 {{- end }}
+{{- define "weir.operatorServiceAccount" -}}
+{{- .Values.operatorServiceAccount.name | default "weir-operator" -}}
+{{- end }}
