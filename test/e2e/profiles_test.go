@@ -22,6 +22,7 @@ import (
 	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/demo"
+	"weir.dev/weir/internal/install"
 	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/resources"
 	"weir.dev/weir/internal/s3local"
@@ -76,12 +77,17 @@ func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clien
 		}
 		t.Cleanup(func() { _ = c.Ctrl.Delete(context.Background(), p) })
 		for j, name := range tm.apps {
-			d := tenLineApp(t, tm.ns, name)
-			if i == 0 && j == 0 {
-				d.Labels[weirv1alpha1.ProfileLabel] = tm.profile // by label; the others by namespace
-			}
-			if err := c.Ctrl.Create(ctx, d); err != nil {
-				t.Fatalf("create %s/%s: %v", tm.ns, name, err)
+			switch {
+			case i == 0 && j == 1:
+				installAppChart(t, ctx, r, tm.ns, name, tm.profile, 2) // as ArgoCD would, with Helm
+			default:
+				d := tenLineApp(t, tm.ns, name)
+				if i == 0 && j == 0 {
+					d.Labels[weirv1alpha1.ProfileLabel] = tm.profile // by label; the others by namespace
+				}
+				if err := c.Ctrl.Create(ctx, d); err != nil {
+					t.Fatalf("create %s/%s: %v", tm.ns, name, err)
+				}
 			}
 			all = append(all, types.NamespacedName{Namespace: tm.ns, Name: name})
 		}
@@ -106,6 +112,48 @@ func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clien
 		checkQuota(t, ctx, c, tm)
 	}
 	rollOutProfileChange(t, ctx, c, teams[0])
+	chartUpgradeKeepsState(t, ctx, r, c, teams[0], teams[0].apps[1])
+}
+
+// installAppChart installs (or upgrades) the weir-app chart's release name in ns with the
+// Helm SDK: the ten-line app as chart values.
+func installAppChart(t *testing.T, ctx context.Context, r *demo.Runner, ns, name, profile string, parallelism int) {
+	t.Helper()
+	rel, err := install.App(ctx, install.AppOptions{Kubeconfig: r.Kubeconfig(), Namespace: ns, ReleaseName: name,
+		Values: map[string]any{
+			"profile":     profile,
+			"jarURI":      "local:///opt/flink/examples/streaming/StateMachineExample.jar",
+			"parallelism": parallelism,
+		}})
+	if err != nil {
+		t.Fatalf("helm upgrade --install %s: %v", name, err)
+	}
+	t.Logf("helm release %s/%s revision %d %s", ns, rel.Name, rel.Version, rel.Info.Status)
+}
+
+// chartUpgradeKeepsState changes the parallelism through a helm upgrade of the app's
+// release: weir takes it as a savepoint upgrade (the profile's mode), and the new job
+// restores that savepoint at the new parallelism.
+func chartUpgradeKeepsState(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clients, tm team, name string) {
+	t.Helper()
+	key := types.NamespacedName{Namespace: tm.ns, Name: name}
+	before, err := c.Get(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	installAppChart(t, ctx, r, tm.ns, name, tm.profile, 1)
+	d, err := r.Wait(ctx, c, key, app.TargetStable, readyTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Generation == before.Generation || d.Spec.Job.Parallelism != 1 {
+		t.Fatalf("%s: generation %d -> %d, parallelism %d: the helm upgrade did not reach the spec", key, before.Generation, d.Generation, d.Spec.Job.Parallelism)
+	}
+	sp := d.Status.JobStatus.UpgradeSavepointPath
+	if d.Status.JobStatus.JobID == before.Status.JobStatus.JobID || sp == before.Status.JobStatus.UpgradeSavepointPath {
+		t.Errorf("%s: job %s, savepoint %q after the helm upgrade: want a new job from a new savepoint", key, d.Status.JobStatus.JobID, sp)
+	}
+	restoredSavepoint(t, ctx, c, key, d)
 }
 
 // labelNode gives the local cluster's one node every team's pool label; the profiles'
@@ -314,20 +362,7 @@ func rollOutProfileChange(t *testing.T, ctx context.Context, c *app.Clients, tm 
 		if sp := d.Status.JobStatus.UpgradeSavepointPath; !strings.Contains(sp, tm.ns+"/"+name+"/savepoints/") {
 			t.Errorf("%s: upgrade savepoint %q, want one under its own prefix", key, sp)
 		}
-		eventually(t, key.String()+" restored from its upgrade savepoint", func() error {
-			fl, err := restClient(ctx, c, key)
-			if err != nil {
-				return err
-			}
-			cp, err := fl.Checkpoints(ctx, d.Status.JobStatus.JobID)
-			if err != nil {
-				return err
-			}
-			if r := cp.Latest.Restored; r == nil || !r.IsSavepoint || !samePath(r.ExternalPath, d.Status.JobStatus.UpgradeSavepointPath) {
-				return fmt.Errorf("restored %+v, want savepoint %s", r, d.Status.JobStatus.UpgradeSavepointPath)
-			}
-			return nil
-		}, func() string { return c.Diagnose(ctx, key, 20) })
+		restoredSavepoint(t, ctx, c, key, d)
 		// The job's own code may fix its interval (this example's does); the cluster's
 		// configuration shows the profile's new default reached Flink.
 		url, err := c.UIURL(ctx, key)
@@ -346,4 +381,24 @@ func rollOutProfileChange(t *testing.T, ctx context.Context, c *app.Clients, tm 
 			t.Errorf("%s: the JobManager runs with execution.checkpointing.interval %q, want the profile's new %q", key, got, "7 s")
 		}
 	}
+}
+
+// restoredSavepoint: Flink says d's job restored d's upgrade savepoint.
+func restoredSavepoint(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName, d *v1beta1.FlinkDeployment) {
+	t.Helper()
+	sp := d.Status.JobStatus.UpgradeSavepointPath
+	eventually(t, key.String()+" restored from its upgrade savepoint", func() error {
+		fl, err := restClient(ctx, c, key)
+		if err != nil {
+			return err
+		}
+		cp, err := fl.Checkpoints(ctx, d.Status.JobStatus.JobID)
+		if err != nil {
+			return err
+		}
+		if r := cp.Latest.Restored; r == nil || !r.IsSavepoint || !samePath(r.ExternalPath, sp) {
+			return fmt.Errorf("restored %+v, want savepoint %s", r, sp)
+		}
+		return nil
+	}, func() string { return c.Diagnose(ctx, key, 20) })
 }
