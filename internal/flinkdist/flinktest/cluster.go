@@ -31,6 +31,10 @@ type Options struct {
 	// ConfFiles are written into the configuration directory over the distribution's
 	// (e.g. weir's log4j-console.properties).
 	ConfFiles map[string]string
+	// Entrypoint, when set, starts the JobManager through this image entrypoint script
+	// (`<Entrypoint> jobmanager`, as a standalone pod does) instead of bin/jobmanager.sh, so
+	// what it does to the configuration (FLINK_PROPERTIES) is part of the test.
+	Entrypoint string
 	// Dir holds configuration, logs and scratch files; default a new temp dir, removed by
 	// Stop unless the cluster failed to start.
 	Dir string
@@ -108,7 +112,13 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	c.Env = append(os.Environ(), "FLINK_CONF_DIR="+c.ConfDir, "FLINK_LOG_DIR="+c.LogDir, "FLINK_PID_DIR="+c.dir, "JAVA_HOME="+java)
 	c.Env = append(c.Env, o.Env...)
 
-	if err := c.spawn("jobmanager", filepath.Join(home, "bin", "jobmanager.sh"), "start-foreground"); err != nil {
+	jm, jmArgs := filepath.Join(home, "bin", "jobmanager.sh"), []string{"start-foreground"}
+	if o.Entrypoint != "" {
+		// FLINK_UID: stay the test's user rather than the image's flink user.
+		c.Env = append(c.Env, "FLINK_HOME="+home, fmt.Sprintf("FLINK_UID=%d", os.Getuid()))
+		jm, jmArgs = o.Entrypoint, []string{"jobmanager"}
+	}
+	if err := c.spawn("jobmanager", jm, jmArgs...); err != nil {
 		c.Stop()
 		return nil, err
 	}
