@@ -154,6 +154,10 @@ type MetricsSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
+	// PodMonitor, with reporter prometheus, has weir create a PodMonitor
+	// (monitoring.coreos.com/v1) per app for the Prometheus Operator, when its CRD exists.
+	// +optional
+	PodMonitor bool `json:"podMonitor,omitempty"`
 	// Datadog configures the Datadog HTTP reporter (reporter: datadog).
 	// +optional
 	Datadog *DatadogMetrics `json:"datadog,omitempty"`

@@ -117,6 +117,9 @@ func Validate(p *weirv1alpha1.FlinkProfile) error {
 	if m := s.Metrics; m != nil && metricKeys(m) == nil {
 		add("spec.metrics.reporter %q must be prometheus, jmx, slf4j or datadog", m.Reporter)
 	}
+	if m := s.Metrics; m != nil && m.PodMonitor && m.Reporter != "prometheus" {
+		add("spec.metrics.podMonitor needs reporter prometheus")
+	}
 	if m := s.Metrics; m != nil && m.Reporter == "datadog" {
 		if d := m.Datadog; d == nil || d.APIKeySecret.Name == "" || d.APIKeySecret.Key == "" ||
 			strings.Contains(d.APIKeySecret.Name, "/") {

@@ -81,6 +81,11 @@ func TestValidate(t *testing.T) {
 		{name: "datadog without its API key's Secret",
 			mutate:  func(p *weirv1alpha1.FlinkProfile) { p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "datadog"} },
 			wantErr: "spec.metrics.datadog.apiKeySecret needs a name and a key"},
+		{name: "a PodMonitor without the Prometheus reporter",
+			mutate: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "jmx", PodMonitor: true}
+			},
+			wantErr: "spec.metrics.podMonitor needs reporter prometheus"},
 		{name: "datadog in an unknown data center",
 			mutate: func(p *weirv1alpha1.FlinkProfile) {
 				p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "datadog", Datadog: &weirv1alpha1.DatadogMetrics{
