@@ -98,18 +98,20 @@ func (c *cluster) scrape() scrape {
 	}
 }
 
-// datadogSecret reads weir's kubernetes.operator.weir.metrics.datadog.api-key-secret,
-// "<secret>/<key>" (key default "api-key").
-func datadogSecret(c flinkconf.Conf) (name, key string, ok bool) {
+// DatadogKeySecret is the Secret and key of the Datadog reporters' API key: weir's
+// kubernetes.operator.weir.metrics.datadog.api-key-secret, "<secret>/<key>" (key default
+// "api-key"), when the configuration enables a Datadog reporter (else the pods name none).
+func DatadogKeySecret(c flinkconf.Conf) (name, key string, ok bool) {
 	v := strings.TrimSpace(c[flinkconf.KeyDatadogAPIKeySecret])
-	if v == "" {
+	if v == "" || len(reporters(c, DatadogFactory)) == 0 {
 		return "", "", false
 	}
 	name, key, _ = strings.Cut(v, "/")
+	name, key = strings.TrimSpace(name), strings.TrimSpace(key)
 	if key == "" {
 		key = "api-key"
 	}
-	return strings.TrimSpace(name), strings.TrimSpace(key), name != ""
+	return name, key, name != ""
 }
 
 // withDatadogTags adds the app, namespace, team and job variables to every Datadog
@@ -154,11 +156,11 @@ func withDatadogTags(c flinkconf.Conf, app, namespace, team, jobID string) flink
 // existing is the FLINK_PROPERTIES the pod already gets, kept in front of weir's lines.
 // The variable comes first: the kubelet expands $(NAME) only from variables defined earlier.
 func datadogEnv(c flinkconf.Conf, existing string) []corev1.EnvVar {
-	secret, key, ok := datadogSecret(c)
-	names := reporters(c, DatadogFactory)
-	if !ok || len(names) == 0 {
+	secret, key, ok := DatadogKeySecret(c)
+	if !ok {
 		return nil
 	}
+	names := reporters(c, DatadogFactory)
 	lines := []string{}
 	if strings.TrimSpace(existing) != "" {
 		lines = append(lines, strings.TrimRight(existing, "\n"))
