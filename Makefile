@@ -115,7 +115,7 @@ test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes 
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flink/rest/
 
 .PHONY: test-flinkconf
-test-flinkconf: ## Real Flink 1.20 and 2.3 read weir's config files and log4j defaults; native JM objects match Flink's own deployer.
+test-flinkconf: ## Real Flink 1.20 and 2.3 read weir's config files and log4j defaults; native JM objects match Flink's own deployer; the Prometheus reporter on the pod's metrics port, JSON log labels, the Datadog key through the entrypoint.
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/
 
 .PHONY: test-flink-operator

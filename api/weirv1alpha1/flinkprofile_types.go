@@ -158,13 +158,40 @@ type StateStorage struct {
 
 // MetricsSpec chooses a metric reporter.
 type MetricsSpec struct {
-	// +kubebuilder:validation:Enum=prometheus;jmx;slf4j
+	// +kubebuilder:validation:Enum=prometheus;jmx;slf4j;datadog
 	Reporter string `json:"reporter"`
 	// Port of the Prometheus reporter; default 9249.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
+	// PodMonitor, with reporter prometheus, has weir create a PodMonitor
+	// (monitoring.coreos.com/v1) per app for the Prometheus Operator, when its CRD exists.
+	// +optional
+	PodMonitor bool `json:"podMonitor,omitempty"`
+	// Datadog configures the Datadog HTTP reporter (reporter: datadog).
+	// +optional
+	Datadog *DatadogMetrics `json:"datadog,omitempty"`
+}
+
+// DatadogMetrics configures Flink's Datadog HTTP reporter. Its series are tagged with the
+// app, namespace, team (the app's weir.dev/team label) and job id (docs/metrics.md).
+type DatadogMetrics struct {
+	// APIKeySecret is the Secret key, in the app's namespace, that holds the Datadog API key.
+	// The key reaches the pods as an environment variable from the Secret, never a ConfigMap.
+	APIKeySecret SecretKeyRef `json:"apiKeySecret"`
+	// DataCenter is the Datadog site: US (datadoghq.com, the default) or EU (datadoghq.eu).
+	// +optional
+	// +kubebuilder:validation:Enum=US;EU
+	DataCenter string `json:"dataCenter,omitempty"`
+}
+
+// SecretKeyRef names one key of a Secret.
+type SecretKeyRef struct {
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+	// +kubebuilder:validation:MinLength=1
+	Key string `json:"key"`
 }
 
 // IngressTemplate is the Ingress of each app's Flink UI.

@@ -77,7 +77,8 @@ type FlinkDeploymentReconciler struct {
 // (pods and leases deletecollection, deployments/finalizers), so it can grant nothing more.
 // Service accounts are created only from a FlinkProfile's template, never from an app's
 // spec (applyCompanions, resources.CheckFlinkServiceAccount); a profile's PDB and
-// NetworkPolicy are applied, and deleted when it drops them, never read; ResourceQuotas are
+// NetworkPolicy (and PodMonitor, when the Prometheus Operator's CRD exists) are applied,
+// and deleted when it drops them, never read; ResourceQuotas are
 // read for the quota pre-check (profile_companions.go). Secrets
 // are only checked to exist (missingSecrets), one get of their metadata each, never watched.
 // +kubebuilder:rbac:groups=apps,resources=deployments,verbs=get;list;watch;create;update;patch;delete
@@ -88,6 +89,7 @@ type FlinkDeploymentReconciler struct {
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;patch
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=create;patch;delete
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=create;patch;delete
+// +kubebuilder:rbac:groups=monitoring.coreos.com,resources=podmonitors,verbs=create;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 // +kubebuilder:rbac:groups="",resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=flink.apache.org,resources=flinkdeployments;flinksessionjobs;flinkstatesnapshots,verbs=get;list;watch;create;update;patch;delete

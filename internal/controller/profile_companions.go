@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
@@ -81,8 +82,8 @@ func ownPod(app string, pod *corev1.Pod) bool {
 }
 
 // applyCompanions applies the per-app objects of profile p (profile.Companions): the
-// ServiceAccount, the TaskManagers' PodDisruptionBudget and the NetworkPolicy, and deletes
-// the PDB and NetworkPolicy p no longer asks for. It runs when the profile (or its
+// ServiceAccount, the TaskManagers' PodDisruptionBudget, the NetworkPolicy and the
+// PodMonitor, and deletes the PDB, NetworkPolicy and PodMonitor p no longer asks for. It runs when the profile (or its
 // generation) or the app's generation differs from the one the Profile condition
 // recorded, so a stable app costs no API call.
 //
@@ -131,7 +132,33 @@ func (r *FlinkDeploymentReconciler) applyCompanions(ctx context.Context, dep *v1
 			return refusedByAPI(p, err)
 		}
 	}
+	if err := r.applyPodMonitor(ctx, dep, c.PodMonitor, npName); err != nil {
+		return refusedByAPI(p, err)
+	}
 	return nil, nil
+}
+
+// applyPodMonitor applies the app's PodMonitor (want), or deletes the one named name when
+// the profile asks for none. Without the Prometheus Operator's CRD there is nothing to do:
+// a profile may ask for PodMonitors in clusters that have no Prometheus Operator.
+func (r *FlinkDeploymentReconciler) applyPodMonitor(ctx context.Context, dep *v1beta1.FlinkDeployment, want *unstructured.Unstructured, name string) error {
+	gvk := profile.PodMonitorGVK
+	if _, err := r.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version); apimeta.IsNoMatchError(err) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if want != nil {
+		return applyObject(ctx, r.Client, r.Scheme, want)
+	}
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	u.SetNamespace(dep.Namespace)
+	u.SetName(name)
+	if err := r.Delete(ctx, u); err != nil && !apierrors.IsNotFound(err) {
+		return err
+	}
+	return nil
 }
 
 // refusedByAPI makes the API server's refusal of an object the profile describes (a

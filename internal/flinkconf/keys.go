@@ -71,6 +71,8 @@ const (
 	KeyMergeArraysByName = opconfig.MergeArraysByName
 	// KeyLogFormat is weir's switch for the default log4j layout: "text" (default) or "json".
 	KeyLogFormat = opconfig.LogFormat
+	// KeyDatadogAPIKeySecret is weir's "<secret>/<key>" of the Datadog reporters' API key.
+	KeyDatadogAPIKeySecret = opconfig.DatadogAPIKeySecret
 	// KeyJobManagerEnvPrefix and KeyTaskManagerEnvPrefix set container environment variables.
 	KeyJobManagerEnvPrefix  = "containerized.master.env."
 	KeyTaskManagerEnvPrefix = "containerized.taskmanager.env."

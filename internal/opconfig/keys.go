@@ -55,6 +55,7 @@ const (
 	SavepointDisposeOnDelete  = "kubernetes.operator.savepoint.dispose-on-delete"
 	MergeArraysByName         = "kubernetes.operator.pod-template.merge-arrays-by-name"
 	LogFormat                 = "kubernetes.operator.weir.log.format"
+	DatadogAPIKeySecret       = "kubernetes.operator.weir.metrics.datadog.api-key-secret"
 
 	ArtifactsAllowedSchemes = "kubernetes.operator.user.artifacts.allowed-schemes"
 	ArtifactsAllowedCIDRs   = "kubernetes.operator.user.artifacts.allowed-cidrs"
@@ -116,6 +117,7 @@ var Keys = map[string]KeyInfo{
 	SavepointDisposeOnDelete:  {PerResource, "false", "spec.savepoint.disposeOnDelete of the FlinkStateSnapshots the operator creates (snapshot.resource.enabled)"},
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
+	DatadogAPIKeySecret:       {PerResource, "", "`<secret>/<key>` holding the API key of the Flink Datadog reporters; it reaches the pods as an environment variable from the Secret, never a ConfigMap"},
 	InPlaceScaling:            {PerResource, "true", "rescale a job in place (adaptive scheduler, Flink 1.18+) instead of upgrading it"},
 	JMDeploymentRecovery:      {PerResource, "true", "re-create a JobManager Deployment lost while the job ran (from HA metadata, or empty when stateless)"},
 	LastStateMaxCheckpointAge: {PerResource, "", "a last-state upgrade of a running job whose latest checkpoint is older than this takes a savepoint instead; unset is no limit"},

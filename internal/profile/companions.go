@@ -5,6 +5,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"weir.dev/weir/api/v1beta1"
@@ -24,10 +26,15 @@ type AppCompanions struct {
 	ServiceAccount      *corev1.ServiceAccount
 	PodDisruptionBudget *policyv1.PodDisruptionBudget
 	NetworkPolicy       *networkingv1.NetworkPolicy
+	// PodMonitor is the Prometheus Operator's, unstructured: weir does not depend on its API.
+	PodMonitor *unstructured.Unstructured
 }
 
+// PodMonitorGVK is the Prometheus Operator's PodMonitor kind.
+var PodMonitorGVK = schema.GroupVersionKind{Group: "monitoring.coreos.com", Version: "v1", Kind: "PodMonitor"}
+
 // CompanionNames are the names of an app's companions: the ServiceAccount's comes from the
-// profile's template, the others from the app's name.
+// profile's template, the others from the app's name (the PodMonitor's is the app's too).
 func CompanionNames(app string) (pdb, networkPolicy string) {
 	return app + "-taskmanager", app
 }
@@ -77,6 +84,9 @@ func Companions(p *weirv1alpha1.FlinkProfile, app *v1beta1.FlinkDeployment) AppC
 			Spec:       spec,
 		}
 	}
+	if m := p.Spec.Metrics; m != nil && m.PodMonitor && m.Reporter == "prometheus" {
+		out.PodMonitor = podMonitor(meta(npName, nil), name)
+	}
 	return out
 }
 
@@ -121,4 +131,32 @@ func NamespaceCompanions(p *weirv1alpha1.FlinkProfile, ns string) (*corev1.Resou
 // without spec.namespaces applies only by label and selects no namespace.
 func SelectsNamespace(p *weirv1alpha1.FlinkProfile, ns *corev1.Namespace) bool {
 	return p.Spec.Namespaces != nil && selects(p.Spec.Namespaces, ns)
+}
+
+// podMonitor scrapes the named metrics port of every pod of the app, JobManagers and
+// TaskManagers of either mode (resources.scrape puts the port there).
+func podMonitor(m metav1.ObjectMeta, app string) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"spec": map[string]any{
+			"selector": map[string]any{
+				"matchLabels": map[string]any{resources.LabelApp: app},
+				"matchExpressions": []any{map[string]any{"key": resources.LabelType, "operator": "In",
+					"values": []any{resources.TypeNative, resources.TypeStandalone}}},
+			},
+			"podMetricsEndpoints": []any{map[string]any{
+				"port": resources.MetricsPortName,
+				"path": "/metrics",
+				"relabelings": []any{
+					map[string]any{"sourceLabels": []any{"__meta_kubernetes_pod_label_app"}, "targetLabel": "app"},
+					map[string]any{"sourceLabels": []any{"__meta_kubernetes_pod_label_component"}, "targetLabel": "component"},
+				},
+			}},
+		},
+	}}
+	u.SetGroupVersionKind(PodMonitorGVK)
+	u.SetName(m.Name)
+	u.SetNamespace(m.Namespace)
+	u.SetLabels(m.Labels)
+	u.SetOwnerReferences(m.OwnerReferences)
+	return u
 }

@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"weir.dev/weir/api/v1beta1"
@@ -82,6 +83,33 @@ func TestCompanions(t *testing.T) {
 				}
 				if m := np.Spec.PodSelector.MatchLabels; len(m) != 1 || m["app"] != "orders" {
 					t.Errorf("podSelector %v", m)
+				}
+			}},
+		{"PodMonitor of the app's metrics port, only with the Prometheus reporter",
+			&weirv1alpha1.FlinkProfile{ObjectMeta: metav1.ObjectMeta{Name: "prod"}, Spec: weirv1alpha1.FlinkProfileSpec{
+				Metrics: &weirv1alpha1.MetricsSpec{Reporter: "prometheus", PodMonitor: true}}},
+			func(t *testing.T, c AppCompanions) {
+				pm := c.PodMonitor
+				if pm == nil || pm.GetName() != "orders" || pm.GetNamespace() != "team-a" || pm.GroupVersionKind() != PodMonitorGVK {
+					t.Fatalf("pod monitor %+v", pm)
+				}
+				ep, _, _ := unstructured.NestedSlice(pm.Object, "spec", "podMetricsEndpoints")
+				sel, _, _ := unstructured.NestedStringMap(pm.Object, "spec", "selector", "matchLabels")
+				if len(ep) != 1 || ep[0].(map[string]any)["port"] != "metrics" || ep[0].(map[string]any)["path"] != "/metrics" || sel["app"] != "orders" {
+					t.Errorf("pod monitor spec %v", pm.Object["spec"])
+				}
+				if !metav1.IsControlledBy(pm, app) || pm.GetLabels()["app.kubernetes.io/managed-by"] != "weir" {
+					t.Errorf("owners %v labels %v", pm.GetOwnerReferences(), pm.GetLabels())
+				}
+				if c.PodDisruptionBudget != nil || c.NetworkPolicy != nil {
+					t.Errorf("companions not asked for: %+v", c)
+				}
+			}},
+		{"no PodMonitor without podMonitor", &weirv1alpha1.FlinkProfile{ObjectMeta: metav1.ObjectMeta{Name: "prod"}, Spec: weirv1alpha1.FlinkProfileSpec{
+			Metrics: &weirv1alpha1.MetricsSpec{Reporter: "prometheus"}}},
+			func(t *testing.T, c AppCompanions) {
+				if c.PodMonitor != nil {
+					t.Errorf("pod monitor %+v", c.PodMonitor)
 				}
 			}},
 	} {

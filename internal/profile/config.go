@@ -90,6 +90,17 @@ func metricKeys(m *weirv1alpha1.MetricsSpec) map[string]string {
 		}
 	case "jmx":
 		return map[string]string{"metrics.reporter.jmx.factory.class": "org.apache.flink.metrics.jmx.JMXReporterFactory"}
+	case "datadog":
+		out := map[string]string{
+			"metrics.reporter.dghttp.factory.class": "org.apache.flink.metrics.datadog.DatadogHttpReporterFactory",
+		}
+		if d := m.Datadog; d != nil {
+			out[opconfig.DatadogAPIKeySecret] = d.APIKeySecret.Name + "/" + d.APIKeySecret.Key
+			if d.DataCenter != "" {
+				out["metrics.reporter.dghttp.dataCenter"] = d.DataCenter
+			}
+		}
+		return out
 	case "slf4j":
 		return map[string]string{
 			"metrics.reporter.slf4j.factory.class": "org.apache.flink.metrics.slf4j.Slf4jReporterFactory",

@@ -115,7 +115,18 @@ func Validate(p *weirv1alpha1.FlinkProfile) error {
 		add("spec.upgradeMode last-state needs HA: set spec.state.ha")
 	}
 	if m := s.Metrics; m != nil && metricKeys(m) == nil {
-		add("spec.metrics.reporter %q must be prometheus, jmx or slf4j", m.Reporter)
+		add("spec.metrics.reporter %q must be prometheus, jmx, slf4j or datadog", m.Reporter)
+	}
+	if m := s.Metrics; m != nil && m.PodMonitor && m.Reporter != "prometheus" {
+		add("spec.metrics.podMonitor needs reporter prometheus")
+	}
+	if m := s.Metrics; m != nil && m.Reporter == "datadog" {
+		if d := m.Datadog; d == nil || d.APIKeySecret.Name == "" || d.APIKeySecret.Key == "" ||
+			strings.Contains(d.APIKeySecret.Name, "/") {
+			add("spec.metrics.datadog.apiKeySecret needs a name and a key")
+		} else if d.DataCenter != "" && d.DataCenter != "US" && d.DataCenter != "EU" {
+			add("spec.metrics.datadog.dataCenter %q must be US or EU", d.DataCenter)
+		}
 	}
 	switch s.LogFormat {
 	case "", "text", "json":

@@ -83,7 +83,21 @@ func TestValidate(t *testing.T) {
 				p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "graphite"}
 				p.Spec.LogFormat = "xml"
 			},
-			wantErr: `spec.metrics.reporter "graphite" must be prometheus, jmx or slf4j` + "\n" + `spec.logFormat "xml" must be text or json`},
+			wantErr: `spec.metrics.reporter "graphite" must be prometheus, jmx, slf4j or datadog` + "\n" + `spec.logFormat "xml" must be text or json`},
+		{name: "datadog without its API key's Secret",
+			mutate:  func(p *weirv1alpha1.FlinkProfile) { p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "datadog"} },
+			wantErr: "spec.metrics.datadog.apiKeySecret needs a name and a key"},
+		{name: "a PodMonitor without the Prometheus reporter",
+			mutate: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "jmx", PodMonitor: true}
+			},
+			wantErr: "spec.metrics.podMonitor needs reporter prometheus"},
+		{name: "datadog in an unknown data center",
+			mutate: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "datadog", Datadog: &weirv1alpha1.DatadogMetrics{
+					APIKeySecret: weirv1alpha1.SecretKeyRef{Name: "dd", Key: "api-key"}, DataCenter: "AP1"}}
+			},
+			wantErr: `spec.metrics.datadog.dataCenter "AP1" must be US or EU`},
 		{name: "a shared Ingress host",
 			mutate:  func(p *weirv1alpha1.FlinkProfile) { p.Spec.Ingress.HostTemplate = "flink.example/{{namespace}}" },
 			wantErr: "spec.ingress.hostTemplate must contain {{name}}"},

@@ -46,6 +46,7 @@ func Build(in Input) (*Set, error) {
 	if conf, err = flinkconf.WithStart(conf, spec.FlinkVersion, restorePath, allowNonRestored, jobID); err != nil {
 		return nil, err
 	}
+	conf = withDatadogTags(conf, d.Name, d.Namespace, d.Labels[LabelTeam], jobID)
 	mode := spec.EffectiveMode()
 	if mode != v1beta1.ModeNative && mode != v1beta1.ModeStandalone {
 		return nil, fmt.Errorf("spec.mode %q is unknown; use native or standalone", mode)
@@ -58,7 +59,7 @@ func Build(in Input) (*Set, error) {
 	if restorePath != "" {
 		c.restore = &Restore{Path: restorePath, AllowNonRestoredState: allowNonRestored}
 	}
-	c.logs = logFiles(spec, conf)
+	c.logs = logFiles(spec, conf, logLabels{app: d.Name, namespace: d.Namespace, job: jobID})
 
 	set := &Set{RestService: c.restService(), InternalService: c.internalService()}
 	if set.ConfigMap, err = c.configMap(); err != nil {

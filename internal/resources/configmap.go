@@ -46,6 +46,14 @@ func (c *cluster) taskManagerPodTemplate() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	// Flink keeps the template's main container ports, variables and pod annotations when it
+	// decorates the pod; its own containerized.taskmanager.env. variables come on top.
+	if obs, env := c.observability(flinkconf.KeyTaskManagerEnvPrefix, t.Spec.Containers); len(obs.ports)+len(env) > 0 {
+		main := mainContainerOf(&t.Spec)
+		main.Ports = mergePorts(main.Ports, obs.ports)
+		main.Env = mergeEnv(main.Env, env)
+		t.ObjectMeta.Annotations = merged(t.ObjectMeta.Annotations, obs.annotations)
+	}
 	tree, err := toTree(&v1beta1.PodTemplate{APIVersion: "v1", Kind: "Pod", ObjectMeta: t.ObjectMeta, Spec: t.Spec})
 	if err != nil {
 		return "", fmt.Errorf("taskmanager pod template: %w", err)

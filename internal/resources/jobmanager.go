@@ -31,11 +31,13 @@ func (c *cluster) jobManager() (*appsv1.Deployment, error) {
 		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "status.podIP"}}}},
 		c.envFrom(flinkconf.KeyJobManagerEnvPrefix)...)
 	env = append(env, c.secretEnv()...)
+	obs, obsEnv := c.observability(flinkconf.KeyJobManagerEnvPrefix, tmpl.Spec.Containers)
+	env = withEnv(env, obsEnv)
 	restPort := intstr.FromInt32(flinkconf.RestPort)
 	pod := decorate(tmpl, podSettings{
 		labels:         labels,
 		extraLabels:    c.conf.Map(flinkconf.KeyJMLabels),
-		annotations:    c.conf.Map(flinkconf.KeyJMAnnotations),
+		annotations:    merged(obs.annotations, c.conf.Map(flinkconf.KeyJMAnnotations)),
 		nodeSelector:   c.conf.Map(flinkconf.KeyJMNodeSelector),
 		serviceAccount: c.serviceAccount(),
 		image:          c.spec.Image,
@@ -43,11 +45,11 @@ func (c *cluster) jobManager() (*appsv1.Deployment, error) {
 		pullPolicy:     c.spec.ImagePullPolicy,
 		command:        c.entryPoint(),
 		args:           c.jobManagerArgs(),
-		ports: []corev1.ContainerPort{
+		ports: append([]corev1.ContainerPort{
 			{Name: "rest", ContainerPort: flinkconf.RestPort, Protocol: corev1.ProtocolTCP},
 			{Name: "jobmanager-rpc", ContainerPort: flinkconf.RPCPort, Protocol: corev1.ProtocolTCP},
 			{Name: "blobserver", ContainerPort: flinkconf.BlobPort, Protocol: corev1.ProtocolTCP},
-		},
+		}, obs.ports...),
 		env:         env,
 		requests:    req,
 		limits:      lim,

@@ -1,7 +1,10 @@
 package resources
 
 import (
+	"encoding/json"
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flinkconf"
@@ -13,17 +16,41 @@ const (
 	LogbackFile = "logback-console.xml"
 )
 
+// podNameEnv is the downward-API variable the JSON log layout reads for the pod's name.
+const podNameEnv = "WEIR_POD_NAME"
+
+func podNameVar() corev1.EnvVar {
+	return corev1.EnvVar{Name: podNameEnv, ValueFrom: &corev1.EnvVarSource{
+		FieldRef: &corev1.ObjectFieldSelector{APIVersion: "v1", FieldPath: "metadata.name"}}}
+}
+
+// logLabels are the fields every JSON log line carries, for a log pipeline to index: the
+// app, its namespace and its job are fixed per cluster; the pod's name comes from the
+// downward API (podNameEnv), as one configuration serves every pod.
+type logLabels struct{ app, namespace, job string }
+
+func (l logLabels) fields() string {
+	q := func(s string) string { b, _ := json.Marshal(s); return string(b) }
+	return `"app":` + q(l.app) + `,"namespace":` + q(l.namespace) + `,"pod":"${env:` + podNameEnv + `:-}","job":` + q(l.job) + `,`
+}
+
+// jsonLogs reports whether the pods log through weir's JSON layout (and so need podNameEnv).
+func jsonLogs(spec *v1beta1.FlinkDeploymentSpec, c flinkconf.Conf) bool {
+	_, own := spec.LogConfiguration[Log4jFile]
+	return !own && strings.EqualFold(strings.TrimSpace(c[flinkconf.KeyLogFormat]), "json")
+}
+
 // logFiles returns the log configuration files: the user's from spec.logConfiguration,
 // else weir's defaults; the log4j default writes JSON lines when the Flink configuration
 // sets kubernetes.operator.weir.log.format: json.
-func logFiles(spec *v1beta1.FlinkDeploymentSpec, c flinkconf.Conf) map[string]string {
+func logFiles(spec *v1beta1.FlinkDeploymentSpec, c flinkconf.Conf, l logLabels) map[string]string {
 	out := map[string]string{}
 	if v, ok := spec.LogConfiguration[Log4jFile]; ok {
 		out[Log4jFile] = v
 	} else {
 		layout := textLayout
-		if strings.EqualFold(strings.TrimSpace(c[flinkconf.KeyLogFormat]), "json") {
-			layout = jsonLayout
+		if jsonLogs(spec, c) {
+			layout = strings.Replace(jsonLayout, "@LABELS@", l.fields(), 1)
 		}
 		out[Log4jFile] = strings.NewReplacer(
 			"@CONSOLE_LAYOUT@", strings.ReplaceAll(layout, "@NAME@", "console"),
@@ -42,10 +69,11 @@ const textLayout = `layout.type = PatternLayout
 appender.@NAME@.layout.pattern = %d{yyyy-MM-dd HH:mm:ss,SSS} %-5p %-60c %x - %m%n`
 
 // jsonLayout builds one JSON object per line from PatternLayout, so it needs nothing
-// beyond log4j-core (Flink ships no JSON layout jar and shades Jackson away).
+// beyond log4j-core (Flink ships no JSON layout jar and shades Jackson away); @LABELS@ is
+// logLabels.fields, whose ${env:…} log4j resolves when it loads the configuration.
 const jsonLayout = `layout.type = PatternLayout
 appender.@NAME@.layout.alwaysWriteExceptions = false
-appender.@NAME@.layout.pattern = {"@timestamp":"%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX}","level":"%p","logger":"%enc{%c}{JSON}","thread":"%enc{%t}{JSON}","message":"%enc{%m}{JSON}","exception":"%enc{%throwable}{JSON}"}%n`
+appender.@NAME@.layout.pattern = {"@timestamp":"%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX}","level":"%p",@LABELS@"logger":"%enc{%c}{JSON}","thread":"%enc{%t}{JSON}","message":"%enc{%m}{JSON}","exception":"%enc{%throwable}{JSON}"}%n`
 
 // defaultLog4j logs to the console (kubectl logs) and to the file the Flink UI shows.
 const defaultLog4j = `# Written by weir; set spec.logConfiguration["log4j-console.properties"] to replace it.

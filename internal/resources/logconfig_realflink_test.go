@@ -36,7 +36,7 @@ func TestAgainstRealFlinkLogging(t *testing.T) {
 				}
 				version := v1beta1.FlinkVersion("v" + strings.ReplaceAll(line, ".", "_"))
 				spec := &v1beta1.FlinkDeploymentSpec{FlinkVersion: version}
-				logs := logFiles(spec, flinkconf.Conf{flinkconf.KeyLogFormat: format})
+				logs := logFiles(spec, flinkconf.Conf{flinkconf.KeyLogFormat: format}, logLabels{app: "basic", namespace: "flink"})
 				// Flink logs every configuration line it loads: a value with JSON's special
 				// characters makes the message a good test of the escaping.
 				name, content, err := flinkconf.Render(version, flinkconf.Conf{

@@ -20,10 +20,11 @@ func (c *cluster) taskManager() (*appsv1.Deployment, error) {
 	vols, mounts := c.confVolumes(false)
 	sv, sm := c.secretVolumes()
 	vols, mounts = append(vols, sv...), append(mounts, sm...)
+	obs, obsEnv := c.observability(flinkconf.KeyTaskManagerEnvPrefix, tmpl.Spec.Containers)
 	pod := decorate(tmpl, podSettings{
 		labels:         labels,
 		extraLabels:    c.conf.Map(flinkconf.KeyTMLabels),
-		annotations:    c.conf.Map(flinkconf.KeyTMAnnotations),
+		annotations:    merged(obs.annotations, c.conf.Map(flinkconf.KeyTMAnnotations)),
 		nodeSelector:   c.conf.Map(flinkconf.KeyTMNodeSelector),
 		serviceAccount: c.serviceAccount(),
 		image:          c.spec.Image,
@@ -31,8 +32,8 @@ func (c *cluster) taskManager() (*appsv1.Deployment, error) {
 		pullPolicy:     c.spec.ImagePullPolicy,
 		command:        c.entryPoint(),
 		args:           []string{"taskmanager"},
-		ports:          []corev1.ContainerPort{{Name: "rpc", ContainerPort: flinkconf.TMRPCPort, Protocol: corev1.ProtocolTCP}},
-		env:            append(c.envFrom(flinkconf.KeyTaskManagerEnvPrefix), c.secretEnv()...),
+		ports:          append([]corev1.ContainerPort{{Name: "rpc", ContainerPort: flinkconf.TMRPCPort, Protocol: corev1.ProtocolTCP}}, obs.ports...),
+		env:            withEnv(append(c.envFrom(flinkconf.KeyTaskManagerEnvPrefix), c.secretEnv()...), obsEnv),
 		requests:       req,
 		limits:         lim,
 		volumes:        vols,

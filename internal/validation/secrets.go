@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/resources"
 )
 
 // SecretRef is one place of a pod template that takes a value from a Secret.
@@ -34,6 +36,12 @@ func RequiredSecrets(spec *v1beta1.FlinkDeploymentSpec) []SecretRef {
 	}
 	if spec.TaskManager != nil {
 		add("spec.taskManager.podTemplate", spec.TaskManager.PodTemplate)
+	}
+	// The Datadog reporters' API key, which the builders bring into every Flink container.
+	if conf, err := spec.FlinkConfiguration.Flatten(); err == nil {
+		if name, _, ok := resources.DatadogKeySecret(conf); ok {
+			refs = append(refs, SecretRef{Secret: name, Field: fmt.Sprintf("spec.flinkConfiguration[%q]", flinkconf.KeyDatadogAPIKeySecret)})
+		}
 	}
 	return refs
 }

@@ -3,6 +3,10 @@ package validation
 import (
 	"strings"
 	"testing"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/flinkconf"
+	"weir.dev/weir/internal/resources"
 )
 
 func TestRequiredSecrets(t *testing.T) {
@@ -63,5 +67,33 @@ func TestRequiredSecrets(t *testing.T) {
 	}
 	if refs := RequiredSecrets(&decodeDeployment(t, valid).Spec); len(refs) != 0 {
 		t.Errorf("no pod template, got %v", refs)
+	}
+}
+
+// The Datadog reporters' API key Secret is required only when a Datadog reporter is on.
+func TestRequiredSecretsDatadogKey(t *testing.T) {
+	const factory = "metrics.reporter.dd.factory.class"
+	for _, tc := range []struct {
+		name string
+		conf map[string]string
+		want string
+	}{
+		{"a reporter and its key", map[string]string{factory: resources.DatadogFactory, flinkconf.KeyDatadogAPIKeySecret: "datadog/api-key"},
+			`datadog@spec.flinkConfiguration["kubernetes.operator.weir.metrics.datadog.api-key-secret"]`},
+		{"a key without a reporter", map[string]string{flinkconf.KeyDatadogAPIKeySecret: "datadog/api-key"}, ""},
+		{"a reporter left out by metrics.reporters", map[string]string{factory: resources.DatadogFactory, "metrics.reporters": "prom",
+			flinkconf.KeyDatadogAPIKeySecret: "datadog/api-key"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := decodeDeployment(t, valid)
+			d.Spec.FlinkConfiguration = v1beta1.NewConfigObject(tc.conf)
+			var got []string
+			for _, r := range RequiredSecrets(&d.Spec) {
+				got = append(got, r.Secret+"@"+r.Field)
+			}
+			if strings.Join(got, "\n") != tc.want {
+				t.Errorf("required secrets %v, want %q", got, tc.want)
+			}
+		})
 	}
 }

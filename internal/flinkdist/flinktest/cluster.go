@@ -26,6 +26,15 @@ type Options struct {
 	Config map[string]string
 	// TaskManagers is the number of TaskManager processes; default 1.
 	TaskManagers int
+	// JobManagerOnly starts no TaskManager (a test of the JobManager process alone).
+	JobManagerOnly bool
+	// ConfFiles are written into the configuration directory over the distribution's
+	// (e.g. weir's log4j-console.properties).
+	ConfFiles map[string]string
+	// Entrypoint, when set, starts the JobManager through this image entrypoint script
+	// (`<Entrypoint> jobmanager`, as a standalone pod does) instead of bin/jobmanager.sh, so
+	// what it does to the configuration (FLINK_PROPERTIES) is part of the test.
+	Entrypoint string
 	// Dir holds configuration, logs and scratch files; default a new temp dir, removed by
 	// Stop unless the cluster failed to start.
 	Dir string
@@ -64,6 +73,9 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	if o.TaskManagers <= 0 {
 		o.TaskManagers = 1
 	}
+	if o.JobManagerOnly {
+		o.TaskManagers = 0
+	}
 	if o.StartTimeout <= 0 {
 		o.StartTimeout = 5 * time.Minute
 	}
@@ -89,7 +101,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	p := Ports{REST: ports[0], RPC: ports[1]}
-	if err := c.writeConf(p, o.Config); err != nil {
+	if err := c.writeConf(p, o.Config, o.ConfFiles); err != nil {
 		return nil, err
 	}
 	c.RESTURL = fmt.Sprintf("http://127.0.0.1:%d", p.REST)
@@ -100,7 +112,13 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	c.Env = append(os.Environ(), "FLINK_CONF_DIR="+c.ConfDir, "FLINK_LOG_DIR="+c.LogDir, "FLINK_PID_DIR="+c.dir, "JAVA_HOME="+java)
 	c.Env = append(c.Env, o.Env...)
 
-	if err := c.spawn("jobmanager", filepath.Join(home, "bin", "jobmanager.sh"), "start-foreground"); err != nil {
+	jm, jmArgs := filepath.Join(home, "bin", "jobmanager.sh"), []string{"start-foreground"}
+	if o.Entrypoint != "" {
+		// FLINK_UID: stay the test's user rather than the image's flink user.
+		c.Env = append(c.Env, "FLINK_HOME="+home, fmt.Sprintf("FLINK_UID=%d", os.Getuid()))
+		jm, jmArgs = o.Entrypoint, []string{"jobmanager"}
+	}
+	if err := c.spawn("jobmanager", jm, jmArgs...); err != nil {
 		c.Stop()
 		return nil, err
 	}
@@ -120,7 +138,7 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 	return c, nil
 }
 
-func (c *Cluster) writeConf(p Ports, overrides map[string]string) error {
+func (c *Cluster) writeConf(p Ports, overrides, files map[string]string) error {
 	for _, d := range []string{c.ConfDir, c.LogDir, filepath.Join(c.dir, "tmp"), filepath.Join(c.dir, "web"), filepath.Join(c.dir, "blob")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return err
@@ -140,6 +158,11 @@ func (c *Cluster) writeConf(p Ports, overrides map[string]string) error {
 			return err
 		}
 		if err := os.WriteFile(filepath.Join(c.ConfDir, e.Name()), b, 0o644); err != nil {
+			return err
+		}
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(c.ConfDir, name), []byte(content), 0o644); err != nil {
 			return err
 		}
 	}
