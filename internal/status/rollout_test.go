@@ -67,12 +67,12 @@ func TestTrackRollouts(t *testing.T) {
 		{"a stable app records nothing", nil, []look{stable, stable}, nil},
 		{"savepoint upgrade: every step, once, in order", nil, []look{
 			stable,
-			{sec: 100, rec: up, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady},                        // recorded, savepoint triggered
-			{sec: 105, rec: up, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady},                        // savepoint pending
-			{sec: 110, rec: up, ts: 100, mode: sp, job: "FINISHED", jm: v1beta1.JMReady, upSP: 108},            // savepoint done
-			{sec: 115, rec: dep, ts: 100, mode: sp, job: "RECONCILING", jm: v1beta1.JMMissing, upSP: 108},      // new cluster applied
-			{sec: 125, rec: dep, ts: 100, mode: sp, job: "CREATED", jm: v1beta1.JMReady, upSP: 108},            // JobManager answers
-			{sec: 130, rec: dep, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady, upSP: 108},            // job runs
+			{sec: 100, rec: up, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady},                   // recorded, savepoint triggered
+			{sec: 105, rec: up, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady},                   // savepoint pending
+			{sec: 110, rec: up, ts: 100, mode: sp, job: "FINISHED", jm: v1beta1.JMReady, upSP: 108},       // savepoint done
+			{sec: 115, rec: dep, ts: 100, mode: sp, job: "RECONCILING", jm: v1beta1.JMMissing, upSP: 108}, // new cluster applied
+			{sec: 125, rec: dep, ts: 100, mode: sp, job: "CREATED", jm: v1beta1.JMReady, upSP: 108},       // JobManager answers
+			{sec: 130, rec: dep, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady, upSP: 108},       // job runs
 			{sec: 135, rec: dep, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady, cp: &RolloutCheckpoints{Restored: ms(129)}},
 			{sec: 150, rec: dep, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady, cp: &RolloutCheckpoints{Restored: ms(129), FirstCompleted: ms(140), LatestCompleted: ms(148)}},
 			{sec: 160, rec: dep, ts: 100, mode: sp, job: "RUNNING", jm: v1beta1.JMReady, cp: &RolloutCheckpoints{Restored: ms(129), FirstCompleted: ms(150), LatestCompleted: ms(158)}}, // closed: nothing moves
