@@ -89,7 +89,11 @@ func TestPredictDeployment(t *testing.T) {
 			}(), true,
 			Prediction{Action: "nothing", AskedMode: sp, OtherChanges: []string{"flinkConfiguration.kubernetes.operator.periodic.savepoint.interval: (unset) -> 1h"}, DowntimeBasis: "no restart"}, ""},
 		{"suspend takes a savepoint", liveDeployment(t, baseSpec(sp), "RUNNING"),
-			func() v1beta1.FlinkDeploymentSpec { s := baseSpec(sp); s.Job.State = v1beta1.JobStateSuspended; return s }(), true,
+			func() v1beta1.FlinkDeploymentSpec {
+				s := baseSpec(sp)
+				s.Job.State = v1beta1.JobStateSuspended
+				return s
+			}(), true,
 			Prediction{Action: "suspend", Savepoint: true, AskedMode: sp, UpgradeMode: sp, OtherChanges: []string{"job.state: (unset) -> suspended"}, DowntimeBasis: "no restart"}, ""},
 	}
 	for _, tc := range cases {

@@ -176,14 +176,7 @@ func (r *FlinkDeploymentReconciler) haMetadata(ctx context.Context, dep *v1beta1
 	if err != nil {
 		return false, err
 	}
-	for _, cm := range cms {
-		for k := range cm.Data {
-			if hasPrefix(k, haCheckpointPrefixes) || hasPrefix(k, haJobGraphPrefixes) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
+	return HoldsJobData(cms), nil
 }
 
 // countTaskManagers fills the TaskManager count from pods when Flink cannot be asked.

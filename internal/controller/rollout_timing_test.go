@@ -80,4 +80,5 @@ func TestSavepointUpgradeRecordsItsTimings(t *testing.T) {
 	if d, ok := status.Downtime(e); !ok || d <= 0 || d > time.Minute {
 		t.Errorf("downtime %v", d)
 	}
+	checkDiff(t, ns, name, e) // diff_cli_test.go: `weir diff` predicts the next upgrade from this one
 }
