@@ -8,7 +8,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	ctrlclient "sigs.k8s.io/controller-runtime/pkg/client"
@@ -247,7 +246,7 @@ func (c *Clients) diffProfile(ctx context.Context, u *unstructured.Unstructured,
 		if err != nil {
 			return nil, err
 		}
-		if equality.Semantic.DeepEqual(before.Spec, after.Spec) && verr == nil {
+		if same, err := lifecycle.DiffDeployment(&before.Spec, &after.Spec); err == nil && same.IsEmpty() && verr == nil {
 			continue // the profile does not change this app
 		}
 		if verr == nil {

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/api/weirv1alpha1"
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/status"
 	"weir.dev/weir/internal/validation"
@@ -84,5 +85,51 @@ func checkDiff(t *testing.T, ns, name string, e v1beta1.RolloutTiming) {
 	wantMsg := validation.Deployment(bad).Error()
 	if !errors.As(err, &verr) || !strings.Contains(err.Error(), wantMsg) {
 		t.Errorf("an invalid spec: %v; want validation's message %q", err, wantMsg)
+	}
+}
+
+// `weir diff` of a FlinkProfile names the apps whose effective spec the edit changes, with
+// the planner's prediction for each, and stores nothing.
+func TestDiffOfAProfileNamesTheAppsItRestarts(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	pname := "p-" + ns
+	newProfile(t, pname, weirv1alpha1.FlinkProfileSpec{
+		Namespaces:         &weirv1alpha1.NamespaceSelection{Names: []string{ns}},
+		FlinkConfiguration: weirv1alpha1.ProfileConfiguration{Defaults: map[string]string{"weir.test.profile-default": "one"}},
+	})
+	name, _ := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
+	ctx := context.Background()
+	p := &weirv1alpha1.FlinkProfile{}
+	if err := k8s.Get(ctx, client.ObjectKey{Name: pname}, p); err != nil {
+		t.Fatal(err)
+	}
+	manifest := func(defaults map[string]string) []byte {
+		m := &weirv1alpha1.FlinkProfile{ObjectMeta: metav1.ObjectMeta{Name: pname}, Spec: *p.Spec.DeepCopy()}
+		m.APIVersion, m.Kind = weirv1alpha1.GroupVersion.String(), "FlinkProfile"
+		m.Spec.FlinkConfiguration.Defaults = defaults
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	c := &app.Clients{Ctrl: k8s}
+	opts := app.DiffOptions{OperatorConfig: opStore, Now: time.Now()}
+
+	ps, err := c.Diff(ctx, manifest(map[string]string{"weir.test.profile-default": "two"}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].Namespace != ns || ps[0].Name != name || ps[0].Action != "savepoint upgrade" ||
+		len(ps[0].RestartChanges) != 1 || ps[0].RestartChanges[0] != "flinkConfiguration.weir.test.profile-default: one -> two" {
+		t.Errorf("a profile default changed: %+v", ps)
+	}
+	ps, err = c.Diff(ctx, manifest(map[string]string{"weir.test.profile-default": "one"}), opts)
+	if err != nil || len(ps) != 1 || ps[0].Kind != "FlinkProfile" || ps[0].Action != "nothing" {
+		t.Errorf("the same profile: %+v, %v", ps, err)
+	}
+	if err := k8s.Get(ctx, client.ObjectKey{Name: pname}, p); err != nil || p.Spec.FlinkConfiguration.Defaults["weir.test.profile-default"] != "one" {
+		t.Errorf("the dry run changed the profile: %v %v", p.Spec.FlinkConfiguration.Defaults, err)
 	}
 }
