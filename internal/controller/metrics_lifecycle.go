@@ -49,10 +49,10 @@ type lifecycleTrack struct {
 	state v1beta1.ResourceLifecycleState
 	times map[v1beta1.ResourceLifecycleState]*stateTimes // since the last settled state
 
-	jobRunning   bool
-	downSince    time.Time // when the job left RUNNING; zero while it runs
-	rollout      bool      // the operator was upgrading or rolling back while the job was down
-	suspended    bool      // … or the app was suspended: its downtime is the user's, not a rollout's
+	jobRunning bool
+	downSince  time.Time // when the job left RUNNING; zero while it runs
+	rollout    bool      // the operator was upgrading or rolling back while the job was down
+	suspended  bool      // … or the app was suspended: its downtime is the user's, not a rollout's
 }
 
 // lifecycleObservation is one measurement to record: kind "state" (name: the state left),

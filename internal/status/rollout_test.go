@@ -9,15 +9,14 @@ import (
 
 // look is one status seen at second sec of a test's story.
 type look struct {
-	sec   int64
-	rec   v1beta1.ReconciliationState
-	ts    int64 // reconciliationTimestamp, in seconds of the story
-	mode  v1beta1.UpgradeMode
-	job   string
-	jm    v1beta1.JobManagerDeploymentStatus
-	upSP  int64 // an UPGRADE savepoint completed at (s)
-	cp    *RolloutCheckpoints
-	label string
+	sec  int64
+	rec  v1beta1.ReconciliationState
+	ts   int64 // reconciliationTimestamp, in seconds of the story
+	mode v1beta1.UpgradeMode
+	job  string
+	jm   v1beta1.JobManagerDeploymentStatus
+	upSP int64 // an UPGRADE savepoint completed at (s)
+	cp   *RolloutCheckpoints
 }
 
 func ms(sec int64) int64 { return time.Unix(sec, 0).UnixMilli() }
