@@ -82,3 +82,22 @@ func TestSavepointUpgradeRecordsItsTimings(t *testing.T) {
 	}
 	checkDiff(t, ns, name, e) // diff_cli_test.go: `weir diff` predicts the next upgrade from this one
 }
+
+// checkSessionRollout: a session job's savepoint upgrade leaves one entry, its steps in
+// order (a session job has no JobManager of its own to time).
+func checkSessionRollout(t *testing.T, ns string) {
+	t.Helper()
+	var e v1beta1.RolloutTiming
+	waitFor(t, "the session job's rollout timed", func() error {
+		r := status.Rollouts(&getSessionJob(t, ns, "job").Status.CommonStatus)
+		if len(r) != 1 || r[0].JobRunning == 0 {
+			return fmt.Errorf("rollouts %+v", r)
+		}
+		e = r[0]
+		return nil
+	})
+	if e.Kind != v1beta1.RolloutUpgrade || e.UpgradeMode != v1beta1.UpgradeModeSavepoint || e.JobManagerReady != 0 ||
+		e.Started == 0 || e.SavepointCompleted < e.Started || e.Deployed < e.SavepointCompleted || e.JobRunning < e.Deployed {
+		t.Errorf("session job rollout %+v", e)
+	}
+}
