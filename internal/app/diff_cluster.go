@@ -242,20 +242,22 @@ func (c *Clients) diffProfile(ctx context.Context, u *unstructured.Unstructured,
 		if err != nil {
 			return nil, err
 		}
-		after, verr, err := controller.EffectiveDeploymentWithProfile(ctx, withNew, store, app)
+		after, _, err := controller.EffectiveDeploymentWithProfile(ctx, withNew, store, app)
 		if err != nil {
 			return nil, err
 		}
-		if same, err := lifecycle.DiffDeployment(&before.Spec, &after.Spec); err == nil && same.IsEmpty() && verr == nil {
-			continue // the profile does not change this app
-		}
-		if verr == nil {
-			_, verr = (&webhook.Validator{Reader: withNew, Config: store}).Validate(ctx, app)
-		}
-		if verr != nil {
-			out = append(out, Prediction{Kind: "FlinkDeployment", Namespace: app.Namespace, Name: app.Name, Action: "blocked",
-				Reason: "the operator would refuse the spec under the new profile and keep running the last valid one: " + verr.Error(), DowntimeBasis: "no restart"})
+		// Refused now and refused alike with the new profile: not this profile's doing.
+		_, refusedBefore := (&webhook.Validator{Reader: c.Ctrl, Config: store}).Validate(ctx, app)
+		_, refused := (&webhook.Validator{Reader: withNew, Config: store}).Validate(ctx, app)
+		if refused != nil {
+			if refusedBefore == nil || refusedBefore.Error() != refused.Error() {
+				out = append(out, Prediction{Kind: "FlinkDeployment", Namespace: app.Namespace, Name: app.Name, Action: "blocked",
+					Reason: "the operator would refuse the spec under the new profile and keep running the last valid one: " + refused.Error(), DowntimeBasis: "no restart"})
+			}
 			continue
+		}
+		if same, err := lifecycle.DiffDeployment(&before.Spec, &after.Spec); err == nil && same.IsEmpty() && refusedBefore == nil {
+			continue // the profile does not change this app
 		}
 		// after already holds the new profile's layers: predict on it directly.
 		cms := &corev1.ConfigMapList{}
