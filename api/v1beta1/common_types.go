@@ -206,4 +206,7 @@ type CommonStatus struct {
 	LifecycleState ResourceLifecycleState `json:"lifecycleState,omitempty"`
 	// +optional
 	ReconciliationStatus ReconciliationStatus `json:"reconciliationStatus,omitempty"`
+	// Weir holds weir's own additions to the status (FKO has no field of this name).
+	// +optional
+	Weir *WeirStatus `json:"weir,omitempty"`
 }

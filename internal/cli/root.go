@@ -17,6 +17,7 @@ func NewRoot() *cobra.Command {
 		newImageCmd(),
 		newOperatorCmd(),
 		newAppCmd(), newDemoCmd(),
+		newDiffCmd(),
 	)
 	return root
 }

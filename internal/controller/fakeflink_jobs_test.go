@@ -30,6 +30,7 @@ type jobFakes struct {
 	exceptions     map[string]string          // rest URL -> the job's exception history (JSON)
 	failCheckpts   map[string]bool            // rest URL -> triggered checkpoints complete with a failure
 	hangSavepoints map[string]bool            // rest URL -> savepoints stay IN_PROGRESS
+	cpStats        map[string]string          // rest URL -> the job's whole checkpoint statistics (JSON)
 }
 
 // serveJobRoutes answers the routes of jobFakes; false leaves the request to serve.
@@ -53,6 +54,8 @@ func (f *fakeFlink) serveJobRoutes(w http.ResponseWriter, r *http.Request, clust
 		r.Body = io.NopCloser(bytes.NewReader(b))
 	}
 	switch {
+	case r.Method == http.MethodGet && p == "/jobs/"+jobID+"/checkpoints" && f.cpStats[cluster] != "":
+		fmt.Fprint(w, f.cpStats[cluster])
 	case r.Method == http.MethodGet && p == "/jobs/"+jobID+"/checkpoints" && f.checkpoint[cluster] != "":
 		fmt.Fprintf(w, `{"counts":{"completed":1},"latest":{"completed":{"id":42,"status":"COMPLETED","external_path":%q}},"history":[]}`, f.checkpoint[cluster])
 	case r.Method == http.MethodGet && p == "/jobs/"+jobID+"/exceptions" && f.exceptions[cluster] != "":

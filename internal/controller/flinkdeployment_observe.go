@@ -69,6 +69,11 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		obs.lastCheckpoint = latestCheckpoint(observeCtx(ctx), obs.flink, obs.job.ID)
 	}
 	prevJobState := dep.Status.JobStatus.State
+	now := r.Clock.Now()
+	var cps *status.RolloutCheckpoints
+	if obs.jobRunning() {
+		cps = rolloutCheckpoints(observeCtx(ctx), &dep.Status.CommonStatus, now, obs.flink, obs.job.ID)
+	}
 	err = patchStatus(ctx, r.Client, dep, func(d *v1beta1.FlinkDeployment) {
 		st := &d.Status
 		st.JobManagerDeploymentStatus = obs.jm
@@ -84,6 +89,7 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		recordHealth(st, obs.health, opts)
 		if spec.IsApplication() {
 			status.ApplyJob(&st.JobStatus, obs.job, obs.jm, obs.flink != nil)
+			trackRollouts(&st.CommonStatus, now, obs.jm, cps)
 		}
 	})
 	if err != nil {
@@ -170,14 +176,7 @@ func (r *FlinkDeploymentReconciler) haMetadata(ctx context.Context, dep *v1beta1
 	if err != nil {
 		return false, err
 	}
-	for _, cm := range cms {
-		for k := range cm.Data {
-			if hasPrefix(k, haCheckpointPrefixes) || hasPrefix(k, haJobGraphPrefixes) {
-				return true, nil
-			}
-		}
-	}
-	return false, nil
+	return HoldsJobData(cms), nil
 }
 
 // countTaskManagers fills the TaskManager count from pods when Flink cannot be asked.

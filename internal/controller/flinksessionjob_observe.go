@@ -13,6 +13,7 @@ import (
 	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flink/rest"
 	"weir.dev/weir/internal/lifecycle"
+	"weir.dev/weir/internal/status"
 )
 
 // sessionObserved is what one look at the session cluster found for a session job.
@@ -69,8 +70,10 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 			obs.job = &jobs[i]
 		}
 	}
+	var cps *status.RolloutCheckpoints
 	if obs.job != nil {
 		if cp, err := fl.Checkpoints(observeCtx(ctx), id); err == nil {
+			cps = rolloutCheckpointsOf(cp)
 			if c := cp.Latest.Completed; c != nil && !c.Discarded {
 				obs.lastCheckpoint, obs.lastCheckpointTime = c.ExternalPath, c.LatestAckTimestamp
 			}
@@ -89,6 +92,7 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 		} else if js.JobID != "" && js.State != "" {
 			js.State = jobstate.Reconciling
 		}
+		trackRollouts(&j.Status.CommonStatus, r.Clock.Now(), "", cps)
 	})
 	if now := job.Status.JobStatus.State; err == nil && now != prev && now != "" && prev != "" {
 		r.Recorder.Eventf(job, corev1.EventTypeNormal, ReasonJobStatusChanged, "Job status changed from %s to %s", prev, now)

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/status"
 )
 
 // startSession creates the example session cluster in ns and brings it to READY. It
@@ -201,6 +202,7 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 	if last.Job.Parallelism != 3 || last.Job.UpgradeMode != v1beta1.UpgradeModeSavepoint {
 		t.Errorf("lastReconciledSpec job %+v", last.Job)
 	}
+	checkSessionRollout(t, ns) // rollout_timing_test.go
 
 	// Suspend: stop with a savepoint and keep it.
 	updateSessionJob(t, ns, func(j *v1beta1.JobSpec) { j.State = v1beta1.JobStateSuspended })
@@ -222,6 +224,9 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 	id3 := waitForSessionJob(t, ns, v1beta1.LifecycleStable, id2).Status.JobStatus.JobID
 	if runs := flink.callsLike(url, "RUN "+id3); len(runs) != 1 || runs[0] != "RUN "+id3+" "+suspendSP {
 		t.Errorf("resumed job runs %v, want one restoring from %s", runs, suspendSP)
+	}
+	if r := status.Rollouts(&getSessionJob(t, ns, "job").Status.CommonStatus); len(r) != 1 {
+		t.Errorf("a suspend and a resume are no rollouts: %+v", r)
 	}
 	if n := flink.started(url); n != 3 {
 		t.Errorf("%d jobs started, want 3 (submit, upgrade, resume)", n)

@@ -20,9 +20,7 @@ var (
 
 // haLabels select the ConfigMaps Flink's Kubernetes HA services write for a cluster: Flink
 // labels them app=<cluster-id>, configmap-type=high-availability.
-func haLabels(dep *v1beta1.FlinkDeployment) client.MatchingLabels {
-	return client.MatchingLabels{"app": dep.Name, "configmap-type": "high-availability"}
-}
+func haLabels(dep *v1beta1.FlinkDeployment) client.MatchingLabels { return HAConfigMapLabels(dep.Name) }
 
 // haConfigMaps lists the ConfigMaps Flink's Kubernetes HA services wrote for the cluster.
 func haConfigMaps(ctx context.Context, c client.Client, dep *v1beta1.FlinkDeployment) ([]corev1.ConfigMap, error) {
@@ -31,6 +29,24 @@ func haConfigMaps(ctx context.Context, c client.Client, dep *v1beta1.FlinkDeploy
 		return nil, fmt.Errorf("while listing HA ConfigMaps: %w", err)
 	}
 	return cms.Items, nil
+}
+
+// HoldsJobData says whether a cluster's HA ConfigMaps hold a job graph or checkpoint
+// pointers, which is what last-state recovery needs.
+func HoldsJobData(cms []corev1.ConfigMap) bool {
+	for _, cm := range cms {
+		for k := range cm.Data {
+			if hasPrefix(k, haCheckpointPrefixes) || hasPrefix(k, haJobGraphPrefixes) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// HAConfigMapLabels select the HA ConfigMaps of FlinkDeployment name's cluster.
+func HAConfigMapLabels(name string) client.MatchingLabels {
+	return client.MatchingLabels{"app": name, "configmap-type": "high-availability"}
 }
 
 func hasPrefix(key string, prefixes []string) bool {

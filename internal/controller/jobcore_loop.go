@@ -72,6 +72,7 @@ func (c jobCore[T]) summarize(ctx context.Context, obj T, lastJob *v1beta1.JobSp
 		own(o, suspended)
 		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: *st,
 			LastReconciledSuspended: suspended, SuspendSavepointPending: pending, JobManager: jm})
+		trackRollouts(st, c.clock.Now(), jm, nil)
 	})
 }
 

@@ -176,20 +176,13 @@ func (r *lifecycleRecorder) record(obj client.Object) {
 	}
 }
 
-// lastDowntimes returns each app's last rollout downtime and forgets the apps not in live
-// (deleted, or no longer watched).
-func (r *lifecycleRecorder) lastDowntimes(live map[appKey]bool) map[appKey]time.Duration {
+// forget drops the tracks of the apps not in live (deleted, or no longer watched).
+func (r *lifecycleRecorder) forget(live map[appKey]bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := map[appKey]time.Duration{}
-	for k, t := range r.tracks {
+	for k := range r.tracks {
 		if !live[k] {
 			delete(r.tracks, k)
-			continue
-		}
-		if t.hasDowntime {
-			out[k] = t.lastDowntime
 		}
 	}
-	return out
 }

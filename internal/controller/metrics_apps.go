@@ -12,6 +12,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/opconfig"
+	"weir.dev/weir/internal/status"
 )
 
 // appCollector counts FlinkDeployments and FlinkSessionJobs per namespace, and exports the
@@ -46,7 +47,7 @@ var (
 	descRestarts = prometheus.NewDesc("weir_resource_job_restarts",
 		"The job's numRestarts at the last health check sample (FlinkDeployments with the health check on); per resource.", perApp, nil)
 	descLastDowntime = prometheus.NewDesc("weir_resource_last_rollout_downtime_seconds",
-		"How long the job was not RUNNING during its last upgrade or rollback seen by this operator process; per resource.", perApp, nil)
+		"How long the job was down in its last upgrade or rollback recorded in status.weir.rollouts (from the rollout's start to the new job RUNNING); per resource.", perApp, nil)
 )
 
 func (c *appCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -85,11 +86,10 @@ func (c *appCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, v := range views {
 		live[v.key] = true
 	}
-	var downtimes map[appKey]time.Duration
 	if c.rec != nil {
-		downtimes = c.rec.lastDowntimes(live)
+		c.rec.forget(live)
 	}
-	for _, m := range appMetrics(views, downtimes, c.now(), s.perResource) {
+	for _, m := range appMetrics(views, c.now(), s.perResource) {
 		ch <- prometheus.MustNewConstMetric(m.desc, prometheus.GaugeValue, m.value, m.labels...)
 	}
 }
@@ -104,6 +104,7 @@ type appView struct {
 	checkpointMillis int64 // 0: none
 	savepointMillis  int64
 	restarts         *int64
+	lastDowntime     *time.Duration // the newest finished rollout's (status.weir.rollouts)
 }
 
 func viewOf(kind string, obj client.Object, st *v1beta1.CommonStatus) appView {
@@ -118,6 +119,13 @@ func viewOf(kind string, obj client.Object, st *v1beta1.CommonStatus) appView {
 		}
 		for _, sp := range si.SavepointHistory {
 			v.savepointMillis = max(v.savepointMillis, sp.TimeStamp)
+		}
+	}
+	rollouts := status.Rollouts(st)
+	for i := len(rollouts) - 1; i >= 0; i-- {
+		if d, ok := status.Downtime(rollouts[i]); ok {
+			v.lastDowntime = &d
+			break
 		}
 	}
 	return v
@@ -153,7 +161,7 @@ var (
 // appMetrics turns the resources into samples: counts per kind and namespace over fixed
 // label values (a value outside them counts as UNKNOWN, so no label grows with input), and
 // with perResource the gauges labelled with each resource's name.
-func appMetrics(views []appView, downtimes map[appKey]time.Duration, now time.Time, perResource bool) []appMetric {
+func appMetrics(views []appView, now time.Time, perResource bool) []appMetric {
 	type group struct{ kind, namespace string }
 	byLifecycle := map[group]map[string]int{}
 	byJob := map[group]map[string]int{}
@@ -194,8 +202,8 @@ func appMetrics(views []appView, downtimes map[appKey]time.Duration, now time.Ti
 		if v.restarts != nil {
 			out = append(out, appMetric{descRestarts, labels, float64(*v.restarts)})
 		}
-		if d, ok := downtimes[v.key]; ok {
-			out = append(out, appMetric{descLastDowntime, labels, d.Seconds()})
+		if v.lastDowntime != nil {
+			out = append(out, appMetric{descLastDowntime, labels, v.lastDowntime.Seconds()})
 		}
 	}
 	for g, counts := range byLifecycle {

@@ -49,12 +49,10 @@ type lifecycleTrack struct {
 	state v1beta1.ResourceLifecycleState
 	times map[v1beta1.ResourceLifecycleState]*stateTimes // since the last settled state
 
-	jobRunning   bool
-	downSince    time.Time // when the job left RUNNING; zero while it runs
-	rollout      bool      // the operator was upgrading or rolling back while the job was down
-	suspended    bool      // … or the app was suspended: its downtime is the user's, not a rollout's
-	lastDowntime time.Duration
-	hasDowntime  bool
+	jobRunning bool
+	downSince  time.Time // when the job left RUNNING; zero while it runs
+	rollout    bool      // the operator was upgrading or rolling back while the job was down
+	suspended  bool      // … or the app was suspended: its downtime is the user's, not a rollout's
 }
 
 // lifecycleObservation is one measurement to record: kind "state" (name: the state left),
@@ -106,8 +104,7 @@ func (t *lifecycleTrack) updateJob(state v1beta1.ResourceLifecycleState, job str
 	case running && !t.downSince.IsZero():
 		var out []lifecycleObservation
 		if t.rollout && !t.suspended {
-			t.lastDowntime, t.hasDowntime = now.Sub(t.downSince), true
-			out = append(out, lifecycleObservation{"downtime", "", t.lastDowntime.Seconds()})
+			out = append(out, lifecycleObservation{"downtime", "", now.Sub(t.downSince).Seconds()})
 		}
 		t.downSince, t.rollout, t.suspended = time.Time{}, false, false
 		t.jobRunning = true

@@ -91,17 +91,16 @@ func TestMetricsSettings(t *testing.T) {
 
 func TestAppMetricsCountAndNameResources(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	five := int64(5)
+	five, seven := int64(5), 7*time.Second
 	views := []appView{
 		{key: appKey{"FlinkDeployment", "a", "one"}, lifecycle: st, job: "RUNNING", jobManager: v1beta1.JMReady,
 			checkpointMillis: now.Add(-30 * time.Second).UnixMilli(), savepointMillis: now.Add(-time.Hour).UnixMilli(), restarts: &five},
 		{key: appKey{"FlinkDeployment", "a", "two"}, lifecycle: up, job: "made-up state", jobManager: v1beta1.JMDeploying, hasError: true},
-		{key: appKey{"FlinkSessionJob", "b", "three"}, lifecycle: sus, job: "FINISHED"},
+		{key: appKey{"FlinkSessionJob", "b", "three"}, lifecycle: sus, job: "FINISHED", lastDowntime: &seven},
 	}
-	downtimes := map[appKey]time.Duration{{"FlinkSessionJob", "b", "three"}: 7 * time.Second}
 	series := func(perResource bool) map[string]float64 {
 		out := map[string]float64{}
-		for _, m := range appMetrics(views, downtimes, now, perResource) {
+		for _, m := range appMetrics(views, now, perResource) {
 			g := prometheus.MustNewConstMetric(m.desc, prometheus.GaugeValue, m.value, m.labels...)
 			var pb dto.Metric
 			if err := g.Write(&pb); err != nil {

@@ -92,6 +92,11 @@ func (v *Validator) Handle(ctx context.Context, req admission.Request) admission
 	return res
 }
 
+// Validate runs the reconciler's check of obj, as admission does (`weir diff` uses it).
+func (v *Validator) Validate(ctx context.Context, obj client.Object) (warning string, err error) {
+	return v.validate(ctx, obj)
+}
+
 // validate runs the reconciler's check of obj.
 func (v *Validator) validate(ctx context.Context, obj client.Object) (warning string, err error) {
 	switch o := obj.(type) {

@@ -255,13 +255,18 @@ func (l *lifecycleRun) eventually(what string, check func() error) {
 // stays on RocksDB.
 func (l *lifecycleRun) savepointUpgrade() {
 	before := l.onlyJob()
-	l.update(func(s *v1beta1.FlinkDeploymentSpec) {
+	change := func(s *v1beta1.FlinkDeploymentSpec) {
 		s.Job.UpgradeMode = v1beta1.UpgradeModeSavepoint
 		setConf(s, "pipeline.name", "stateful-v2")
 		setConf(s, "state.backend.type", "rocksdb")
 		setConf(s, "execution.checkpointing.incremental", "true")
-	})
+	}
+	if p := l.predict(change); p.Action != "savepoint upgrade" || !p.Savepoint { // rollout_prediction_test.go
+		l.t.Errorf("weir diff predicted %+v, want a savepoint upgrade taking a savepoint", p)
+	}
+	l.update(change)
 	d := l.waitStable("savepoint upgrade")
+	l.checkRolloutTimed(v1beta1.UpgradeModeSavepoint)
 	sp := d.Status.JobStatus.UpgradeSavepointPath
 	if sp == "" {
 		l.t.Fatal("no upgradeSavepointPath after a savepoint upgrade")

@@ -1,0 +1,68 @@
+package e2e
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"weir.dev/weir/api/v1beta1"
+	"weir.dev/weir/internal/app"
+	"weir.dev/weir/internal/status"
+)
+
+// predict is `weir diff` of the app with mutate applied, against the real cluster (dry run):
+// what the planner says the change will do.
+func (l *lifecycleRun) predict(mutate func(*v1beta1.FlinkDeploymentSpec)) app.Prediction {
+	l.t.Helper()
+	d := l.get()
+	m := &v1beta1.FlinkDeployment{Spec: *d.Spec.DeepCopy()}
+	m.APIVersion, m.Kind = v1beta1.GroupVersion.String(), "FlinkDeployment"
+	m.Name, m.Namespace, m.Labels, m.Annotations = d.Name, d.Namespace, d.Labels, d.Annotations
+	mutate(&m.Spec)
+	b, err := json.Marshal(m)
+	if err != nil {
+		l.t.Fatal(err)
+	}
+	ps, err := l.c.Diff(l.ctx, b, app.DiffOptions{Namespace: d.Namespace, OperatorNamespace: "weir-system", Now: time.Now()})
+	if err != nil || len(ps) != 1 {
+		l.t.Fatalf("weir diff: %+v, %v", ps, err)
+	}
+	l.t.Logf("weir diff predicted %s (mode %s, savepoint %v, downtime %s): %s", ps[0].Action, ps[0].UpgradeMode, ps[0].Savepoint, ps[0].DowntimeBasis, ps[0].Reason)
+	return ps[0]
+}
+
+// checkRolloutTimed waits until the newest entry of status.weir.rollouts has every step
+// timed, up to the new job's first checkpoint, and checks the order of the operator's own
+// steps and the mode.
+func (l *lifecycleRun) checkRolloutTimed(mode v1beta1.UpgradeMode) v1beta1.RolloutTiming {
+	l.t.Helper()
+	var e v1beta1.RolloutTiming
+	l.eventually("the rollout timed in status.weir.rollouts", func() error {
+		r := status.Rollouts(&l.get().Status.CommonStatus)
+		if len(r) == 0 {
+			return errors.New("no rollout recorded")
+		}
+		if e = r[len(r)-1]; e.JobRunning == 0 || e.FirstCheckpoint == 0 {
+			return fmt.Errorf("not every step timed yet: %+v", e)
+		}
+		return nil
+	})
+	steps := []int64{e.Started, e.Deployed, e.JobManagerReady, e.JobRunning}
+	if mode == v1beta1.UpgradeModeSavepoint {
+		steps = []int64{e.Started, e.SavepointCompleted, e.Deployed, e.JobManagerReady, e.JobRunning}
+	}
+	for i := 1; i < len(steps); i++ {
+		if steps[i] < steps[i-1] || steps[i] == 0 {
+			l.t.Errorf("rollout steps out of order or missing: %+v", e)
+			break
+		}
+	}
+	if e.UpgradeMode != mode || e.Kind != v1beta1.RolloutUpgrade {
+		l.t.Errorf("rollout %+v, want an upgrade in %s mode", e, mode)
+	}
+	down, _ := status.Downtime(e)
+	gap, _ := status.Gap(e)
+	l.t.Logf("rollout measured: downtime %s, gap %s: %+v", down, gap, e)
+	return e
+}
