@@ -9,7 +9,6 @@ package checkpointfailure
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"regexp"
 	"strings"
@@ -32,14 +31,15 @@ func Failing(cp *rest.CheckpointStats) *rest.CheckpointSummary {
 }
 
 // Message words the error of a job whose checkpoints fail: Flink's message for the
-// failed checkpoint and, when the log gave it, the exception underneath.
+// newest failed checkpoint and, when the log gave it, the exception underneath. It names
+// no checkpoint id, so it stays the same while the failure does.
 func Message(f *rest.CheckpointSummary, cause string) string {
-	msg := fmt.Sprintf("Checkpoint %d failed", f.ID)
-	if f.FailureMessage != "" {
-		msg += ": " + strings.TrimSpace(f.FailureMessage)
+	msg := strings.TrimSpace(f.FailureMessage)
+	if msg == "" {
+		msg = "Flink gives no reason"
 	}
 	if cause != "" {
-		msg += "; cause: " + cause
+		msg += " Cause: " + cause
 	}
 	return redact.Text(msg)
 }

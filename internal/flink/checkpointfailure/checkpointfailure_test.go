@@ -78,7 +78,7 @@ func TestFailing(t *testing.T) {
 			t.Errorf("%+v: got %+v, want checkpoint %d", c.stats, got, c.want)
 		}
 	}
-	if m := Message(cp(0, 5).Latest.Failed, "x: y"); m != "Checkpoint 5 failed: Failure to finalize checkpoint.; cause: x: y" {
+	if m := Message(cp(0, 5).Latest.Failed, "x: y"); m != "Failure to finalize checkpoint. Cause: x: y" {
 		t.Errorf("Message: %q", m)
 	}
 }
