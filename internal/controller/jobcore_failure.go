@@ -16,8 +16,8 @@ const errTypeJobFailed = "org.apache.flink.runtime.client.JobExecutionException"
 const msgJobFailed = "Job failed: "
 
 // recordJobFailure puts why a job failed (failure, from Flink's exception history) into
-// status.error, so that a failed job says why where users and ArgoCD look: a checkpoint
-// that cannot reach its bucket, a refused credential, a bug in the job. The Events of the
+// status.error, so that a failed job says why where users and ArgoCD look: a bug in the
+// job, a source it cannot read, its restarts used up. The Events of the
 // same failures are JobException Events (job_exceptions.go). Once a job runs again the
 // error goes. A rejected spec's error is never replaced: it is what the user must fix.
 func (c jobCore[T]) recordJobFailure(ctx context.Context, obj T, failed bool, failure string) error {
