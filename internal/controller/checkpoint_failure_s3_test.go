@@ -34,6 +34,10 @@ func TestCheckpointFailuresOnRealFlinkAndS3(t *testing.T) {
 		t.Skip("set WEIR_FLINK_IT=1 and WEIR_S3_IT=1 to run real Flink against the real S3 server")
 	}
 	ctx := context.Background()
+	start := time.Now()
+	step := func(format string, args ...any) {
+		t.Logf("[%5.1fs] %s", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+	}
 	srv := s3test.Start(t)
 	s3c := s3local.NewClient(srv.Endpoint, srv.Creds)
 	if _, err := s3local.EnsureBuckets(ctx, s3c, s3local.Buckets); err != nil {
@@ -86,6 +90,7 @@ func TestCheckpointFailuresOnRealFlinkAndS3(t *testing.T) {
 		}
 	}
 
+	step("S3 server and two Flink clusters up")
 	nss := make([]string, len(cases))
 	for i, c := range cases {
 		nss[i] = newNamespace(t)
@@ -114,9 +119,10 @@ func TestCheckpointFailuresOnRealFlinkAndS3(t *testing.T) {
 			}
 			return nil
 		})
-		t.Logf("%s: status.error %s", c.name, getDeployment(t, nss[i], c.name).Status.Error)
+		step("%s: status.error %s", c.name, getDeployment(t, nss[i], c.name).Status.Error)
 		waitForEvents(t, nss[i], c.name, "CheckpointError: Checkpoints failing: ", c.want)
 	}
+	step("both Events recorded")
 
 	// The bucket is created: a checkpoint completes and the error goes.
 	if _, err := s3local.EnsureBuckets(ctx, s3c, []string{missing}); err != nil {
@@ -128,6 +134,7 @@ func TestCheckpointFailuresOnRealFlinkAndS3(t *testing.T) {
 		}
 		return nil
 	})
+	step("the bucket created, status.error cleared")
 
 	for _, secret := range []string{srv.Creds.SecretAccessKey, refused.SecretAccessKey} {
 		for i, c := range cases {

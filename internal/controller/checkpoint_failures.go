@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"weir.dev/weir/internal/flink/checkpointfailure"
+	"weir.dev/weir/internal/flink/jobstate"
 	"weir.dev/weir/internal/flink/rest"
 )
 
@@ -40,11 +41,17 @@ type causeRead struct {
 }
 
 // check returns the error to show for the job's failing checkpoints ("" when they are
-// fine) and whether Flink answered at all (if not, the status is left as it is).
-func (x *checkpointFailures) check(ctx context.Context, uid types.UID, api rest.API, jobID string, now time.Time) (string, bool) {
-	if api == nil || jobID == "" {
+// fine, or the job has ended) and whether Flink answered at all (if not, the status is left
+// as it is).
+func (x *checkpointFailures) check(ctx context.Context, uid types.UID, api rest.API, job *rest.JobOverview, now time.Time) (string, bool) {
+	if api == nil || job == nil || job.ID == "" {
 		return "", false
 	}
+	if jobstate.Terminal(string(job.State)) {
+		x.forget(uid)
+		return "", true
+	}
+	jobID := job.ID
 	cp, err := api.Checkpoints(observeCtx(ctx), jobID)
 	if err != nil {
 		log.FromContext(ctx).V(1).Info("Checkpoint statistics not readable", "reason", err.Error())
