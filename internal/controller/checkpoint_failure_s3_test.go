@@ -112,14 +112,30 @@ func TestCheckpointFailuresOnRealFlinkAndS3(t *testing.T) {
 	}
 
 	for i, c := range cases {
+		seen, flinkSeen := "", ""
 		testenv.Eventually(t, c.name+": Flink's exception in status.error", testenv.Poll{Limit: 3 * time.Minute, Interval: time.Second}, func() error {
 			e := statusMessage(getDeployment(t, nss[i], c.name).Status.Error)
+			if e != seen {
+				step("%s: status.error %q", c.name, e)
+				seen = e
+			}
+			if api, err := rest.New(clusters[i].RESTURL); err == nil {
+				id := getDeployment(t, nss[i], c.name).Status.JobStatus.JobID
+				j, _ := api.Job(ctx, id)
+				cp, _ := api.Checkpoints(ctx, id)
+				if j != nil && cp != nil {
+					d := fmt.Sprintf("job %s, checkpoints %+v", j.State, cp.Counts)
+					if d != flinkSeen {
+						step("%s: Flink: %s", c.name, d)
+						flinkSeen = d
+					}
+				}
+			}
 			if !strings.HasPrefix(e, "Checkpoints failing: ") || !strings.Contains(e, "AmazonS3Exception") || !strings.Contains(e, c.want) {
 				return fmt.Errorf("status.error %q", e)
 			}
 			return nil
 		})
-		step("%s: status.error %s", c.name, getDeployment(t, nss[i], c.name).Status.Error)
 		waitForEvents(t, nss[i], c.name, "CheckpointError: Checkpoints failing: ", c.want)
 	}
 	step("both Events recorded")
