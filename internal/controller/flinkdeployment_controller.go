@@ -65,10 +65,11 @@ type FlinkDeploymentReconciler struct {
 	// means 15 s. A settling one is looked at every 5 s, or every Interval if shorter.
 	Interval time.Duration
 
-	reach      *reachability.Tracker   // per-app JobManager backoff and observation times
-	exceptions jobExceptionEvents      // the job failures already announced
-	deletions  deletionBackoff         // failed deletion savepoints not retried yet
-	wake       chan event.GenericEvent // a probe that reached a dead JobManager wakes its app
+	reach       *reachability.Tracker   // per-app JobManager backoff and observation times
+	exceptions  jobExceptionEvents      // the job failures already announced
+	checkpoints checkpointFailures      // why the jobs' checkpoints fail
+	deletions   deletionBackoff         // failed deletion savepoints not retried yet
+	wake        chan event.GenericEvent // a probe that reached a dead JobManager wakes its app
 }
 
 // Alphabetical order, so that no permission is repeated or missed. No bind or escalate:

@@ -62,6 +62,7 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 		return quietConflict(client.IgnoreNotFound(err))
 	}
 	r.exceptions.forget(dep.UID)
+	r.checkpoints.forget(dep.UID)
 	r.deletions.forget(dep.UID)
 	return ctrl.Result{}, nil
 }

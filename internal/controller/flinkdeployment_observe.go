@@ -105,6 +105,11 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 		if err := r.core().recordJobFailure(ctx, dep, failed, failure); err != nil {
 			return obs, err
 		}
+		if failing, ok := r.checkpoints.check(ctx, dep.UID, obs.flink, obs.job, r.Clock.Now()); ok {
+			if err := r.core().recordCheckpointFailure(ctx, dep, failing); err != nil {
+				return obs, err
+			}
+		}
 	}
 	return obs, nil
 }

@@ -51,9 +51,10 @@ type FlinkSessionJobReconciler struct {
 	// flags). Either way it is the operator's own setting: a resource never changes it.
 	ArtifactPolicy *artifact.Policy
 
-	downloads  downloadSlots
-	exceptions jobExceptionEvents // the job failures already announced
-	deletions  deletionBackoff    // failed deletion savepoints not retried yet
+	downloads   downloadSlots
+	exceptions  jobExceptionEvents // the job failures already announced
+	checkpoints checkpointFailures // why the jobs' checkpoints fail
+	deletions   deletionBackoff    // failed deletion savepoints not retried yet
 }
 
 // Reconcile brings one FlinkSessionJob one step closer to its spec.

@@ -79,6 +79,7 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		return quietConflict(client.IgnoreNotFound(err))
 	}
 	r.exceptions.forget(job.UID)
+	r.checkpoints.forget(job.UID)
 	r.deletions.forget(job.UID)
 	return ctrl.Result{}, nil
 }

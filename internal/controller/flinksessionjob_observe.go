@@ -101,6 +101,9 @@ func (r *FlinkSessionJobReconciler) observe(ctx context.Context, job *v1beta1.Fl
 		failed := obs.job.State == rest.JobFailed
 		failure := r.exceptions.report(ctx, r.Recorder, job, obs.flink, obs.job.ID, failed, opts)
 		err = r.core().recordJobFailure(ctx, job, failed, failure)
+		if failing, ok := r.checkpoints.check(ctx, job.UID, obs.flink, obs.job, r.Clock.Now()); ok && err == nil {
+			err = r.core().recordCheckpointFailure(ctx, job, failing)
+		}
 	}
 	return obs, err
 }

@@ -82,9 +82,9 @@ func message(e rest.ExceptionEntry, stackLines int) string {
 }
 
 // Failure summarizes why a job failed from its newest failure: the exception's first line
-// and, when it has causes, the innermost "Caused by" line (e.g. the S3 server's
-// NoSuchBucket under Flink's "Exceeded checkpoint tolerable failure threshold"), secrets
-// hidden. "" when the history is empty.
+// and, when it has causes, the innermost "Caused by" line, secrets hidden. "" when the
+// history is empty. (A job failed by its checkpoints has none: Flink's "Exceeded checkpoint
+// tolerable failure threshold" carries no cause; checkpointfailure finds it in the log.)
 func Failure(hist *rest.JobExceptions) string {
 	if hist == nil || len(hist.ExceptionHistory.Entries) == 0 {
 		return ""

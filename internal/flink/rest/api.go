@@ -1,6 +1,9 @@
 package rest
 
-import "context"
+import (
+	"context"
+	"io"
+)
 
 // API is what the controllers need from Flink; *Client implements it, and tests can stand
 // in an httptest server behind a real *Client or a fake of their own.
@@ -14,6 +17,7 @@ type API interface {
 	JobExceptions(ctx context.Context, jobID string, maxExceptions int) (*JobExceptions, error)
 	JobMetrics(ctx context.Context, jobID string, names ...string) (map[string]string, error)
 	CancelJob(ctx context.Context, jobID string) error
+	JobManagerLog(ctx context.Context, scan func(io.Reader) error) error
 
 	Checkpoints(ctx context.Context, jobID string) (*CheckpointStats, error)
 	CheckpointDetails(ctx context.Context, jobID string, checkpointID int64) (*CheckpointSummary, error)

@@ -225,6 +225,9 @@ func (c *Client) once(ctx context.Context, cl call, payload []byte, stream io.Re
 		return true, &TransportError{Method: cl.method, Path: cl.path, Err: err}
 	}
 	defer resp.Body.Close()
+	if sink, ok := out.(textSink); ok && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return false, sink(io.LimitReader(resp.Body, maxLogBytes))
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	if err != nil {
 		return ctx.Err() == nil, &TransportError{Method: cl.method, Path: cl.path, Err: fmt.Errorf("reading response: %w", err)}
