@@ -22,6 +22,8 @@ type Clients struct {
 	Ctrl       ctrlclient.Client
 	Core       kubernetes.Interface
 	Kubeconfig string
+	// Force lets the verbs edit the spec of an app that GitOps manages (GuardGitOps).
+	Force bool
 }
 
 // DefaultKubeconfig is the local cluster's admin kubeconfig when it exists, so that

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,11 +16,23 @@ import (
 type appFlags struct {
 	kubeconfig string
 	namespace  string
+	output     string
 	timeout    time.Duration
 	wait       bool
+	force      bool
 }
 
-func (f *appFlags) clients() (*app.Clients, error) { return app.NewClients(f.kubeconfig) }
+func (f *appFlags) clients() (*app.Clients, error) {
+	if err := app.CheckOutput(f.output); err != nil {
+		return nil, err
+	}
+	c, err := app.NewClients(f.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	c.Force = f.force
+	return c, nil
+}
 
 func (f *appFlags) key(name string) types.NamespacedName {
 	return types.NamespacedName{Namespace: f.namespace, Name: name}
@@ -30,14 +43,29 @@ func newAppCmd() *cobra.Command {
 	f := &appFlags{}
 	cmd := &cobra.Command{
 		Use:   "app",
-		Short: "Look at and drive FlinkDeployments: status, wait, suspend, resume, savepoint, restart, set-image, ui, logs",
+		Short: "Look at and drive FlinkDeployments and FlinkSessionJobs: list, describe, rollback, scale, savepoints, logs, ui, ...",
+		Long: "Look at and drive FlinkDeployments and FlinkSessionJobs. Verbs that edit a spec refuse an app\n" +
+			"that ArgoCD manages (its self-heal would revert the edit) unless --force: change git instead.",
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.kubeconfig, "kubeconfig", app.DefaultKubeconfig(), "kubeconfig (default: the local cluster's, else KUBECONFIG)")
-	pf.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the FlinkDeployment")
+	pf.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the app (`list` shows every namespace unless -n is given)")
+	pf.StringVarP(&f.output, "output", "o", "", "json or yaml for list, status, describe, savepoints and snapshots list (default: a table)")
 	cmd.AddCommand(appStatusCmd(f), appWaitCmd(f), appSuspendCmd(f), appResumeCmd(f), appSavepointCmd(f),
-		appRestartCmd(f), appSetImageCmd(f), appUICmd(f), appLogsCmd(f))
+		appRestartCmd(f), appSetImageCmd(f), appUICmd(f), appLogsCmd(f),
+		appListCmd(f), appDescribeCmd(f), appRollbackCmd(f), appScaleCmd(f), appCheckpointCmd(f),
+		appSavepointsCmd(f), appSnapshotsCmd(f))
+	for _, sub := range cmd.Commands() {
+		if sub.ValidArgsFunction == nil && strings.Contains(sub.Use, "name") {
+			sub.ValidArgsFunction = completeApps(f)
+		}
+	}
 	return cmd
+}
+
+// addForce adds --force to a verb that edits a spec (see app.GuardGitOps).
+func addForce(cmd *cobra.Command, f *appFlags) {
+	cmd.Flags().BoolVar(&f.force, "force", false, "edit the spec even when ArgoCD manages the app (its self-heal may revert the edit)")
 }
 
 func appStatusCmd(f *appFlags) *cobra.Command {
@@ -51,24 +79,34 @@ func appStatusCmd(f *appFlags) *cobra.Command {
 				return err
 			}
 			var rows []app.Summary
+			var objs []*v1beta1.FlinkDeployment
 			if len(args) == 1 {
 				d, err := c.Get(cmd.Context(), f.key(args[0]))
 				if err != nil {
 					return err
 				}
-				rows = append(rows, app.Summarize(d))
+				objs = append(objs, d)
 			} else {
 				ds, err := c.List(cmd.Context(), f.namespace)
 				if err != nil {
 					return err
 				}
-				if len(ds) == 0 {
-					fmt.Fprintf(cmd.OutOrStdout(), "no FlinkDeployments in namespace %s\n", f.namespace)
+				if len(ds) == 0 && f.output == app.OutputTable {
+					fmt.Fprintf(cmd.OutOrStdout(), "no FlinkDeployments in namespace %s (`weir app list` shows every namespace)\n", f.namespace)
 					return nil
 				}
 				for i := range ds {
-					rows = append(rows, app.Summarize(&ds[i]))
+					objs = append(objs, &ds[i])
 				}
+			}
+			if f.output != app.OutputTable {
+				if len(args) == 1 {
+					return app.WriteData(cmd.OutOrStdout(), f.output, objs[0])
+				}
+				return app.WriteData(cmd.OutOrStdout(), f.output, objs)
+			}
+			for _, d := range objs {
+				rows = append(rows, app.Summarize(d))
 			}
 			return app.WriteTable(cmd.OutOrStdout(), rows)
 		},
@@ -83,6 +121,18 @@ func waitAfter(cmd *cobra.Command, f *appFlags, c *app.Clients, name string, t a
 	fmt.Fprintf(cmd.OutOrStdout(), "waiting up to %s for %s ...\n", f.timeout, t)
 	_, err := c.Wait(cmd.Context(), f.key(name), t, app.WaitOptions{Timeout: f.timeout, Out: cmd.OutOrStdout(), Until: until})
 	return err
+}
+
+// waitAfterApp is waitAfter for a verb that also takes FlinkSessionJobs, whose progress
+// `weir app wait` does not follow yet: for them it says how to look instead.
+func waitAfterApp(cmd *cobra.Command, f *appFlags, c *app.Clients, a app.App, t app.Target, until func(*v1beta1.FlinkDeployment) bool) error {
+	if a.Kind != app.KindDeployment {
+		if f.wait {
+			fmt.Fprintf(cmd.OutOrStdout(), "follow it with `weir app describe %s -n %s`\n", a.Obj.GetName(), a.Obj.GetNamespace())
+		}
+		return nil
+	}
+	return waitAfter(cmd, f, c, a.Obj.GetName(), t, until)
 }
 
 func addWaitFlags(cmd *cobra.Command, f *appFlags, wait bool, timeout time.Duration) {
@@ -124,14 +174,16 @@ func appSuspendCmd(f *appFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateSuspended); err != nil {
+			a, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateSuspended)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=suspended\n", args[0])
-			return waitAfter(cmd, f, c, args[0], app.TargetSuspended, nil)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=suspended\n", a)
+			return waitAfterApp(cmd, f, c, a, app.TargetSuspended, nil)
 		},
 	}
 	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addForce(cmd, f)
 	return cmd
 }
 
@@ -145,14 +197,16 @@ func appResumeCmd(f *appFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateRunning); err != nil {
+			a, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateRunning)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=running\n", args[0])
-			return waitAfter(cmd, f, c, args[0], app.TargetRunning, nil)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=running\n", a)
+			return waitAfterApp(cmd, f, c, a, app.TargetRunning, nil)
 		},
 	}
 	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addForce(cmd, f)
 	return cmd
 }
 
@@ -170,19 +224,20 @@ func appSavepointCmd(f *appFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.savepointTriggerNonce=%d\n", args[0], nonce)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.savepointTriggerNonce=%d\n", before, nonce)
 			var got *v1beta1.FlinkDeployment
-			err = waitAfter(cmd, f, c, args[0], "a new savepoint", func(d *v1beta1.FlinkDeployment) bool {
+			err = waitAfterApp(cmd, f, c, before, "a new savepoint", func(d *v1beta1.FlinkDeployment) bool {
 				got = d
-				return app.NewerSavepoint(before, d)
+				return app.NewerSavepoint(before.Status, &d.Status.CommonStatus)
 			})
-			if err == nil && f.wait {
+			if err == nil && got != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "savepoint: %s\n", got.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 			}
 			return err
 		},
 	}
 	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addForce(cmd, f)
 	return cmd
 }
 
@@ -204,11 +259,12 @@ func appRestartCmd(f *appFlags) *cobra.Command {
 			return nil
 		},
 	}
+	addForce(cmd, f)
 	return cmd
 }
 
 func appSetImageCmd(f *appFlags) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "set-image <name> <image>",
 		Short: "Change spec.image: an upgrade with the job's upgradeMode",
 		Args:  cobra.ExactArgs(2),
@@ -224,6 +280,8 @@ func appSetImageCmd(f *appFlags) *cobra.Command {
 			return nil
 		},
 	}
+	addForce(cmd, f)
+	return cmd
 }
 
 func appUICmd(f *appFlags) *cobra.Command {
