@@ -2,7 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -285,41 +288,54 @@ func appSetImageCmd(f *appFlags) *cobra.Command {
 }
 
 func appUICmd(f *appFlags) *cobra.Command {
-	return &cobra.Command{
+	var address bool
+	var port int
+	cmd := &cobra.Command{
 		Use:   "ui <name>",
-		Short: "Print the Flink UI URL (the rest Service's ClusterIP, routable from the local cluster's host)",
+		Short: "Open the Flink UI: a port-forward to the JobManager that prints http://localhost:PORT, until Ctrl-C",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.clients()
 			if err != nil {
 				return err
 			}
-			url, err := c.UIURL(cmd.Context(), f.key(args[0]))
-			if err != nil {
-				return err
+			if address {
+				url, err := c.UIURL(cmd.Context(), f.key(args[0]))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), url)
+				return nil
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), url)
-			return nil
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return c.ForwardUI(ctx, f.key(args[0]), port, func(url string) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Flink UI of %s: %s (Ctrl-C stops the port-forward)\n", args[0], url)
+			}, cmd.ErrOrStderr())
 		},
 	}
+	cmd.Flags().BoolVar(&address, "address", false, "print the rest Service's in-cluster URL instead (reachable from the local cluster's host)")
+	cmd.Flags().IntVar(&port, "port", 0, "local port (default: a free one)")
+	return cmd
 }
 
 func appLogsCmd(f *appFlags) *cobra.Command {
-	var follow bool
-	var tail int64
+	var o app.LogOptions
 	cmd := &cobra.Command{
 		Use:   "logs <name>",
-		Short: "Print the JobManager pod's log",
+		Short: "Print the JobManager's log, or every TaskManager's (--taskmanagers, each line prefixed with its pod)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.clients()
 			if err != nil {
 				return err
 			}
-			return c.StreamJobManagerLogs(cmd.Context(), f.key(args[0]), tail, follow, cmd.OutOrStdout())
+			return c.StreamLogs(cmd.Context(), f.key(args[0]), o, cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming new lines")
-	cmd.Flags().Int64Var(&tail, "tail", 200, "lines from the end (0: all)")
+	cmd.Flags().BoolVar(&o.TaskManagers, "taskmanagers", false, "the TaskManagers' logs, each line prefixed with its pod's name")
+	cmd.Flags().BoolVar(&o.Previous, "previous", false, "the log of the container before its last restart")
+	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming new lines")
+	cmd.Flags().Int64Var(&o.Tail, "tail", 200, "lines from the end (0: all)")
 	return cmd
 }

@@ -321,6 +321,30 @@ func TestAppVerbsAgainstAPIServer(t *testing.T) {
 		}
 	})
 
+	// Pod logs and port-forwards need a kubelet (the e2e runs them); here, what the verbs
+	// say when there is nothing to read or forward to.
+	t.Run("logs and ui without pods", func(t *testing.T) {
+		if _, err := run("", "logs", "orders", "-n", "team-a"); err == nil || !strings.Contains(err.Error(), "no JobManager pod") || !strings.Contains(err.Error(), "weir app describe orders") {
+			t.Errorf("logs without a JobManager pod: %v", err)
+		}
+		tm := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: "team-b", Name: "session-taskmanager-1-1",
+			Labels: map[string]string{"app": "session", "component": "taskmanager"}},
+			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "flink-main-container", Image: "flink:1.20"}}}}
+		if err := k.Create(ctx, tm); err != nil {
+			t.Fatal(err)
+		}
+		out, err := run("", "logs", "etl", "-n", "team-b", "--taskmanagers")
+		if err == nil || !strings.Contains(err.Error(), "no TaskManager pod of team-b/session") || !strings.Contains(out, "session-taskmanager-1-1: pending") {
+			t.Errorf("logs --taskmanagers of a session job with a pending TaskManager: %v\n%s", err, out)
+		}
+		if _, err := run("", "ui", "orders", "-n", "team-a"); err == nil || !strings.Contains(err.Error(), "no running JobManager pod") {
+			t.Errorf("ui without a JobManager pod: %v", err)
+		}
+		if out := mustRun("ui", "orders", "-n", "team-a", "--address"); !strings.HasPrefix(out, "http://10.") || !strings.HasSuffix(out, ":8081\n") {
+			t.Errorf("ui --address = %q", out)
+		}
+	})
+
 	t.Run("completion", func(t *testing.T) {
 		complete := func(args ...string) string {
 			root := NewRoot()
