@@ -67,15 +67,20 @@ func (c *Clients) ForwardUI(ctx context.Context, key types.NamespacedName, local
 		return nil
 	}
 	ports, err := fw.GetPorts()
-	if err != nil || len(ports) == 0 {
+	if err == nil && len(ports) == 0 {
+		err = fmt.Errorf("no ports")
+	}
+	if err != nil {
 		close(stop)
-		return fmt.Errorf("port-forward to %s/%s has no local port: %v", pod.Namespace, pod.Name, err)
+		return fmt.Errorf("port-forward to %s/%s has no local port: %w", pod.Namespace, pod.Name, err)
 	}
 	ready(fmt.Sprintf("http://localhost:%d", ports[0].Local))
 	select {
 	case <-ctx.Done():
 		close(stop)
-		<-done
+		if err := <-done; err != nil {
+			return fmt.Errorf("stopping the port-forward to %s/%s: %w", pod.Namespace, pod.Name, err)
+		}
 		return nil
 	case err := <-done:
 		if err == nil {

@@ -138,9 +138,9 @@ func waitAfterApp(cmd *cobra.Command, f *appFlags, c *app.Clients, a app.App, t 
 	return waitAfter(cmd, f, c, a.Obj.GetName(), t, until)
 }
 
-func addWaitFlags(cmd *cobra.Command, f *appFlags, wait bool, timeout time.Duration) {
-	cmd.Flags().BoolVar(&f.wait, "wait", wait, "wait for the outcome, printing progress")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", timeout, "how long to wait")
+func addWaitFlags(cmd *cobra.Command, f *appFlags) {
+	cmd.Flags().BoolVar(&f.wait, "wait", true, "wait for the outcome, printing progress")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait")
 }
 
 func appWaitCmd(f *appFlags) *cobra.Command {
@@ -185,7 +185,7 @@ func appSuspendCmd(f *appFlags) *cobra.Command {
 			return waitAfterApp(cmd, f, c, a, app.TargetSuspended, nil)
 		},
 	}
-	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addWaitFlags(cmd, f)
 	addForce(cmd, f)
 	return cmd
 }
@@ -208,7 +208,7 @@ func appResumeCmd(f *appFlags) *cobra.Command {
 			return waitAfterApp(cmd, f, c, a, app.TargetRunning, nil)
 		},
 	}
-	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addWaitFlags(cmd, f)
 	addForce(cmd, f)
 	return cmd
 }
@@ -239,7 +239,7 @@ func appSavepointCmd(f *appFlags) *cobra.Command {
 			return err
 		},
 	}
-	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addWaitFlags(cmd, f)
 	addForce(cmd, f)
 	return cmd
 }

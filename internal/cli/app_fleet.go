@@ -155,7 +155,7 @@ func appCheckpointCmd(f *appFlags) *cobra.Command {
 			})
 		},
 	}
-	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addWaitFlags(cmd, f)
 	addForce(cmd, f)
 	return cmd
 }
