@@ -2,6 +2,8 @@ package app
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -110,5 +112,29 @@ func TestSpecChanges(t *testing.T) {
 func TestComplete(t *testing.T) {
 	if got := Complete([]string{"orders", "etl", "order-2"}, "ord"); strings.Join(got, ",") != "orders,order-2" {
 		t.Errorf("Complete = %v", got)
+	}
+}
+
+func TestRollbackSpecKeepsProfileFieldsOut(t *testing.T) {
+	parse := func(s string) map[string]any {
+		m := map[string]any{}
+		if err := json.Unmarshal([]byte(s), &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	user := parse(`{"image":"flink:1.20","flinkConfiguration":{"a.b":"y"},"job":{"jarURI":"local:///j.jar","parallelism":2,"savepointTriggerNonce":5,"state":"suspended","args":["new"]}}`)
+	stable := parse(`{"image":"flink:1.19","serviceAccount":"flink","flinkConfiguration":{"a.b":"x","taskmanager.numberOfTaskSlots":"2","c.d":"1"},
+		"job":{"jarURI":"local:///j.jar","parallelism":1,"upgradeMode":"savepoint","savepointTriggerNonce":3,"state":"running"}}`)
+	reconciled := parse(`{"image":"flink:1.20","serviceAccount":"flink","flinkConfiguration":{"a.b":"y","taskmanager.numberOfTaskSlots":"2"},
+		"job":{"jarURI":"local:///j.jar","parallelism":2,"upgradeMode":"savepoint","savepointTriggerNonce":5,"state":"suspended","args":["new"]}}`)
+	got := RollbackSpec(user, stable, reconciled)
+	want := parse(`{"image":"flink:1.19","flinkConfiguration":{"a.b":"x","c.d":"1"},"job":{"jarURI":"local:///j.jar","parallelism":1,"savepointTriggerNonce":5,"state":"suspended"}}`)
+	if !reflect.DeepEqual(got, want) {
+		g, _ := json.Marshal(got)
+		t.Errorf("RollbackSpec =\n%s\nwant the user's fields rolled back, c.d (removed from the spec) back, no defaults or profile fields, the triggers kept", g)
+	}
+	if ch := joinPaths(diffPaths(user, got)); strings.Join(ch, ",") != "flinkConfiguration.a.b,flinkConfiguration.c.d,image,job.args,job.parallelism" {
+		t.Errorf("changes = %v", ch)
 	}
 }

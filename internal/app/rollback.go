@@ -20,12 +20,19 @@ type Rollback struct {
 	App App
 	// Changes are the spec fields the rollback changes, like "image" or "job.parallelism".
 	Changes []string
-	// spec is the spec to write: the last stable one, with the current nonces and job state.
-	spec any
+	// spec is the spec to write.
+	spec map[string]any
 }
 
 // PlanRollback reads the app and works out its rollback; it fails when there is nothing
 // to roll back to, or when GitOps manages the app (unless c.Force).
+//
+// The stable spec in status is the effective one: defaults and the profile are in it. So
+// the rollback does not write it whole (that would pin the profile's values in the app's
+// spec); it takes each field the app's spec sets back to its stable value, drops the fields
+// the stable spec lacks, and sets the fields in which the stable spec differs from the last
+// reconciled one. The current nonces and job.state stay: an older nonce would trigger a
+// savepoint or a restart, and a rollback must not resume a job suspended on purpose.
 func (c *Clients) PlanRollback(ctx context.Context, key types.NamespacedName) (*Rollback, error) {
 	a, err := c.Find(ctx, key)
 	if err != nil {
@@ -34,55 +41,90 @@ func (c *Clients) PlanRollback(ctx context.Context, key types.NamespacedName) (*
 	if err := GuardGitOps(a, "rollback", c.Force); err != nil {
 		return nil, err
 	}
-	raw := a.Status.ReconciliationStatus.LastStableSpec
-	noStable := fmt.Errorf("%s has no last stable spec in status.reconciliationStatus.lastStableSpec (it has not run stably yet): fix its spec and apply it again", a)
-	var cur, stable any
+	rs := a.Status.ReconciliationStatus
+	var user, stable, reconciled map[string]any
+	var ok bool
 	switch o := a.Obj.(type) {
 	case *v1beta1.FlinkDeployment:
-		s, _, ok, err := v1beta1.ReadSpecWithMeta[v1beta1.FlinkDeploymentSpec](raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", a, err)
-		}
-		if !ok {
-			return nil, noStable
-		}
-		keepTriggers(s.Job, o.Spec.Job)
-		s.RestartNonce = o.Spec.RestartNonce
-		cur, stable = o.Spec, s
+		user, stable, reconciled, ok, err = specMaps[v1beta1.FlinkDeploymentSpec](o.Spec, rs)
 	case *v1beta1.FlinkSessionJob:
-		s, _, ok, err := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", a, err)
-		}
-		if !ok {
-			return nil, noStable
-		}
-		keepTriggers(s.Job, o.Spec.Job)
-		s.RestartNonce = o.Spec.RestartNonce
-		cur, stable = o.Spec, s
+		user, stable, reconciled, ok, err = specMaps[v1beta1.FlinkSessionJobSpec](o.Spec, rs)
 	}
-	changes, err := SpecChanges(cur, stable)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", a, err)
 	}
+	if !ok {
+		return nil, fmt.Errorf("%s has no last stable spec in status.reconciliationStatus.lastStableSpec (it has not run stably yet): fix its spec and apply it again", a)
+	}
+	spec := RollbackSpec(user, stable, reconciled)
+	changes := joinPaths(diffPaths(user, spec))
 	if len(changes) == 0 {
 		return nil, fmt.Errorf("%s already runs its last stable spec: there is nothing to roll back (`weir app describe %s` shows its status)", a, a.Obj.GetName())
 	}
-	return &Rollback{App: a, Changes: changes, spec: stable}, nil
+	return &Rollback{App: a, Changes: changes, spec: spec}, nil
 }
 
-// keepTriggers carries the current nonces and desired job state into the spec rolled back
-// to: an older nonce would trigger a savepoint or checkpoint, and a rollback must not
-// resume a job that was suspended on purpose.
-func keepTriggers(stable, cur *v1beta1.JobSpec) {
-	if stable == nil || cur == nil {
+// specMaps returns the app's spec, its last stable spec and its last reconciled spec as
+// JSON maps; ok is false without a stable spec.
+func specMaps[S any](spec S, rs v1beta1.ReconciliationStatus) (user, stable, reconciled map[string]any, ok bool, err error) {
+	s, _, ok, err := v1beta1.ReadSpecWithMeta[S](rs.LastStableSpec)
+	if !ok || err != nil {
+		return nil, nil, nil, ok, err
+	}
+	r, _, _, err := v1beta1.ReadSpecWithMeta[S](rs.LastReconciledSpec)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	if user, err = toMap(spec); err != nil {
 		return
 	}
-	stable.State = cur.State
-	stable.SavepointTriggerNonce = cur.SavepointTriggerNonce
-	stable.CheckpointTriggerNonce = cur.CheckpointTriggerNonce
-	stable.SavepointRedeployNonce = cur.SavepointRedeployNonce
-	stable.AutoscalerResetNonce = cur.AutoscalerResetNonce
+	if stable, err = toMap(s); err != nil {
+		return
+	}
+	reconciled, err = toMap(r)
+	return user, stable, reconciled, true, err
+}
+
+// RollbackSpec is user's spec rolled back to stable (see PlanRollback), with user's
+// triggers kept.
+func RollbackSpec(user, stable, reconciled map[string]any) map[string]any {
+	out := deepCopy(user)
+	restore(out, user, stable)
+	for _, p := range diffPaths(reconciled, stable) {
+		if _, set := lookup(out, p); !set {
+			if v, ok := lookup(stable, p); ok {
+				put(out, p, v)
+			}
+		}
+	}
+	for _, f := range triggerFields {
+		p := strings.Split(f, ".")
+		if v, ok := lookup(user, p); ok {
+			put(out, p, v)
+		} else {
+			remove(out, p)
+		}
+	}
+	return out
+}
+
+// restore sets out's fields (a copy of user's) to stable's values, field by field within
+// objects, and drops those stable lacks.
+func restore(out, user, stable map[string]any) {
+	for k, uv := range user {
+		sv, ok := stable[k]
+		if !ok {
+			delete(out, k)
+			continue
+		}
+		um, uok := uv.(map[string]any)
+		sm, sok := sv.(map[string]any)
+		if uok && sok {
+			restore(out[k].(map[string]any), um, sm)
+			continue
+		}
+		out[k] = sv
+	}
 }
 
 // RollBack writes the planned spec. It updates the object as it was read, so an edit made
@@ -91,13 +133,22 @@ func (c *Clients) RollBack(ctx context.Context, r *Rollback) error {
 	if err := GuardGitOps(r.App, "rollback", c.Force); err != nil {
 		return err
 	}
+	raw, err := json.Marshal(r.spec)
+	if err != nil {
+		return err
+	}
 	switch o := r.App.Obj.(type) {
 	case *v1beta1.FlinkDeployment:
-		o.Spec = r.spec.(v1beta1.FlinkDeploymentSpec)
+		o.Spec = v1beta1.FlinkDeploymentSpec{}
+		err = json.Unmarshal(raw, &o.Spec)
 	case *v1beta1.FlinkSessionJob:
-		o.Spec = r.spec.(v1beta1.FlinkSessionJobSpec)
+		o.Spec = v1beta1.FlinkSessionJobSpec{}
+		err = json.Unmarshal(raw, &o.Spec)
 	}
-	err := c.Ctrl.Update(ctx, r.App.Obj)
+	if err != nil {
+		return fmt.Errorf("%s: the stable spec does not decode: %w", r.App, err)
+	}
+	err = c.Ctrl.Update(ctx, r.App.Obj)
 	if apierrors.IsConflict(err) {
 		return fmt.Errorf("%s changed since the rollback was planned: run `weir app rollback %s` again to see the new plan", r.App, r.App.Obj.GetName())
 	}
@@ -124,18 +175,10 @@ func SpecChanges(from, to any) ([]string, error) {
 		return nil, err
 	}
 	for _, f := range triggerFields {
-		for _, m := range []map[string]any{a, b} {
-			if job, ok := m["job"].(map[string]any); ok && strings.HasPrefix(f, "job.") {
-				delete(job, strings.TrimPrefix(f, "job."))
-			} else {
-				delete(m, f)
-			}
-		}
+		remove(a, strings.Split(f, "."))
+		remove(b, strings.Split(f, "."))
 	}
-	var out []string
-	diffMaps("", a, b, &out)
-	sort.Strings(out)
-	return out, nil
+	return joinPaths(diffPaths(a, b)), nil
 }
 
 func toMap(v any) (map[string]any, error) {
@@ -147,7 +190,20 @@ func toMap(v any) (map[string]any, error) {
 	return m, json.Unmarshal(raw, &m)
 }
 
-func diffMaps(prefix string, a, b map[string]any, out *[]string) {
+func deepCopy(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		if vm, ok := v.(map[string]any); ok {
+			v = deepCopy(vm)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// diffPaths lists the paths (keys may hold dots: flinkConfiguration's) at which a and b
+// differ, descending into objects both have.
+func diffPaths(a, b map[string]any) [][]string {
 	keys := map[string]bool{}
 	for k := range a {
 		keys[k] = true
@@ -155,15 +211,67 @@ func diffMaps(prefix string, a, b map[string]any, out *[]string) {
 	for k := range b {
 		keys[k] = true
 	}
+	var out [][]string
 	for k := range keys {
 		av, bv := a[k], b[k]
 		am, aok := av.(map[string]any)
 		bm, bok := bv.(map[string]any)
 		switch {
 		case aok && bok:
-			diffMaps(prefix+k+".", am, bm, out)
+			for _, p := range diffPaths(am, bm) {
+				out = append(out, append([]string{k}, p...))
+			}
 		case !reflect.DeepEqual(av, bv):
-			*out = append(*out, prefix+k)
+			out = append(out, []string{k})
 		}
 	}
+	return out
+}
+
+func joinPaths(ps [][]string) []string {
+	out := make([]string, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, strings.Join(p, "."))
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lookup(m map[string]any, p []string) (any, bool) {
+	for i, k := range p {
+		v, ok := m[k]
+		if !ok {
+			return nil, false
+		}
+		if i == len(p)-1 {
+			return v, true
+		}
+		if m, ok = v.(map[string]any); !ok {
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+func put(m map[string]any, p []string, v any) {
+	for _, k := range p[:len(p)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			next = map[string]any{}
+			m[k] = next
+		}
+		m = next
+	}
+	m[p[len(p)-1]] = v
+}
+
+func remove(m map[string]any, p []string) {
+	for _, k := range p[:len(p)-1] {
+		next, ok := m[k].(map[string]any)
+		if !ok {
+			return
+		}
+		m = next
+	}
+	delete(m, p[len(p)-1])
 }
