@@ -52,7 +52,7 @@ func newAppCmd() *cobra.Command {
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.kubeconfig, "kubeconfig", app.DefaultKubeconfig(), "kubeconfig (default: the local cluster's, else KUBECONFIG)")
-	pf.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the app (`list` shows every namespace unless -n is given)")
+	pf.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the app (list shows every namespace unless -n is given)")
 	pf.StringVarP(&f.output, "output", "o", "", "json or yaml for list, status, describe, savepoints and snapshots list (default: a table)")
 	cmd.AddCommand(appStatusCmd(f), appWaitCmd(f), appSuspendCmd(f), appResumeCmd(f), appSavepointCmd(f),
 		appRestartCmd(f), appSetImageCmd(f), appUICmd(f), appLogsCmd(f),
