@@ -20,6 +20,7 @@ help: ## Show this help.
 .PHONY: build
 build: ## Build the weir CLI and the operator into bin/.
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/weir ./cmd/weir
+	ln -sf weir $(BIN)/kubectl-weir
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/weir-operator ./cmd/weir-operator
 
 .PHONY: generate
@@ -99,7 +100,7 @@ envtest-assets: build
 
 .PHONY: test-integration
 test-integration: envtest-assets ## Integration tests against a real etcd + kube-apiserver built from source.
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/... ./internal/webhook/... ./internal/profile/... ./internal/install/...
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/... ./internal/webhook/... ./internal/profile/... ./internal/install/... ./internal/cli/...
 
 .PHONY: test-s3
 test-s3: build ## The real S3 server (versitygw, built into the cache from a cold one): buckets created idempotently; put, get, list, multipart, delete; real Flink 1.20 and 2.3 checkpoint to it through the presto plugin with entropy; a savepoint disposed of through the REST API leaves no object.

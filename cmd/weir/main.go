@@ -9,7 +9,9 @@ import (
 )
 
 func main() {
-	if err := cli.NewRoot().Execute(); err != nil {
+	root := cli.NewRoot()
+	cli.AsKubectlPlugin(root, os.Args[0])
+	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(1)
 	}

@@ -76,7 +76,7 @@ func TestNewerSavepoint(t *testing.T) {
 		{"new location", with("a", 1), with("b", 1), true},
 		{"newer time", with("a", 1), with("a", 2), true},
 	} {
-		if got := NewerSavepoint(tc.before, tc.now); got != tc.want {
+		if got := NewerSavepoint(&tc.before.Status.CommonStatus, &tc.now.Status.CommonStatus); got != tc.want {
 			t.Errorf("%s: NewerSavepoint = %v, want %v", tc.name, got, tc.want)
 		}
 	}

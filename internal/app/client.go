@@ -22,6 +22,10 @@ type Clients struct {
 	Ctrl       ctrlclient.Client
 	Core       kubernetes.Interface
 	Kubeconfig string
+	// Config reaches the API server, for port-forwards.
+	Config *rest.Config
+	// Force lets the verbs edit the spec of an app that GitOps manages (GuardGitOps).
+	Force bool
 }
 
 // DefaultKubeconfig is the local cluster's admin kubeconfig when it exists, so that
@@ -78,5 +82,5 @@ func NewClients(kubeconfig string) (*Clients, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Clients{Ctrl: c, Core: cs, Kubeconfig: kubeconfig}, nil
+	return &Clients{Ctrl: c, Core: cs, Kubeconfig: kubeconfig, Config: cfg}, nil
 }

@@ -1,16 +1,21 @@
 package app
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 
+	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/resources"
 )
 
@@ -79,23 +84,166 @@ func (c *Clients) PreviousJobManagerLogs(ctx context.Context, key types.Namespac
 	return ended + "\n" + strings.TrimRight(string(raw), "\n"), nil
 }
 
-// StreamJobManagerLogs copies the JobManager log to w, following it when follow is set.
-func (c *Clients) StreamJobManagerLogs(ctx context.Context, key types.NamespacedName, tail int64, follow bool, w io.Writer) error {
-	pod, err := c.JobManagerPod(ctx, key)
+// LogOptions say which logs StreamLogs copies.
+type LogOptions struct {
+	// TaskManagers streams every TaskManager pod, each line prefixed with its pod's name,
+	// instead of the JobManager's.
+	TaskManagers bool
+	// Previous reads the container's log from before its last restart.
+	Previous bool
+	Follow   bool
+	// Tail is how many lines from the end; 0: all.
+	Tail int64
+}
+
+// StreamLogs copies the log of the JobManager, or of every TaskManager, of the app's
+// cluster (a session job's: its session cluster's) to w.
+func (c *Clients) StreamLogs(ctx context.Context, key types.NamespacedName, o LogOptions, w io.Writer) error {
+	cluster, err := c.clusterOf(ctx, key)
 	if err != nil {
 		return err
 	}
-	opts := &corev1.PodLogOptions{Container: jobManagerContainer(pod), Follow: follow}
-	if tail > 0 {
-		opts.TailLines = &tail
+	if !o.TaskManagers {
+		pod, err := c.JobManagerPod(ctx, cluster)
+		if err != nil {
+			return fmt.Errorf("%w: is the cluster deployed? (`weir app describe %s`)", err, key.Name)
+		}
+		if o.Previous && !restarted(*pod) {
+			return fmt.Errorf("JobManager pod %s has not restarted: it has no previous log (leave out --previous)", pod.Name)
+		}
+		rc, err := c.Core.CoreV1().Pods(cluster.Namespace).GetLogs(pod.Name, podLogOptions(*pod, o)).Stream(ctx)
+		if err != nil {
+			return fmt.Errorf("logs of %s: %w", pod.Name, err)
+		}
+		defer rc.Close()
+		_, err = io.Copy(w, rc)
+		return err
 	}
-	rc, err := c.Core.CoreV1().Pods(key.Namespace).GetLogs(pod.Name, opts).Stream(ctx)
+	sel := labels.SelectorFromSet(labels.Set{resources.LabelApp: cluster.Name, resources.LabelComponent: resources.ComponentTaskManager}).String()
+	list, err := c.Core.CoreV1().Pods(cluster.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel})
 	if err != nil {
-		return fmt.Errorf("logs of %s: %w", pod.Name, err)
+		return fmt.Errorf("list TaskManager pods of %s: %w", cluster, err)
 	}
-	defer rc.Close()
-	_, err = io.Copy(w, rc)
+	pods, skipped := LogPods(list.Items, o.Previous)
+	for _, s := range skipped {
+		fmt.Fprintf(w, "(%s)\n", s)
+	}
+	if len(pods) == 0 {
+		return fmt.Errorf("no TaskManager pod of %s/%s with a log to show (selector %s): is the job running? (`weir app describe %s`)", cluster.Namespace, cluster.Name, sel, key.Name)
+	}
+	lw := &lineWriter{w: w}
+	errs := make(chan error, len(pods))
+	for _, p := range pods {
+		go func() {
+			rc, err := c.Core.CoreV1().Pods(p.Namespace).GetLogs(p.Name, podLogOptions(p, o)).Stream(ctx)
+			if err != nil {
+				errs <- fmt.Errorf("logs of %s: %w", p.Name, err)
+				return
+			}
+			defer rc.Close()
+			errs <- prefixLines(rc, p.Name, lw)
+		}()
+	}
+	var first error
+	for range pods {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// clusterOf is the FlinkDeployment whose pods run the app: itself, or a session job's
+// session cluster.
+func (c *Clients) clusterOf(ctx context.Context, key types.NamespacedName) (types.NamespacedName, error) {
+	a, err := c.Find(ctx, key)
+	if err != nil {
+		return key, err
+	}
+	if j, ok := a.Obj.(*v1beta1.FlinkSessionJob); ok {
+		return types.NamespacedName{Namespace: key.Namespace, Name: j.Spec.DeploymentName}, nil
+	}
+	return key, nil
+}
+
+func podLogOptions(p corev1.Pod, o LogOptions) *corev1.PodLogOptions {
+	opts := &corev1.PodLogOptions{Container: jobManagerContainer(&p), Follow: o.Follow, Previous: o.Previous}
+	if o.Tail > 0 {
+		opts.TailLines = &o.Tail
+	}
+	return opts
+}
+
+// LogPods picks the pods whose log can be read, by name, and says why it leaves the
+// others out: a pod still pending has no log yet, and with previous a pod whose Flink
+// container never restarted has no previous log.
+func LogPods(pods []corev1.Pod, previous bool) (keep []corev1.Pod, skipped []string) {
+	for _, p := range pods {
+		switch {
+		case p.Status.Phase == corev1.PodPending && !started(p):
+			skipped = append(skipped, p.Name+": pending, no log yet")
+		case previous && !restarted(p):
+			skipped = append(skipped, p.Name+": never restarted, no previous log")
+		default:
+			keep = append(keep, p)
+		}
+	}
+	sort.Slice(keep, func(i, j int) bool { return keep[i].Name < keep[j].Name })
+	return keep, skipped
+}
+
+func started(p corev1.Pod) bool {
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.State.Running != nil || cs.State.Terminated != nil || cs.RestartCount > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func restarted(p corev1.Pod) bool {
+	name := jobManagerContainer(&p)
+	for _, cs := range p.Status.ContainerStatuses {
+		if cs.Name == name && cs.RestartCount > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// lineWriter writes whole lines from several streams without interleaving them.
+type lineWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lineWriter) writeLine(s string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, err := io.WriteString(l.w, s)
 	return err
+}
+
+// prefixLines copies r to w line by line, each prefixed with "[name] ".
+func prefixLines(r io.Reader, name string, w *lineWriter) error {
+	br := bufio.NewReader(r)
+	for {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			if !strings.HasSuffix(line, "\n") {
+				line += "\n"
+			}
+			if werr := w.writeLine("[" + name + "] " + line); werr != nil {
+				return werr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // jobManagerContainer picks Flink's container, named flink-main-container as in FKO,

@@ -2,6 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,11 +19,23 @@ import (
 type appFlags struct {
 	kubeconfig string
 	namespace  string
+	output     string
 	timeout    time.Duration
 	wait       bool
+	force      bool
 }
 
-func (f *appFlags) clients() (*app.Clients, error) { return app.NewClients(f.kubeconfig) }
+func (f *appFlags) clients() (*app.Clients, error) {
+	if err := app.CheckOutput(f.output); err != nil {
+		return nil, err
+	}
+	c, err := app.NewClients(f.kubeconfig)
+	if err != nil {
+		return nil, err
+	}
+	c.Force = f.force
+	return c, nil
+}
 
 func (f *appFlags) key(name string) types.NamespacedName {
 	return types.NamespacedName{Namespace: f.namespace, Name: name}
@@ -30,14 +46,29 @@ func newAppCmd() *cobra.Command {
 	f := &appFlags{}
 	cmd := &cobra.Command{
 		Use:   "app",
-		Short: "Look at and drive FlinkDeployments: status, wait, suspend, resume, savepoint, restart, set-image, ui, logs",
+		Short: "Look at and drive FlinkDeployments and FlinkSessionJobs: list, describe, rollback, scale, savepoints, logs, ui, ...",
+		Long: "Look at and drive FlinkDeployments and FlinkSessionJobs. Verbs that edit a spec refuse an app\n" +
+			"that ArgoCD manages (its self-heal would revert the edit) unless --force: change git instead.",
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&f.kubeconfig, "kubeconfig", app.DefaultKubeconfig(), "kubeconfig (default: the local cluster's, else KUBECONFIG)")
-	pf.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the FlinkDeployment")
+	pf.StringVarP(&f.namespace, "namespace", "n", "default", "namespace of the app (list shows every namespace unless -n is given)")
+	pf.StringVarP(&f.output, "output", "o", "", "json or yaml for list, status, describe, savepoints and snapshots list (default: a table)")
 	cmd.AddCommand(appStatusCmd(f), appWaitCmd(f), appSuspendCmd(f), appResumeCmd(f), appSavepointCmd(f),
-		appRestartCmd(f), appSetImageCmd(f), appUICmd(f), appLogsCmd(f))
+		appRestartCmd(f), appSetImageCmd(f), appUICmd(f), appLogsCmd(f),
+		appListCmd(f), appDescribeCmd(f), appRollbackCmd(f), appScaleCmd(f), appCheckpointCmd(f),
+		appSavepointsCmd(f), appSnapshotsCmd(f))
+	for _, sub := range cmd.Commands() {
+		if sub.ValidArgsFunction == nil && strings.Contains(sub.Use, "name") {
+			sub.ValidArgsFunction = completeApps(f)
+		}
+	}
 	return cmd
+}
+
+// addForce adds --force to a verb that edits a spec (see app.GuardGitOps).
+func addForce(cmd *cobra.Command, f *appFlags) {
+	cmd.Flags().BoolVar(&f.force, "force", false, "edit the spec even when ArgoCD manages the app (its self-heal may revert the edit)")
 }
 
 func appStatusCmd(f *appFlags) *cobra.Command {
@@ -51,24 +82,34 @@ func appStatusCmd(f *appFlags) *cobra.Command {
 				return err
 			}
 			var rows []app.Summary
+			var objs []*v1beta1.FlinkDeployment
 			if len(args) == 1 {
 				d, err := c.Get(cmd.Context(), f.key(args[0]))
 				if err != nil {
 					return err
 				}
-				rows = append(rows, app.Summarize(d))
+				objs = append(objs, d)
 			} else {
 				ds, err := c.List(cmd.Context(), f.namespace)
 				if err != nil {
 					return err
 				}
-				if len(ds) == 0 {
-					fmt.Fprintf(cmd.OutOrStdout(), "no FlinkDeployments in namespace %s\n", f.namespace)
+				if len(ds) == 0 && f.output == app.OutputTable {
+					fmt.Fprintf(cmd.OutOrStdout(), "no FlinkDeployments in namespace %s (`weir app list` shows every namespace)\n", f.namespace)
 					return nil
 				}
 				for i := range ds {
-					rows = append(rows, app.Summarize(&ds[i]))
+					objs = append(objs, &ds[i])
 				}
+			}
+			if f.output != app.OutputTable {
+				if len(args) == 1 {
+					return app.WriteData(cmd.OutOrStdout(), f.output, objs[0])
+				}
+				return app.WriteData(cmd.OutOrStdout(), f.output, objs)
+			}
+			for _, d := range objs {
+				rows = append(rows, app.Summarize(d))
 			}
 			return app.WriteTable(cmd.OutOrStdout(), rows)
 		},
@@ -85,9 +126,21 @@ func waitAfter(cmd *cobra.Command, f *appFlags, c *app.Clients, name string, t a
 	return err
 }
 
-func addWaitFlags(cmd *cobra.Command, f *appFlags, wait bool, timeout time.Duration) {
-	cmd.Flags().BoolVar(&f.wait, "wait", wait, "wait for the outcome, printing progress")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", timeout, "how long to wait")
+// waitAfterApp is waitAfter for a verb that also takes FlinkSessionJobs, whose progress
+// `weir app wait` does not follow yet: for them it says how to look instead.
+func waitAfterApp(cmd *cobra.Command, f *appFlags, c *app.Clients, a app.App, t app.Target, until func(*v1beta1.FlinkDeployment) bool) error {
+	if a.Kind != app.KindDeployment {
+		if f.wait {
+			fmt.Fprintf(cmd.OutOrStdout(), "follow it with `weir app describe %s -n %s`\n", a.Obj.GetName(), a.Obj.GetNamespace())
+		}
+		return nil
+	}
+	return waitAfter(cmd, f, c, a.Obj.GetName(), t, until)
+}
+
+func addWaitFlags(cmd *cobra.Command, f *appFlags) {
+	cmd.Flags().BoolVar(&f.wait, "wait", true, "wait for the outcome, printing progress")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait")
 }
 
 func appWaitCmd(f *appFlags) *cobra.Command {
@@ -124,14 +177,16 @@ func appSuspendCmd(f *appFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateSuspended); err != nil {
+			a, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateSuspended)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=suspended\n", args[0])
-			return waitAfter(cmd, f, c, args[0], app.TargetSuspended, nil)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=suspended\n", a)
+			return waitAfterApp(cmd, f, c, a, app.TargetSuspended, nil)
 		},
 	}
-	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addWaitFlags(cmd, f)
+	addForce(cmd, f)
 	return cmd
 }
 
@@ -145,14 +200,16 @@ func appResumeCmd(f *appFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if _, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateRunning); err != nil {
+			a, err := c.SetJobState(cmd.Context(), f.key(args[0]), v1beta1.JobStateRunning)
+			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=running\n", args[0])
-			return waitAfter(cmd, f, c, args[0], app.TargetRunning, nil)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=running\n", a)
+			return waitAfterApp(cmd, f, c, a, app.TargetRunning, nil)
 		},
 	}
-	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addWaitFlags(cmd, f)
+	addForce(cmd, f)
 	return cmd
 }
 
@@ -170,19 +227,20 @@ func appSavepointCmd(f *appFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.savepointTriggerNonce=%d\n", args[0], nonce)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.savepointTriggerNonce=%d\n", before, nonce)
 			var got *v1beta1.FlinkDeployment
-			err = waitAfter(cmd, f, c, args[0], "a new savepoint", func(d *v1beta1.FlinkDeployment) bool {
+			err = waitAfterApp(cmd, f, c, before, "a new savepoint", func(d *v1beta1.FlinkDeployment) bool {
 				got = d
-				return app.NewerSavepoint(before, d)
+				return app.NewerSavepoint(before.Status, &d.Status.CommonStatus)
 			})
-			if err == nil && f.wait {
+			if err == nil && got != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "savepoint: %s\n", got.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 			}
 			return err
 		},
 	}
-	addWaitFlags(cmd, f, true, 5*time.Minute)
+	addWaitFlags(cmd, f)
+	addForce(cmd, f)
 	return cmd
 }
 
@@ -204,11 +262,12 @@ func appRestartCmd(f *appFlags) *cobra.Command {
 			return nil
 		},
 	}
+	addForce(cmd, f)
 	return cmd
 }
 
 func appSetImageCmd(f *appFlags) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "set-image <name> <image>",
 		Short: "Change spec.image: an upgrade with the job's upgradeMode",
 		Args:  cobra.ExactArgs(2),
@@ -224,44 +283,59 @@ func appSetImageCmd(f *appFlags) *cobra.Command {
 			return nil
 		},
 	}
+	addForce(cmd, f)
+	return cmd
 }
 
 func appUICmd(f *appFlags) *cobra.Command {
-	return &cobra.Command{
+	var address bool
+	var port int
+	cmd := &cobra.Command{
 		Use:   "ui <name>",
-		Short: "Print the Flink UI URL (the rest Service's ClusterIP, routable from the local cluster's host)",
+		Short: "Open the Flink UI: a port-forward to the JobManager that prints http://localhost:PORT, until Ctrl-C",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.clients()
 			if err != nil {
 				return err
 			}
-			url, err := c.UIURL(cmd.Context(), f.key(args[0]))
-			if err != nil {
-				return err
+			if address {
+				url, err := c.UIURL(cmd.Context(), f.key(args[0]))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), url)
+				return nil
 			}
-			fmt.Fprintln(cmd.OutOrStdout(), url)
-			return nil
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return c.ForwardUI(ctx, f.key(args[0]), port, func(url string) {
+				fmt.Fprintf(cmd.OutOrStdout(), "Flink UI of %s: %s (Ctrl-C stops the port-forward)\n", args[0], url)
+			}, cmd.ErrOrStderr())
 		},
 	}
+	cmd.Flags().BoolVar(&address, "address", false, "print the rest Service's in-cluster URL instead (reachable from the local cluster's host)")
+	cmd.Flags().IntVar(&port, "port", 0, "local port (default: a free one)")
+	return cmd
 }
 
 func appLogsCmd(f *appFlags) *cobra.Command {
-	var follow bool
-	var tail int64
+	var o app.LogOptions
 	cmd := &cobra.Command{
 		Use:   "logs <name>",
-		Short: "Print the JobManager pod's log",
+		Short: "Print the JobManager's log, or every TaskManager's (--taskmanagers, each line prefixed with its pod)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.clients()
 			if err != nil {
 				return err
 			}
-			return c.StreamJobManagerLogs(cmd.Context(), f.key(args[0]), tail, follow, cmd.OutOrStdout())
+			return c.StreamLogs(cmd.Context(), f.key(args[0]), o, cmd.OutOrStdout())
 		},
 	}
-	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep streaming new lines")
-	cmd.Flags().Int64Var(&tail, "tail", 200, "lines from the end (0: all)")
+	cmd.Flags().BoolVar(&o.TaskManagers, "taskmanagers", false, "the TaskManagers' logs, each line prefixed with its pod's name")
+	cmd.Flags().BoolVar(&o.Previous, "previous", false, "the log of the container before its last restart")
+	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming new lines")
+	cmd.Flags().Int64Var(&o.Tail, "tail", 200, "lines from the end (0: all)")
 	return cmd
 }

@@ -10,9 +10,7 @@ import (
 	"weir.dev/weir/internal/lifecycle"
 )
 
-// healthKey is where the recent health samples live: in status.clusterInfo, a free-form
-// map FKO tools ignore, so the CRD stays FKO's and the samples survive operator restarts.
-const healthKey = "weir.dev/health-samples"
+const healthKey = lifecycle.HealthSamplesKey
 
 // sampleHealth reads the counters the health check judges: restarts and completed
 // checkpoints. It returns nil when the job cannot be asked.
@@ -35,11 +33,7 @@ func sampleHealth(ctx context.Context, obs observed, now time.Time) *lifecycle.H
 }
 
 func healthSamples(st *v1beta1.FlinkDeploymentStatus) []lifecycle.HealthSample {
-	var out []lifecycle.HealthSample
-	if raw := st.ClusterInfo[healthKey]; raw != "" {
-		_ = json.Unmarshal([]byte(raw), &out) // a garbled history only restarts the window
-	}
-	return out
+	return lifecycle.ReadHealthSamples(st.ClusterInfo)
 }
 
 // recordHealth appends a sample to the history in status, pruned to what the windows need.

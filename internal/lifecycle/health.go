@@ -1,9 +1,24 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
+
+// HealthSamplesKey is where the recent health samples live: in status.clusterInfo, a
+// free-form map FKO tools ignore, so the CRD stays FKO's and the samples survive operator
+// restarts. The operator writes them; `weir app list` reads the restart count.
+const HealthSamplesKey = "weir.dev/health-samples"
+
+// ReadHealthSamples decodes the samples of a status.clusterInfo, oldest first.
+func ReadHealthSamples(clusterInfo map[string]string) []HealthSample {
+	var out []HealthSample
+	if raw := clusterInfo[HealthSamplesKey]; raw != "" {
+		_ = json.Unmarshal([]byte(raw), &out) // a garbled history only restarts the window
+	}
+	return out
+}
 
 // HealthSample is one observation of a running job's counters.
 type HealthSample struct {

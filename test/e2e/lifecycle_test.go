@@ -70,6 +70,7 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 		{"suspend and resume", lc.suspendResume, true},
 		{"JobManager pod killed", lc.jobManagerKilled, true},
 		{"TaskManager pod killed", lc.taskManagerKilled, true},
+		{"CLI: TaskManager logs and the UI's port-forward", lc.cliLogsAndUI, false},
 		{"FlinkStateSnapshot", lc.stateSnapshot, false},
 		{"operator killed mid-upgrade", lc.operatorKilledMidUpgrade, true},
 		{"broken upgrade rolls back", lc.brokenUpgradeRollsBack, true},
