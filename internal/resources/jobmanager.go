@@ -32,7 +32,7 @@ func (c *cluster) jobManager() (*appsv1.Deployment, error) {
 		c.envFrom(flinkconf.KeyJobManagerEnvPrefix)...)
 	env = append(env, c.secretEnv()...)
 	obs, obsEnv := c.observability(flinkconf.KeyJobManagerEnvPrefix, tmpl.Spec.Containers)
-	env = withEnv(env, obsEnv)
+	env = mergeEnv(env, obsEnv)
 	restPort := intstr.FromInt32(flinkconf.RestPort)
 	pod := decorate(tmpl, podSettings{
 		labels:         labels,

@@ -212,19 +212,3 @@ func (c *cluster) observability(envPrefix string, containers []corev1.Container)
 	env = append(env, datadogEnv(c.conf, existingFlinkProperties(c.conf, envPrefix, main))...)
 	return c.scrape(), env
 }
-
-// withEnv appends add to env, dropping earlier variables of the same names (a
-// FLINK_PROPERTIES from containerized.*.env., which add already carries forward).
-func withEnv(env, add []corev1.EnvVar) []corev1.EnvVar {
-	out := make([]corev1.EnvVar, 0, len(env)+len(add))
-	for _, e := range env {
-		clash := false
-		for _, a := range add {
-			clash = clash || a.Name == e.Name
-		}
-		if !clash {
-			out = append(out, e)
-		}
-	}
-	return append(out, add...)
-}

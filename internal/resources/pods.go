@@ -138,7 +138,9 @@ func mergePorts(tmpl, ours []corev1.ContainerPort) []corev1.ContainerPort {
 	return append(out, ours...)
 }
 
-// mergeEnv keeps the template's variables in order, the operator's winning by name.
+// mergeEnv keeps the template's variables in order, the operator's winning by name (also
+// weir's observability variables over a FLINK_PROPERTIES from containerized.*.env., which
+// they already carry forward).
 func mergeEnv(tmpl, ours []corev1.EnvVar) []corev1.EnvVar {
 	var out []corev1.EnvVar
 	for _, e := range tmpl {

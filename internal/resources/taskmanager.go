@@ -33,7 +33,7 @@ func (c *cluster) taskManager() (*appsv1.Deployment, error) {
 		command:        c.entryPoint(),
 		args:           []string{"taskmanager"},
 		ports:          append([]corev1.ContainerPort{{Name: "rpc", ContainerPort: flinkconf.TMRPCPort, Protocol: corev1.ProtocolTCP}}, obs.ports...),
-		env:            withEnv(append(c.envFrom(flinkconf.KeyTaskManagerEnvPrefix), c.secretEnv()...), obsEnv),
+		env:            mergeEnv(append(c.envFrom(flinkconf.KeyTaskManagerEnvPrefix), c.secretEnv()...), obsEnv),
 		requests:       req,
 		limits:         lim,
 		volumes:        vols,
