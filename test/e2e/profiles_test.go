@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -26,6 +27,7 @@ import (
 	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/resources"
 	"weir.dev/weir/internal/s3local"
+	"weir.dev/weir/internal/status"
 	"weir.dev/weir/internal/testenv"
 )
 
@@ -141,6 +143,7 @@ func chartUpgradeKeepsState(t *testing.T, ctx context.Context, r *demo.Runner, c
 	if err != nil {
 		t.Fatal(err)
 	}
+	predicted := predictParallelism(t, ctx, c, before, 1)
 	installAppChart(t, ctx, r, tm.ns, name, tm.profile, 1)
 	d, err := r.Wait(ctx, c, key, app.TargetStable, readyTimeout)
 	if err != nil {
@@ -154,6 +157,63 @@ func chartUpgradeKeepsState(t *testing.T, ctx context.Context, r *demo.Runner, c
 		t.Errorf("%s: job %s, savepoint %q after the helm upgrade: want a new job from a new savepoint", key, d.Status.JobStatus.JobID, sp)
 	}
 	restoredSavepoint(t, ctx, c, key, d)
+	checkPrediction(t, ctx, c, key, predicted, before)
+}
+
+// predictParallelism is `weir diff` of live with its parallelism set to p, against the
+// cluster (a dry run): the planner's answer and the downtime this app's history predicts.
+func predictParallelism(t *testing.T, ctx context.Context, c *app.Clients, live *v1beta1.FlinkDeployment, p int32) app.Prediction {
+	t.Helper()
+	m := &v1beta1.FlinkDeployment{Spec: *live.Spec.DeepCopy()}
+	m.APIVersion, m.Kind = v1beta1.GroupVersion.String(), "FlinkDeployment"
+	m.Name, m.Namespace, m.Labels, m.Annotations = live.Name, live.Namespace, live.Labels, live.Annotations
+	m.Spec.Job.Parallelism = p
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps, err := c.Diff(ctx, b, app.DiffOptions{Namespace: live.Namespace, OperatorNamespace: "weir-system", Now: time.Now()})
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("weir diff: %+v, %v", ps, err)
+	}
+	t.Logf("weir diff predicted %s (mode %s, savepoint %v, downtime %s)", ps[0].Action, ps[0].UpgradeMode, ps[0].Savepoint, ps[0].DowntimeBasis)
+	return ps[0]
+}
+
+// checkPrediction: what `weir diff` said before the helm upgrade is what happened: a
+// savepoint upgrade with a savepoint, and a downtime within 50% of the one the rollout
+// measured (the prediction is the median of this app's earlier rollouts: here the profile
+// change's).
+func checkPrediction(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName, p app.Prediction, before *v1beta1.FlinkDeployment) {
+	t.Helper()
+	if p.UpgradeMode != v1beta1.UpgradeModeSavepoint || !p.Savepoint || !p.Restart {
+		t.Errorf("%s: weir diff predicted %+v, want a savepoint upgrade with a savepoint", key, p)
+	}
+	var e v1beta1.RolloutTiming
+	eventually(t, key.String()+"'s helm upgrade timed in status.weir.rollouts", func() error {
+		d, err := c.Get(ctx, key)
+		if err != nil {
+			return err
+		}
+		r := status.Rollouts(&d.Status.CommonStatus)
+		if len(r) <= len(status.Rollouts(&before.Status.CommonStatus)) || r[len(r)-1].JobRunning == 0 {
+			return fmt.Errorf("rollouts %+v", r)
+		}
+		e = r[len(r)-1]
+		return nil
+	}, func() string { return c.Diagnose(ctx, key, 20) })
+	measured, _ := status.Downtime(e)
+	if p.ExpectedDowntimeSeconds == nil {
+		t.Fatalf("%s: weir diff had no downtime to predict (%s), though the profile's rollout was recorded", key, p.DowntimeBasis)
+	}
+	want := time.Duration(*p.ExpectedDowntimeSeconds * float64(time.Second))
+	t.Logf("%s: downtime predicted %s, measured %s (%+v)", key, want.Round(time.Second), measured.Round(time.Second), e)
+	if e.UpgradeMode != v1beta1.UpgradeModeSavepoint || e.SavepointCompleted == 0 {
+		t.Errorf("%s: the rollout %+v is not the savepoint upgrade weir diff predicted", key, e)
+	}
+	if diff := want - measured; diff > measured/2 || -diff > measured/2 {
+		t.Errorf("%s: weir diff predicted a downtime of %s, the upgrade took %s: more than 50%% off", key, want.Round(time.Second), measured.Round(time.Second))
+	}
 }
 
 // labelNode gives the local cluster's one node every team's pool label; the profiles'
