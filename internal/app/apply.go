@@ -93,3 +93,31 @@ func (c *Clients) waitGone(ctx context.Context, u *unstructured.Unstructured) er
 		}
 	}
 }
+
+// GuardManifest applies GuardGitOps to every object of the manifest that already exists:
+// applying over an object ArgoCD manages drifts from git just as a verb's edit does.
+func (c *Clients) GuardManifest(ctx context.Context, data []byte, namespace string) error {
+	objs, err := ParseManifest(data)
+	if err != nil {
+		return err
+	}
+	for _, u := range objs {
+		if namespaced, err := c.Ctrl.IsObjectNamespaced(u); err == nil && namespaced && u.GetNamespace() == "" {
+			u.SetNamespace(namespace)
+		}
+		live := &unstructured.Unstructured{}
+		live.SetGroupVersionKind(u.GroupVersionKind())
+		err := c.Ctrl.Get(ctx, ctrlclient.ObjectKeyFromObject(u), live)
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("read %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
+		}
+		a := App{Kind: live.GetKind(), Obj: live}
+		if err := GuardGitOps(a, "apply", c.Force); err != nil {
+			return err
+		}
+	}
+	return nil
+}

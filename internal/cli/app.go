@@ -56,7 +56,7 @@ func newAppCmd() *cobra.Command {
 	pf.StringVarP(&f.output, "output", "o", "", "json or yaml for list, status, describe, savepoints and snapshots list (default: a table)")
 	cmd.AddCommand(appStatusCmd(f), appWaitCmd(f), appSuspendCmd(f), appResumeCmd(f), appSavepointCmd(f),
 		appRestartCmd(f), appSetImageCmd(f), appUICmd(f), appLogsCmd(f),
-		appListCmd(f), appDescribeCmd(f), appRollbackCmd(f), appScaleCmd(f), appCheckpointCmd(f),
+		appListCmd(f), appDescribeCmd(f), appApplyCmd(f), appRollbackCmd(f), appScaleCmd(f), appCheckpointCmd(f),
 		appSavepointsCmd(f), appSnapshotsCmd(f))
 	for _, sub := range cmd.Commands() {
 		if sub.ValidArgsFunction == nil && strings.Contains(sub.Use, "name") {

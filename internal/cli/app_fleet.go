@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"fmt"
 	"strings"
 	"time"
@@ -89,12 +88,8 @@ func appRollbackCmd(f *appFlags) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "%s: back to its last stable spec, which changes %s\n", plan.App, strings.Join(plan.Changes, ", "))
-			if !yes {
-				fmt.Fprint(out, "Edit the spec? [y/N] ")
-				line, _ := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if a := strings.ToLower(strings.TrimSpace(line)); a != "y" && a != "yes" {
-					return fmt.Errorf("not confirmed: nothing changed (answer y, or pass --yes)")
-				}
+			if err := confirm(cmd, yes, "Edit the spec?"); err != nil {
+				return err
 			}
 			if err := c.RollBack(cmd.Context(), plan); err != nil {
 				return err

@@ -286,6 +286,55 @@ func TestAppVerbsAgainstAPIServer(t *testing.T) {
 		}
 	})
 
+	t.Run("apply", func(t *testing.T) {
+		write := func(d *v1beta1.FlinkDeployment) string {
+			d.APIVersion, d.Kind = v1beta1.GroupVersion.String(), "FlinkDeployment"
+			b, err := yaml.Marshal(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := t.TempDir() + "/app.yaml"
+			if err := os.WriteFile(f, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+		fresh := &v1beta1.FlinkDeployment{ObjectMeta: metav1.ObjectMeta{Name: "clicks"}, Spec: *stable.DeepCopy()}
+		fresh.Spec.ServiceAccount = "flink"
+		fresh.Spec.JobManager = &v1beta1.JobManagerSpec{Resource: &v1beta1.Resource{Memory: "1024m"}}
+		fresh.Spec.TaskManager = &v1beta1.TaskManagerSpec{Resource: &v1beta1.Resource{Memory: "1024m"}}
+		fresh.Spec.FlinkConfiguration = v1beta1.NewConfigObject(map[string]string{
+			"state.checkpoints.dir": "s3p://state/clicks/checkpoints", "state.savepoints.dir": "s3p://state/clicks/savepoints"})
+		out := mustRun("apply", "-f", write(fresh), "-n", "team-b", "--yes")
+		if !strings.Contains(out, "first deployment") || !strings.Contains(out, "FlinkDeployment team-b/clicks applied") {
+			t.Errorf("apply of a new app:\n%s", out)
+		}
+		created := get("team-b", "clicks")
+		changed := created.DeepCopy()
+		changed.ObjectMeta = metav1.ObjectMeta{Name: "clicks", Namespace: "team-b"}
+		changed.Spec.Job.Parallelism = 3
+		if out, err := run("n\n", "apply", "-f", write(changed)); err == nil || !strings.Contains(err.Error(), "not confirmed") || !strings.Contains(out, "Apply? [y/N]") {
+			t.Errorf("apply answered n: %v\n%s", err, out)
+		}
+		if g := get("team-b", "clicks").Generation; g != created.Generation {
+			t.Errorf("apply answered n changed the spec (generation %d -> %d)", created.Generation, g)
+		}
+		if out, err := run("y\n", "apply", "-f", write(changed)); err != nil || get("team-b", "clicks").Spec.Job.Parallelism != 3 {
+			t.Errorf("apply answered y: %v\n%s", err, out)
+		}
+		bad := changed.DeepCopy()
+		bad.Spec.Job.Parallelism = -1
+		if _, err := run("", "apply", "-f", write(bad), "--yes"); err == nil {
+			t.Error("apply of a spec the operator refuses went through")
+		}
+		argo := get("team-a", "argo-a").DeepCopy()
+		argo.ObjectMeta = metav1.ObjectMeta{Name: "argo-a", Namespace: "team-a"}
+		argo.Spec.Job.Parallelism = 5
+		if _, err := run("", "apply", "-f", write(argo), "--yes"); err == nil || !strings.Contains(err.Error(), "self-heal") {
+			t.Errorf("apply over an ArgoCD-managed app: %v", err)
+		}
+	})
+
 	t.Run("snapshots", func(t *testing.T) {
 		out := mustRun("snapshots", "create", "orders", "-n", "team-a", "--path", "s3://sp/manual")
 		var l v1beta1.FlinkStateSnapshotList

@@ -3,8 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -30,13 +28,7 @@ It exits non-zero when the operator would refuse the spec, with the operator's m
 			if output != "" && output != "json" {
 				return fmt.Errorf("-o %q: only json is supported (default: text)", output)
 			}
-			var data []byte
-			var err error
-			if file == "-" {
-				data, err = io.ReadAll(cmd.InOrStdin())
-			} else {
-				data, err = os.ReadFile(file)
-			}
+			data, err := readManifest(cmd.InOrStdin(), file)
 			if err != nil {
 				return err
 			}
