@@ -33,7 +33,7 @@ func (c *Clients) List(ctx context.Context, ns string) ([]v1beta1.FlinkDeploymen
 // edits of other fields survive. It refuses an app that GitOps manages unless c.Force.
 func (c *Clients) patchSpec(ctx context.Context, a App, verb string, spec map[string]any) error {
 	if err := GuardGitOps(a, verb, c.Force); err != nil {
-		return err
+		return withChangeToCommit(err, map[string]any{"spec": spec})
 	}
 	body, err := json.Marshal(map[string]any{"spec": spec})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
 )
 
 // What marks an object as managed by ArgoCD: its tracking annotation (tracking by
@@ -43,4 +44,15 @@ func GuardGitOps(a App, verb string, force bool) error {
 	return fmt.Errorf("%s is managed by GitOps (%s): %s would edit its spec, which then drifts from git, "+
 		"and ArgoCD's self-heal reverts it.\nMake the change in git instead; or, to edit the live object anyway "+
 		"(say with auto-sync off during an incident), run it again with --force", a, why, verb)
+}
+
+// withChangeToCommit adds to a refusal the edit the verb would have made, as the lines to
+// put in the app's manifest in git.
+func withChangeToCommit(err error, change map[string]any) error {
+	b, yerr := yaml.Marshal(change)
+	if yerr != nil {
+		return err
+	}
+	return fmt.Errorf("%w\nThe change to commit in git instead:\n  %s", err,
+		strings.ReplaceAll(strings.TrimRight(string(b), "\n"), "\n", "\n  "))
 }

@@ -280,6 +280,10 @@ func TestAppVerbsAgainstAPIServer(t *testing.T) {
 				t.Errorf("%s: a refused verb changed the spec (generation %d -> %d)", name, gen, g)
 			}
 		}
+		if _, err := run("", "scale", "argo-a", "-n", "team-a", "--parallelism", "9"); err == nil ||
+			!strings.Contains(err.Error(), "The change to commit in git instead:\n  spec:\n    job:\n      parallelism: 9") {
+			t.Errorf("a refused scale does not print the change to commit: %v", err)
+		}
 		mustRun("scale", "argo-a", "-n", "team-a", "--parallelism", "7", "--force")
 		if p := get("team-a", "argo-a").Spec.Job.Parallelism; p != 7 {
 			t.Errorf("--force scale: parallelism %d", p)
