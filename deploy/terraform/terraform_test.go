@@ -511,3 +511,55 @@ func mustRead(t *testing.T, file string) string {
 	}
 	return string(raw)
 }
+
+// TestOperatorRelease checks the operator's release: its default chart is this repository's
+// charts/weir-operator, every value the module sets is a top-level key of the chart's
+// values.yaml, and the platform watches exactly the apps' namespaces.
+func TestOperatorRelease(t *testing.T) {
+	m := loadModule(t, "modules/weir-operator")
+	s := scope{"var": m.vars(t, map[string]cty.Value{
+		"image":            cty.ObjectVal(map[string]cty.Value{"repository": cty.StringVal("r/weir"), "tag": cty.StringVal("v1"), "digest": cty.StringVal("")}),
+		"watch_namespaces": cty.ListVal([]cty.Value{cty.StringVal("team-a")}),
+	})}
+	locals, err := m.locals(t, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s["local"] = cty.ObjectVal(locals)
+	chart := m.eval(t, m.block(t, "resource", "helm_release", "operator"), "chart", s).AsString()
+	if _, err := os.Stat(filepath.Join(chart, "Chart.yaml")); err != nil {
+		t.Fatalf("the default chart %s: %v", chart, err)
+	}
+	var chartValues map[string]any
+	if err := yaml.Unmarshal([]byte(mustRead(t, filepath.Join(chart, "values.yaml"))), &chartValues); err != nil {
+		t.Fatal(err)
+	}
+	for k := range locals["values"].AsValueMap() {
+		if _, ok := chartValues[k]; !ok {
+			t.Errorf("the module sets value %q, which charts/weir-operator does not have", k)
+		}
+	}
+	if got := locals["values"].GetAttr("watchNamespaces"); !got.RawEquals(cty.ListVal([]cty.Value{cty.StringVal("team-a")})) {
+		t.Errorf("watchNamespaces %#v", got)
+	}
+
+	platformLocals, err := platform(t, appsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := loadModule(t, "platform")
+	ns := root.eval(t, root.block(t, "module", "weir_operator"), "watch_namespaces", scope{"local": cty.ObjectVal(platformLocals)})
+	want := map[string]bool{}
+	for _, a := range platformApps(t, platformLocals) {
+		want[a.namespace] = true
+	}
+	got := goStrings(t, ns)
+	if len(got) != len(want) {
+		t.Errorf("the operator watches %v, the apps are in %v", got, want)
+	}
+	for _, n := range got {
+		if !want[n] {
+			t.Errorf("the operator watches %s, where no app is", n)
+		}
+	}
+}

@@ -41,7 +41,8 @@ module "app_irsa" {
   kms_key_arn       = var.kms_key_arn
   tags              = var.tags
 
-  depends_on = [terraform_data.apps_check]
+  # No depends_on terraform_data.apps_check: its preconditions are known at plan and fail the
+  # whole plan, and a depends_on would defer the policy documents to apply.
 }
 
 module "weir_operator" {

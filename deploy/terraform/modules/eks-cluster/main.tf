@@ -64,6 +64,6 @@ data "tls_certificate" "oidc" {
 resource "aws_iam_openid_connect_provider" "this" {
   url             = aws_eks_cluster.this.identity[0].oidc[0].issuer
   client_id_list  = ["sts.amazonaws.com"]
-  thumbprint_list = [data.tls_certificate.oidc.certificates[length(data.tls_certificate.oidc.certificates) - 1].sha1_fingerprint]
+  thumbprint_list = [data.tls_certificate.oidc.certificates[0].sha1_fingerprint] # the root CA
   tags            = var.tags
 }
