@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/tryfunc"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
@@ -206,8 +207,8 @@ func goStrings(t *testing.T, v cty.Value) []string {
 }
 
 // functions are the Terraform functions the modules use, from go-cty's standard library
-// where it has them (Terraform's own are built on the same), with file, yamldecode and
-// alltrue written here.
+// where it has them (Terraform's own are built on the same), try from hcl's extension (as
+// Terraform has it), with file, yamldecode and alltrue written here.
 func functions() map[string]function.Function {
 	return map[string]function.Function{
 		"alltrue":    allTrueFunc,
@@ -224,6 +225,7 @@ func functions() map[string]function.Function {
 		"sort":       stdlib.SortFunc,
 		"toset":      stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
 		"trim":       stdlib.TrimFunc,
+		"try":        tryfunc.TryFunc,
 		"yamldecode": yamlDecodeFunc,
 	}
 }

@@ -38,8 +38,9 @@ func TestEveryFileParses(t *testing.T) {
 	for _, f := range files {
 		parse(t, f)
 	}
-	// Each module and the root pin Terraform >= 1.6 and the provider majors.
-	want := map[string]string{"aws": "~> 5.0", "helm": "~> 2.0", "tls": "~> 4.0"}
+	// Each module and the root pin Terraform >= 1.6 and the providers (aws 5.40 has the EKS
+	// cluster's access_config).
+	want := map[string]string{"aws": "~> 5.40", "helm": "~> 2.0", "tls": "~> 4.0"}
 	for _, dir := range []string{"platform", "modules/eks-cluster", "modules/node-pools", "modules/state-bucket", "modules/app-irsa", "modules/weir-operator"} {
 		m := loadModule(t, dir)
 		tf := m.block(t, "terraform")

@@ -29,7 +29,7 @@ locals {
 
   # One node group per pool the apps use, sized from the file's pools section.
   pools = {
-    for p in distinct([for a in local.platform.apps : a.pool]) : p => lookup(local.platform.pools, p, {})
+    for p in distinct([for a in local.platform.apps : a.pool]) : p => try(local.platform.pools[p], {})
   }
 
   # One bucket per profile the apps use.

@@ -47,6 +47,10 @@ resource "aws_eks_cluster" "this" {
       condition     = alltrue([for s in data.aws_subnet.cluster : s.vpc_id == var.vpc_id])
       error_message = "Every subnet in subnet_ids must belong to vpc_id."
     }
+    precondition {
+      condition     = !var.endpoint_public_access || length(var.public_access_cidrs) > 0
+      error_message = "A public endpoint needs public_access_cidrs (the module does not open it to 0.0.0.0/0 by default)."
+    }
   }
 
   depends_on = [aws_iam_role_policy_attachment.cluster]
