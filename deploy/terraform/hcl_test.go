@@ -212,6 +212,7 @@ func goStrings(t *testing.T, v cty.Value) []string {
 func functions() map[string]function.Function {
 	return map[string]function.Function{
 		"alltrue":    allTrueFunc,
+		"can":        tryfunc.CanFunc,
 		"coalesce":   stdlib.CoalesceFunc,
 		"concat":     stdlib.ConcatFunc,
 		"contains":   stdlib.ContainsFunc,
@@ -221,6 +222,7 @@ func functions() map[string]function.Function {
 		"length":     stdlib.LengthFunc,
 		"lookup":     stdlib.LookupFunc,
 		"merge":      stdlib.MergeFunc,
+		"regex":      stdlib.RegexFunc,
 		"replace":    stdlib.ReplaceFunc,
 		"sort":       stdlib.SortFunc,
 		"toset":      stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),

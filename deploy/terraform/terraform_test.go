@@ -564,3 +564,81 @@ func TestOperatorRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestStateBucket checks the bucket module: private, encrypted (AES256, or KMS when a key is
+// given), and lifecycle rules that never expire current objects bucket-wide (that would
+// delete live savepoints and the shared files of incremental checkpoints).
+func TestStateBucket(t *testing.T) {
+	m := loadModule(t, "modules/state-bucket")
+	pab := m.block(t, "resource", "aws_s3_bucket_public_access_block", "this")
+	for _, a := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+		if !m.eval(t, pab, a, nil).True() {
+			t.Errorf("public access block: %s is not true", a)
+		}
+	}
+	sse := children(children(m.block(t, "resource", "aws_s3_bucket_server_side_encryption_configuration", "this"), "rule")[0], "apply_server_side_encryption_by_default")[0]
+	for kms, want := range map[string]string{"": "AES256", "arn:aws:kms:eu-west-1:123456789012:key/k": "aws:kms"} {
+		in := map[string]cty.Value{"bucket": cty.StringVal("flink-prod")}
+		if kms != "" {
+			in["kms_key_arn"] = cty.StringVal(kms)
+		}
+		if got := m.eval(t, sse, "sse_algorithm", scope{"var": m.vars(t, in)}).AsString(); got != want {
+			t.Errorf("kms key %q: sse_algorithm %q, want %q", kms, got, want)
+		}
+	}
+
+	lc := m.block(t, "resource", "aws_s3_bucket_lifecycle_configuration", "this")
+	rules := children(lc, "rule")
+	if len(rules) != 1 || len(children(rules[0], "abort_incomplete_multipart_upload")) != 1 {
+		t.Fatal("the static rule is not the multipart abort")
+	}
+	if f := children(rules[0], "filter"); len(f) != 1 || len(f[0].Body.Attributes) != 0 || len(f[0].Body.Blocks) != 0 {
+		t.Error("the multipart abort rule is not bucket-wide (an empty filter)")
+	}
+	for _, d := range children(lc, "dynamic") {
+		content := children(d, "content")[0]
+		exp := children(content, "expiration")
+		if len(exp) == 0 {
+			continue
+		}
+		if _, ok := exp[0].Body.Attributes["days"]; !ok {
+			continue // expired_object_delete_marker only
+		}
+		f := children(content, "filter")
+		if len(f) != 1 || f[0].Body.Attributes["prefix"] == nil {
+			t.Errorf("dynamic rule %q expires current objects without a prefix", d.Labels)
+		}
+	}
+
+	// Only checkpoint directories may expire by age.
+	v, _ := m.variable("checkpoint_expiration")
+	validation := children(v, "validation")[0]
+	for prefix, ok := range map[string]bool{"apps/team-a/orders/checkpoints/": true, "": false, "apps/": false,
+		"apps/team-a/orders/savepoints/": false, "apps/team-a/orders/checkpoints": false, "*/checkpoints/": false} {
+		in := cty.ObjectVal(map[string]cty.Value{"prefixes": cty.ListVal([]cty.Value{cty.StringVal(prefix)}), "days": cty.NumberIntVal(30)})
+		if got := m.eval(t, validation, "condition", scope{"var": m.vars(t, map[string]cty.Value{"bucket": cty.StringVal("b"), "checkpoint_expiration": in})}); got.True() != ok {
+			t.Errorf("checkpoint_expiration prefix %q: accepted %v, want %v", prefix, got.True(), ok)
+		}
+	}
+
+	// One bucket per profile the apps use, named as the profile's state.bucket.
+	locals, err := platform(t, appsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := loadModule(t, "platform")
+	call := root.block(t, "module", "state_bucket")
+	buckets := goStrings(t, root.eval(t, call, "for_each", scope{"local": cty.ObjectVal(locals)}))
+	want := map[string]bool{}
+	for _, a := range platformApps(t, locals) {
+		want[a.bucket] = true
+	}
+	if len(buckets) != len(want) {
+		t.Errorf("buckets %v, the apps use %v", buckets, want)
+	}
+	for _, b := range buckets {
+		if !want[b] {
+			t.Errorf("bucket %s serves no app", b)
+		}
+	}
+}

@@ -45,6 +45,11 @@ variable "checkpoint_expiration" {
     days     = number
   })
   default = { prefixes = [], days = 30 }
+
+  validation {
+    condition     = alltrue([for p in var.checkpoint_expiration.prefixes : can(regex("^[^*?]+/checkpoints/$", p))])
+    error_message = "Each checkpoint_expiration prefix must end in /checkpoints/ (an app's checkpoint directory): never savepoints, HA data or the whole bucket."
+  }
 }
 
 variable "force_destroy" {
