@@ -160,6 +160,13 @@ test-audiences: audiences-jar ## Audit unit tests, then the job on Flink (in-pro
 	$(GO) test $(GOTEST_FLAGS) ./internal/audit/ ./cmd/weir-audit/
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestScenarioOnFlink|TestAudiencesOnStandaloneFlink' ./internal/audit/
 
+.PHONY: test-terraform
+test-terraform: ## Terraform (deploy/terraform): every .tf parses, and each app's node pool, IAM trust and S3 prefix agree with its profile (Go, hashicorp/hcl); `tofu fmt -check` when a tofu binary is found.
+	$(GO) test $(GOTEST_FLAGS) ./deploy/terraform/
+	@tofu="$$(command -v tofu || { ls /var/cache/weir/bin/opentofu-*/tofu /var/cache/weir/bin/opentofu-*/bin/tofu 2>/dev/null || true; } | tail -n1)"; \
+	if [ -n "$$tofu" ]; then echo "$$tofu fmt -check -recursive deploy/terraform"; "$$tofu" fmt -check -recursive deploy/terraform; \
+	else echo "test-terraform: no tofu binary on PATH or in /var/cache/weir/bin/opentofu-*/: fmt -check skipped"; fi
+
 .PHONY: bench-checkpoint
 bench-checkpoint: ## Real Flink 1.20 checkpoints and savepoints of 64 MiB-1 GiB RocksDB state to the real S3 server: durations, bytes/s, requests/s vs the server's raw PUT limit (docs/s3.md).
 	AUDIENCES_SKIP_TESTS=1 examples/audiences/build.sh
