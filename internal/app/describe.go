@@ -16,6 +16,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/flink/jobexceptions"
 	"weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/status"
 )
 
 // Description is everything `weir app describe` shows of one app; -o json|yaml prints it.
@@ -36,9 +37,12 @@ type Description struct {
 	// the effective one (what `weir app rollback` would change back).
 	LastStableSpecDiffers []string            `json:"lastStableSpecDiffers,omitempty"`
 	Savepoints            []v1beta1.Savepoint `json:"savepoints,omitempty"`
-	LastCheckpoint        *v1beta1.Checkpoint `json:"lastCheckpoint,omitempty"`
-	Events                []DescribedEvent    `json:"events,omitempty"`
-	Flink                 *FlinkView          `json:"flink,omitempty"`
+	// Rollouts are the timings of the app's recent rollouts (status.weir.rollouts), oldest
+	// first.
+	Rollouts       []v1beta1.RolloutTiming `json:"rollouts,omitempty"`
+	LastCheckpoint *v1beta1.Checkpoint     `json:"lastCheckpoint,omitempty"`
+	Events         []DescribedEvent        `json:"events,omitempty"`
+	Flink          *FlinkView              `json:"flink,omitempty"`
 }
 
 // DescribedEvent is one Event of the app or of its objects.
@@ -88,6 +92,7 @@ func (c *Clients) Describe(ctx context.Context, key types.NamespacedName) (*Desc
 		d.EffectiveSpec, d.LastStableSpecDiffers = effectiveSpec[v1beta1.FlinkSessionJobSpec](rs)
 	}
 	d.Savepoints = SavepointsOf(a)
+	d.Rollouts = status.Rollouts(a.Status)
 	if ci := a.Status.JobStatus.CheckpointInfo; ci != nil {
 		d.LastCheckpoint = ci.LastCheckpoint
 	}
@@ -224,6 +229,7 @@ func WriteDescription(w io.Writer, d *Description, now time.Time) error {
 	for _, sp := range d.Savepoints {
 		fmt.Fprintf(&b, "  %s  %-9s %s\n", time.UnixMilli(sp.TimeStamp).UTC().Format(time.RFC3339), dash(string(sp.TriggerType)), sp.Location)
 	}
+	writeRollouts(&b, d.Rollouts)
 	b.WriteString("\nEffective spec (the last one the operator acted on):\n")
 	if d.EffectiveSpec == nil {
 		b.WriteString("  none yet: the operator has not reconciled it\n")
@@ -262,4 +268,34 @@ func WriteDescription(w io.Writer, d *Description, now time.Time) error {
 
 func indent(s, pre string) string {
 	return pre + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+pre)
+}
+
+// writeRollouts prints each recorded rollout on one line: when, what, and its measured
+// steps as offsets from its start (stop: savepoint and the old cluster gone; jm: the new
+// JobManager answering; running: the new job RUNNING, which ends the downtime; first
+// checkpoint), then the gap in the job's progress.
+func writeRollouts(b *strings.Builder, rs []v1beta1.RolloutTiming) {
+	fmt.Fprintf(b, "\nRollouts (%d, oldest first; offsets from the start):\n", len(rs))
+	at := func(e v1beta1.RolloutTiming, t int64) string {
+		if t == 0 {
+			return "-"
+		}
+		return (time.Duration(t-e.Started) * time.Millisecond).Round(100 * time.Millisecond).String()
+	}
+	for _, e := range rs {
+		what := string(e.Kind)
+		if e.UpgradeMode != "" {
+			what += " " + string(e.UpgradeMode)
+		}
+		fmt.Fprintf(b, "  %s  %-17s savepoint %s  stopped %s  jm %s  running %s  1st checkpoint %s",
+			time.UnixMilli(e.Started).UTC().Format(time.RFC3339), what,
+			at(e, e.SavepointCompleted), at(e, e.Deployed), at(e, e.JobManagerReady), at(e, e.JobRunning), at(e, e.FirstCheckpoint))
+		if down, ok := status.Downtime(e); ok {
+			fmt.Fprintf(b, "  downtime %s", down.Round(100*time.Millisecond))
+		}
+		if gap, ok := status.Gap(e); ok {
+			fmt.Fprintf(b, "  gap %s", gap.Round(100*time.Millisecond))
+		}
+		b.WriteString("\n")
+	}
 }

@@ -96,6 +96,10 @@ func TestAppVerbsAgainstAPIServer(t *testing.T) {
 			SavepointHistory: []v1beta1.Savepoint{{TimeStamp: now.Add(-2 * time.Hour).UnixMilli(), Location: "s3://sp/orders/savepoint-1", TriggerType: "UPGRADE"}}}}
 	orders.Status.ReconciliationStatus = v1beta1.ReconciliationStatus{LastStableSpec: string(stableJSON), LastReconciledSpec: string(effJSON)}
 	orders.Status.ClusterInfo = map[string]string{"weir.dev/health-samples": `[{"Time":"2026-01-01T00:00:00Z","NumRestarts":4,"CompletedCheckpoints":9}]`}
+	started := now.Add(-30 * time.Minute).UnixMilli()
+	orders.Status.Weir = &v1beta1.WeirStatus{Rollouts: []v1beta1.RolloutTiming{{Kind: v1beta1.RolloutUpgrade, UpgradeMode: v1beta1.UpgradeModeSavepoint,
+		Started: started, SavepointCompleted: started + 4000, Deployed: started + 9000, JobManagerReady: started + 31000,
+		JobRunning: started + 38000, FirstCheckpoint: started + 45000}}}
 	orders.Status.Conditions = []metav1.Condition{{Type: "Profile", Status: metav1.ConditionTrue, Reason: "ProfileApplied", Message: "gold@3", LastTransitionTime: metav1.Now()}}
 	if err := k.Status().Update(ctx, orders); err != nil {
 		t.Fatal(err)
@@ -171,7 +175,8 @@ func TestAppVerbsAgainstAPIServer(t *testing.T) {
 		out := mustRun("describe", "orders", "-n", "team-a")
 		for _, want := range []string{"FlinkDeployment team-a/orders", "gold", "s3://sp/orders/savepoint-1",
 			"s3://sp/orders/savepoint-2", "image: flink:1.20", "differs from the last stable spec in: image, job.parallelism",
-			"SpecChanged", "Flink (http://", "not asked:"} {
+			"SpecChanged", "Flink (http://", "not asked:", "Rollouts (1,", "Upgrade savepoint",
+			"savepoint 4s  stopped 9s  jm 31s  running 38s  1st checkpoint 45s  downtime 38s  gap 41s"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("describe lacks %q:\n%s", want, out)
 			}
