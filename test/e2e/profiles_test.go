@@ -295,23 +295,31 @@ func checkIsolation(t *testing.T, ctx context.Context, c *app.Clients, tm team, 
 	if want := strings.ReplaceAll(tm.role, "{{name}}", key.Name); acct.Annotations["eks.amazonaws.com/role-arn"] != want {
 		t.Errorf("%s: service account %s role %q, want %q", key, sa, acct.Annotations["eks.amazonaws.com/role-arn"], want)
 	}
-	pods, err := c.Core.CoreV1().Pods(key.Namespace).List(ctx, metav1.ListOptions{LabelSelector: resources.LabelApp + "=" + key.Name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	components := map[string]bool{}
-	for _, p := range pods.Items {
-		if p.Status.Phase != corev1.PodRunning {
-			continue
+	// STABLE says the job runs; the TaskManager pod Flink asked for may still be starting.
+	var running []corev1.Pod
+	eventually(t, key.String()+"'s JobManager and TaskManager pods running", func() error {
+		pods, err := c.Core.CoreV1().Pods(key.Namespace).List(ctx, metav1.ListOptions{LabelSelector: resources.LabelApp + "=" + key.Name})
+		if err != nil {
+			return err
 		}
-		components[p.Labels[resources.LabelComponent]] = true
+		running = running[:0]
+		components := map[string]bool{}
+		for _, p := range pods.Items {
+			if p.Status.Phase == corev1.PodRunning {
+				running = append(running, p)
+				components[p.Labels[resources.LabelComponent]] = true
+			}
+		}
+		if !components[resources.ComponentJobManager] || !components[resources.ComponentTaskManager] {
+			return fmt.Errorf("running pods %v, want a JobManager and a TaskManager", components)
+		}
+		return nil
+	}, func() string { return c.Diagnose(ctx, key, 20) })
+	for _, p := range running {
 		if p.Spec.ServiceAccountName != sa || p.Spec.NodeSelector[tm.pool] != "true" || p.Spec.NodeName != node {
 			t.Errorf("%s: pod %s runs as %q with nodeSelector %v on %q; want %s, %s=true, %s",
 				key, p.Name, p.Spec.ServiceAccountName, p.Spec.NodeSelector, p.Spec.NodeName, sa, tm.pool, node)
 		}
-	}
-	if !components[resources.ComponentJobManager] || !components[resources.ComponentTaskManager] {
-		t.Errorf("%s: running pods %v, want a JobManager and a TaskManager", key, components)
 	}
 }
 
