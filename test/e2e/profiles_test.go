@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -143,7 +142,7 @@ func chartUpgradeKeepsState(t *testing.T, ctx context.Context, r *demo.Runner, c
 	if err != nil {
 		t.Fatal(err)
 	}
-	predicted := predictParallelism(t, ctx, c, before, 1)
+	predicted := predictChange(t, ctx, c, before, func(s *v1beta1.FlinkDeploymentSpec) { s.Job.Parallelism = 1 })
 	installAppChart(t, ctx, r, tm.ns, name, tm.profile, 1)
 	d, err := r.Wait(ctx, c, key, app.TargetStable, readyTimeout)
 	if err != nil {
@@ -158,26 +157,6 @@ func chartUpgradeKeepsState(t *testing.T, ctx context.Context, r *demo.Runner, c
 	}
 	restoredSavepoint(t, ctx, c, key, d)
 	checkPrediction(t, ctx, c, key, predicted, before)
-}
-
-// predictParallelism is `weir diff` of live with its parallelism set to p, against the
-// cluster (a dry run): the planner's answer and the downtime this app's history predicts.
-func predictParallelism(t *testing.T, ctx context.Context, c *app.Clients, live *v1beta1.FlinkDeployment, p int32) app.Prediction {
-	t.Helper()
-	m := &v1beta1.FlinkDeployment{Spec: *live.Spec.DeepCopy()}
-	m.APIVersion, m.Kind = v1beta1.GroupVersion.String(), "FlinkDeployment"
-	m.Name, m.Namespace, m.Labels, m.Annotations = live.Name, live.Namespace, live.Labels, live.Annotations
-	m.Spec.Job.Parallelism = p
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ps, err := c.Diff(ctx, b, app.DiffOptions{Namespace: live.Namespace, OperatorNamespace: "weir-system", Now: time.Now()})
-	if err != nil || len(ps) != 1 {
-		t.Fatalf("weir diff: %+v, %v", ps, err)
-	}
-	t.Logf("weir diff predicted %s (mode %s, savepoint %v, downtime %s)", ps[0].Action, ps[0].UpgradeMode, ps[0].Savepoint, ps[0].DowntimeBasis)
-	return ps[0]
 }
 
 // checkPrediction: what `weir diff` said before the helm upgrade is what happened: a

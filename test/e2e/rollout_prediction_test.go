@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"testing"
 	"time"
 
 	"weir.dev/weir/api/v1beta1"
@@ -15,20 +17,26 @@ import (
 // what the planner says the change will do.
 func (l *lifecycleRun) predict(mutate func(*v1beta1.FlinkDeploymentSpec)) app.Prediction {
 	l.t.Helper()
-	d := l.get()
-	m := &v1beta1.FlinkDeployment{Spec: *d.Spec.DeepCopy()}
+	return predictChange(l.t, l.ctx, l.c, l.get(), mutate)
+}
+
+// predictChange is `weir diff` of live with mutate applied to its spec, against the
+// cluster (a dry run): the planner's answer and the downtime the app's history predicts.
+func predictChange(t *testing.T, ctx context.Context, c *app.Clients, live *v1beta1.FlinkDeployment, mutate func(*v1beta1.FlinkDeploymentSpec)) app.Prediction {
+	t.Helper()
+	m := &v1beta1.FlinkDeployment{Spec: *live.Spec.DeepCopy()}
 	m.APIVersion, m.Kind = v1beta1.GroupVersion.String(), "FlinkDeployment"
-	m.Name, m.Namespace, m.Labels, m.Annotations = d.Name, d.Namespace, d.Labels, d.Annotations
+	m.Name, m.Namespace, m.Labels, m.Annotations = live.Name, live.Namespace, live.Labels, live.Annotations
 	mutate(&m.Spec)
 	b, err := json.Marshal(m)
 	if err != nil {
-		l.t.Fatal(err)
+		t.Fatal(err)
 	}
-	ps, err := l.c.Diff(l.ctx, b, app.DiffOptions{Namespace: d.Namespace, OperatorNamespace: "weir-system", Now: time.Now()})
+	ps, err := c.Diff(ctx, b, app.DiffOptions{Namespace: live.Namespace, OperatorNamespace: "weir-system", Now: time.Now()})
 	if err != nil || len(ps) != 1 {
-		l.t.Fatalf("weir diff: %+v, %v", ps, err)
+		t.Fatalf("weir diff: %+v, %v", ps, err)
 	}
-	l.t.Logf("weir diff predicted %s (mode %s, savepoint %v, downtime %s): %s", ps[0].Action, ps[0].UpgradeMode, ps[0].Savepoint, ps[0].DowntimeBasis, ps[0].Reason)
+	t.Logf("weir diff predicted %s (mode %s, savepoint %v, downtime %s): %s", ps[0].Action, ps[0].UpgradeMode, ps[0].Savepoint, ps[0].DowntimeBasis, ps[0].Reason)
 	return ps[0]
 }
 
