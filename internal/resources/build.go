@@ -57,6 +57,9 @@ func Build(in Input) (*Set, error) {
 		native: mode == v1beta1.ModeNative, jobID: jobID,
 		byName: !strings.EqualFold(strings.TrimSpace(conf[flinkconf.KeyMergeArraysByName]), "false"),
 	}
+	if err := c.withQueryableStateClasspath(); err != nil {
+		return nil, err
+	}
 	if restorePath != "" {
 		c.restore = &Restore{Path: restorePath, AllowNonRestoredState: allowNonRestored}
 	}

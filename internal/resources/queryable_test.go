@@ -36,6 +36,8 @@ func TestQueryableStateServiceAndPorts(t *testing.T) {
 		typ      corev1.ServiceType
 		ann      map[string]string
 		selector string // the Service selector's type label
+		// classpath is the TaskManagers' HADOOP_CLASSPATH (default: the jar alone)
+		classpath string
 	}{
 		{name: "off", manifest: withConf("native", "")},
 		{name: "explicitly off", manifest: withConf("native", "", "queryable-state.enable: \"false\"")},
@@ -50,6 +52,12 @@ func TestQueryableStateServiceAndPorts(t *testing.T) {
 		{name: "node port", manifest: withConf("native", "", on, "queryable-state.proxy.ports: \"9200\"",
 			"kubernetes.operator.weir.queryable-state.service-type: NodePort"),
 			port: 9200, typ: corev1.ServiceTypeNodePort, selector: TypeNative},
+		{name: "native keeps the app's HADOOP_CLASSPATH after the jar", manifest: withConf("native", "", on,
+			"containerized.taskmanager.env.HADOOP_CLASSPATH: /opt/hadoop/etc"),
+			port: 9069, typ: corev1.ServiceTypeClusterIP, selector: TypeNative, classpath: queryableStateJar + ":/opt/hadoop/etc"},
+		{name: "standalone keeps the template's HADOOP_CLASSPATH after the jar", manifest: strings.Replace(withConf("standalone", "", on),
+			"  taskManager:\n", "  taskManager:\n    podTemplate: {spec: {containers: [{name: flink-main-container, env: [{name: HADOOP_CLASSPATH, value: /h}]}]}}\n", 1),
+			port: 9069, typ: corev1.ServiceTypeClusterIP, selector: TypeStandalone, classpath: queryableStateJar + ":/h"},
 		{name: "flink 2 has none (validation rejects it)", manifest: withConf("native", "v2_0", on)},
 		{name: "a port that is none gets nothing (validation rejects it)", manifest: withConf("native", "", on, "queryable-state.proxy.ports: proxy")},
 	}
@@ -63,6 +71,7 @@ func TestQueryableStateServiceAndPorts(t *testing.T) {
 			if got := queryablePort(mainIn(jmPod)); got != 0 {
 				t.Errorf("jobmanager has a queryable-state port %d", got)
 			}
+			checkQueryableStateRuntime(t, s, tmPod, tc.port != 0, tc.classpath)
 			svc := s.QueryableStateService
 			if tc.port == 0 {
 				if svc != nil {
@@ -108,5 +117,57 @@ func TestQueryableStateServiceAndPorts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkQueryableStateRuntime checks that the TaskManager pod copies the runtime jar from its
+// image's opt/ and has it on its classpath when queryable state is on, and has none of it off.
+func checkQueryableStateRuntime(t *testing.T, s *Set, tm corev1.PodTemplateSpec, on bool, classpath string) {
+	t.Helper()
+	if classpath == "" {
+		classpath = queryableStateJar
+	}
+	var init *corev1.Container
+	for i := range tm.Spec.InitContainers {
+		if tm.Spec.InitContainers[i].Name == queryableStateInit {
+			init = &tm.Spec.InitContainers[i]
+		}
+	}
+	hasVolume := false
+	for _, v := range tm.Spec.Volumes {
+		hasVolume = hasVolume || (v.Name == queryableStateVolume && v.EmptyDir != nil)
+	}
+	mounted := false
+	for _, m := range mainIn(tm).VolumeMounts {
+		mounted = mounted || (m.Name == queryableStateVolume && m.MountPath == queryableStateDir)
+	}
+	// Native: Flink sets containerized.taskmanager.env.* on the pod; standalone: the Deployment has it.
+	got := s.ConfigMap.Data["flink-conf.yaml"]
+	if s.TaskManager != nil {
+		if e := envOf(mainIn(tm), "HADOOP_CLASSPATH"); e != nil {
+			got = e.Value
+		} else {
+			got = ""
+		}
+	}
+	if !on {
+		if init != nil || hasVolume || mounted || strings.Contains(got, queryableStateJar) {
+			t.Errorf("queryable state is off, but the TaskManager gets its runtime: init %v, volume %v, mount %v", init, hasVolume, mounted)
+		}
+		return
+	}
+	if init == nil || init.Image != "flink:1.20" || len(init.Command) != 3 || !strings.Contains(init.Command[2], "/opt/flink/opt/flink-queryable-state-runtime-*.jar") ||
+		len(init.VolumeMounts) != 1 || init.VolumeMounts[0].MountPath != queryableStateDir {
+		t.Errorf("init container %+v", init)
+	}
+	if !hasVolume || !mounted {
+		t.Errorf("volume %v, mount %v", hasVolume, mounted)
+	}
+	if s.TaskManager == nil {
+		if !strings.Contains(got, "containerized.taskmanager.env.HADOOP_CLASSPATH: "+classpath+"\n") {
+			t.Errorf("flink-conf.yaml has no HADOOP_CLASSPATH %q:\n%s", classpath, got)
+		}
+	} else if got != classpath {
+		t.Errorf("HADOOP_CLASSPATH = %q, want %q", got, classpath)
 	}
 }
