@@ -130,7 +130,7 @@ func (c *cluster) withQueryableStateRuntime(spec *corev1.PodSpec) {
 	}
 	mount := corev1.VolumeMount{Name: queryableStateVolume, MountPath: queryableStateDir}
 	main.VolumeMounts = mergeMounts(main.VolumeMounts, []corev1.VolumeMount{mount})
-	init := corev1.Container{
+	copyJar := corev1.Container{
 		Name:    queryableStateInit,
 		Image:   image,
 		Command: []string{"/bin/sh", "-c", queryableStateCopy},
@@ -142,7 +142,7 @@ func (c *cluster) withQueryableStateRuntime(spec *corev1.PodSpec) {
 		VolumeMounts:    []corev1.VolumeMount{mount},
 	}
 	if c.spec.ImagePullPolicy != "" {
-		init.ImagePullPolicy = corev1.PullPolicy(c.spec.ImagePullPolicy)
+		copyJar.ImagePullPolicy = corev1.PullPolicy(c.spec.ImagePullPolicy)
 	}
 	var inits []corev1.Container
 	for _, ic := range spec.InitContainers {
@@ -150,7 +150,7 @@ func (c *cluster) withQueryableStateRuntime(spec *corev1.PodSpec) {
 			inits = append(inits, ic)
 		}
 	}
-	spec.InitContainers = append(inits, init)
+	spec.InitContainers = append(inits, copyJar)
 	spec.Volumes = mergeVolumes(spec.Volumes, []corev1.Volume{{Name: queryableStateVolume,
 		VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}})
 }
