@@ -58,6 +58,11 @@ type FlinkProfileSpec struct {
 	// +optional
 	Ingress *IngressTemplate `json:"ingress,omitempty"`
 
+	// QueryableState shapes the `<app>-queryable-state` Service of apps that turn Flink 1.x's
+	// queryable state on (queryable-state.enable: true); it does not turn it on.
+	// +optional
+	QueryableState *QueryableStateTemplate `json:"queryableState,omitempty"`
+
 	// ServiceAccount is each app's own service account, enforced.
 	// +optional
 	ServiceAccount *ServiceAccountTemplate `json:"serviceAccount,omitempty"`
@@ -207,6 +212,19 @@ type IngressTemplate struct {
 	// TLS, hosts and secret names templated.
 	// +optional
 	TLS []networkingv1.IngressTLS `json:"tls,omitempty"`
+}
+
+// QueryableStateTemplate is the default type and annotations of each app's queryable-state
+// Service; they become the app's kubernetes.operator.weir.queryable-state.* defaults.
+type QueryableStateTemplate struct {
+	// ServiceType of the Service: ClusterIP (default), NodePort or LoadBalancer.
+	// +optional
+	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+	ServiceType corev1.ServiceType `json:"serviceType,omitempty"`
+	// Annotations, values templated (e.g. an internal load balancer's or a DNS name's).
+	// Neither keys nor values may contain a comma.
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // ServiceAccountTemplate is each app's own service account.

@@ -71,6 +71,13 @@ func (r *FlinkDeploymentReconciler) repairDrift(ctx context.Context, dep *v1beta
 			return err
 		}
 	}
+	if deployed.QueryableStateService != nil {
+		if err := r.repairObject(ctx, dep, deployed.QueryableStateService, true); err != nil {
+			return err
+		}
+	} else if err := deleteIfExists(ctx, r.Client, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: dep.Namespace, Name: resources.Names(dep.Name).QueryableStateService}}); err != nil {
+		return err
+	}
 	// The ConfigMap and the TaskManagers carry the restore path and job id the JobManager
 	// was started with. Unless that content is known exactly, only a lost object is put
 	// back (pods cannot start without it); an edited one is left alone.

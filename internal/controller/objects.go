@@ -2,6 +2,7 @@ package controller
 
 import (
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,10 +41,14 @@ func orderedObjects(dep *v1beta1.FlinkDeployment, s *resources.Set, suspended bo
 	if s.Ingress == nil {
 		ing.obj = &networkingv1.Ingress{ObjectMeta: meta(n.Ingress)}
 	}
+	qs := wantedObject{s.QueryableStateService, s.QueryableStateService != nil}
+	if s.QueryableStateService == nil {
+		qs.obj = &corev1.Service{ObjectMeta: meta(n.QueryableStateService)}
+	}
 	jm := wantedObject{s.JobManager, !suspended}
 	tm := wantedObject{s.TaskManager, s.TaskManager != nil && !suspended}
 	if s.TaskManager == nil {
 		tm.obj = &appsv1.Deployment{ObjectMeta: meta(n.TaskManager)}
 	}
-	return append(out, ing, jm, tm)
+	return append(out, ing, qs, jm, tm)
 }

@@ -3,6 +3,7 @@ package flinkdist
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // mavenArtifact is one jar from Maven Central and where it goes in the distribution.
@@ -54,7 +55,7 @@ func mavenArtifacts(v string) []mavenArtifact {
 		return mavenArtifact{Group: flinkGroup, Artifact: "flink-examples-streaming", Version: v,
 			Classifier: classifier, Dest: "examples/streaming/" + classifier + ".jar"}
 	}
-	return []mavenArtifact{
+	out := []mavenArtifact{
 		opt("flink-s3-fs-presto"),
 		opt("flink-s3-fs-hadoop"),
 		example("WordCount"),
@@ -63,7 +64,18 @@ func mavenArtifacts(v string) []mavenArtifact {
 		// (upstream builds it in an unpublished helper module); it is cut from the main jar.
 		stateMachineSource(v),
 	}
+	if hasQueryableState(v) {
+		// Where the official image keeps it: weir's TaskManagers copy it from opt/ when an
+		// app turns queryable state on (docs/profiles.md, "Queryable state").
+		out = append(out, opt(queryableStateRuntime))
+	}
+	return out
 }
+
+const queryableStateRuntime = "flink-queryable-state-runtime"
+
+// hasQueryableState says whether release v has queryable state (Flink 2.0 removed it).
+func hasQueryableState(v string) bool { return strings.HasPrefix(v, "1.") }
 
 func stateMachineSource(v string) mavenArtifact {
 	return mavenArtifact{Group: flinkGroup, Artifact: "flink-examples-streaming", Version: v}

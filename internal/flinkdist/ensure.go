@@ -167,6 +167,9 @@ func Verify(home, full string) error {
 		"opt/flink-metrics-prometheus-" + full + ".jar", "opt/flink-metrics-datadog-" + full + ".jar",
 		"examples/streaming/StateMachineExample.jar", "examples/streaming/TopSpeedWindowing.jar", "examples/streaming/WordCount.jar",
 	}
+	if hasQueryableState(full) {
+		need = append(need, "opt/"+queryableStateRuntime+"-"+full+".jar")
+	}
 	var missing []string
 	for _, n := range need {
 		if _, err := os.Stat(filepath.Join(home, n)); err != nil {

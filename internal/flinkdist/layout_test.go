@@ -99,6 +99,16 @@ func TestMavenArtifacts(t *testing.T) {
 			t.Errorf("%s -> %q (present %v), want %q", k, d, ok, v)
 		}
 	}
+	if _, ok := dests["org.apache.flink:flink-queryable-state-runtime:2.3.0"]; ok {
+		t.Error("Flink 2 has no queryable state, but its runtime is fetched")
+	}
+	found := false
+	for _, a := range mavenArtifacts("1.20.0") {
+		found = found || (a.coords() == "org.apache.flink:flink-queryable-state-runtime:1.20.0" && a.Dest == "opt/flink-queryable-state-runtime-1.20.0.jar")
+	}
+	if !found {
+		t.Error("Flink 1.20's queryable-state runtime is not fetched into opt/")
+	}
 	a := mavenArtifact{Group: "org.apache.flink", Artifact: "flink-examples-streaming", Version: "1.20.0", Classifier: "WordCount"}
 	if got := a.repoPath(); got != "org/apache/flink/flink-examples-streaming/1.20.0/flink-examples-streaming-1.20.0-WordCount.jar" {
 		t.Errorf("repoPath = %q", got)

@@ -56,6 +56,8 @@ const (
 	MergeArraysByName         = "kubernetes.operator.pod-template.merge-arrays-by-name"
 	LogFormat                 = "kubernetes.operator.weir.log.format"
 	DatadogAPIKeySecret       = "kubernetes.operator.weir.metrics.datadog.api-key-secret"
+	QueryableStateType        = "kubernetes.operator.weir.queryable-state.service-type"
+	QueryableStateAnnotations = "kubernetes.operator.weir.queryable-state.annotations"
 
 	ArtifactsAllowedSchemes = "kubernetes.operator.user.artifacts.allowed-schemes"
 	ArtifactsAllowedCIDRs   = "kubernetes.operator.user.artifacts.allowed-cidrs"
@@ -118,6 +120,8 @@ var Keys = map[string]KeyInfo{
 	MergeArraysByName:         {PerResource, "true", "merge pod template lists (containers, volumes) by name"},
 	LogFormat:                 {PerResource, "text", "weir's default log4j layout for Flink pods: text or json"},
 	DatadogAPIKeySecret:       {PerResource, "", "`<secret>/<key>` holding the API key of the Flink Datadog reporters; it reaches the pods as an environment variable from the Secret, never a ConfigMap"},
+	QueryableStateType:        {PerResource, "ClusterIP", "type of the `<name>-queryable-state` Service weir creates when `queryable-state.enable` is true (Flink 1.x): ClusterIP, NodePort or LoadBalancer"},
+	QueryableStateAnnotations: {PerResource, "", "annotations of that Service, `k1:v1,k2:v2` (e.g. an internal load balancer's)"},
 	InPlaceScaling:            {PerResource, "true", "rescale a job in place (adaptive scheduler, Flink 1.18+) instead of upgrading it"},
 	JMDeploymentRecovery:      {PerResource, "true", "re-create a JobManager Deployment lost while the job ran (from HA metadata, or empty when stateless)"},
 	LastStateMaxCheckpointAge: {PerResource, "", "a last-state upgrade of a running job whose latest checkpoint is older than this takes a savepoint instead; unset is no limit"},

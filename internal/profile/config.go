@@ -110,6 +110,27 @@ func metricKeys(m *weirv1alpha1.MetricsSpec) map[string]string {
 	return nil
 }
 
+// queryableStateKeys returns the keys of the app's queryable-state Service (its type and
+// annotations, "k1:v1,k2:v2" as Flink writes map options), rendered for one app.
+func queryableStateKeys(q *weirv1alpha1.QueryableStateTemplate, namespace, name string) map[string]string {
+	if q == nil {
+		return nil
+	}
+	out := map[string]string{}
+	if q.ServiceType != "" {
+		out[opconfig.QueryableStateType] = string(q.ServiceType)
+	}
+	if len(q.Annotations) > 0 {
+		ann := renderMap(q.Annotations, namespace, name)
+		parts := make([]string, 0, len(ann))
+		for _, k := range sortedKeys(ann) {
+			parts = append(parts, k+":"+ann[k])
+		}
+		out[opconfig.QueryableStateAnnotations] = strings.Join(parts, ",")
+	}
+	return out
+}
+
 // layers returns the profile's flinkConfiguration defaults and enforced keys for one app.
 // preset is the chosen preset (may be nil).
 func layers(p *weirv1alpha1.FlinkProfile, preset *weirv1alpha1.ResourcePreset, v *flinkconf.Version,
@@ -117,6 +138,9 @@ func layers(p *weirv1alpha1.FlinkProfile, preset *weirv1alpha1.ResourcePreset, v
 	defaults, enforced = map[string]string{}, map[string]string{}
 	if cluster {
 		for k, val := range metricKeys(p.Spec.Metrics) {
+			defaults[k] = val
+		}
+		for k, val := range queryableStateKeys(p.Spec.QueryableState, namespace, name) {
 			defaults[k] = val
 		}
 		if p.Spec.LogFormat != "" {

@@ -37,3 +37,29 @@ func TestMetricKeys(t *testing.T) {
 		})
 	}
 }
+
+func TestQueryableStateKeys(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   *weirv1alpha1.QueryableStateTemplate
+		want map[string]string
+	}{
+		{"none", nil, nil},
+		{"empty", &weirv1alpha1.QueryableStateTemplate{}, map[string]string{}},
+		{"a load balancer with templated annotations, sorted", &weirv1alpha1.QueryableStateTemplate{ServiceType: "LoadBalancer",
+			Annotations: map[string]string{
+				"service.beta.kubernetes.io/aws-load-balancer-scheme": "internal",
+				"external-dns.alpha.kubernetes.io/hostname":           "qs.{{name}}.{{namespace}}.flink.internal",
+			}}, map[string]string{
+			"kubernetes.operator.weir.queryable-state.service-type": "LoadBalancer",
+			"kubernetes.operator.weir.queryable-state.annotations": "external-dns.alpha.kubernetes.io/hostname:qs.orders.team-a.flink.internal," +
+				"service.beta.kubernetes.io/aws-load-balancer-scheme:internal",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := queryableStateKeys(tc.in, "team-a", "orders"); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("queryableStateKeys = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

@@ -149,6 +149,21 @@ func Validate(p *weirv1alpha1.FlinkProfile) error {
 			}
 		}
 	}
+	if q := s.QueryableState; q != nil {
+		switch q.ServiceType {
+		case "", "ClusterIP", "NodePort", "LoadBalancer":
+		default:
+			add("spec.queryableState.serviceType %q must be ClusterIP, NodePort or LoadBalancer", q.ServiceType)
+		}
+		for _, k := range sortedKeys(q.Annotations) {
+			field := fmt.Sprintf("spec.queryableState.annotations[%q]", k)
+			tmpl(field, q.Annotations[k])
+			if strings.Contains(k, ",") || strings.Contains(q.Annotations[k], ",") {
+				// They travel as one "k1:v1,k2:v2" configuration value.
+				add("%s: neither the key nor the value may contain a comma", field)
+			}
+		}
+	}
 	if sa := s.ServiceAccount; sa != nil {
 		tmpl("spec.serviceAccount.nameTemplate", sa.NameTemplate)
 		if !strings.Contains(sa.NameTemplate, placeholderName) {

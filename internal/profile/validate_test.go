@@ -36,6 +36,21 @@ func TestValidate(t *testing.T) {
 				p.Spec.ServiceAccount.Annotations["eks.amazonaws.com/role-arn"] = "arn:{{ name }}"
 			},
 			wantErr: `spec.serviceAccount.annotations["eks.amazonaws.com/role-arn"]: unknown placeholder {{ name }}`},
+		{name: "a queryable-state annotation with a comma",
+			mutate: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.QueryableState = &weirv1alpha1.QueryableStateTemplate{Annotations: map[string]string{"a": "x,y"}}
+			},
+			wantErr: `spec.queryableState.annotations["a"]: neither the key nor the value may contain a comma`},
+		{name: "a queryable-state annotation with an unknown placeholder",
+			mutate: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.QueryableState = &weirv1alpha1.QueryableStateTemplate{Annotations: map[string]string{"a": "{{app}}"}}
+			},
+			wantErr: `spec.queryableState.annotations["a"]: unknown placeholder {{app}}`},
+		{name: "a queryable-state service type",
+			mutate: func(p *weirv1alpha1.FlinkProfile) {
+				p.Spec.QueryableState = &weirv1alpha1.QueryableStateTemplate{ServiceType: "ExternalName"}
+			},
+			wantErr: `spec.queryableState.serviceType "ExternalName" must be ClusterIP, NodePort or LoadBalancer`},
 		{name: "a state prefix without the app's name",
 			mutate:  func(p *weirv1alpha1.FlinkProfile) { p.Spec.State.PrefixTemplate = "{{namespace}}" },
 			wantErr: "spec.state.prefixTemplate must contain both {{namespace}} and {{name}}"},

@@ -14,7 +14,8 @@ import (
 //
 // Standalone: JobManager and TaskManager Deployments. Native: the JobManager Deployment
 // only (Flink creates TaskManager pods). Both: the ConfigMap, the rest and internal
-// Services, the Ingress when spec.ingress is set, and RBAC for the service account.
+// Services, the Ingress when spec.ingress is set, the queryable-state Service when
+// queryable-state.enable is true (Flink 1.x), and RBAC for the service account.
 func Build(in Input) (*Set, error) {
 	if in.Deployment == nil || in.Spec == nil {
 		return nil, errors.New("resources.Build needs a FlinkDeployment and a spec")
@@ -56,12 +57,16 @@ func Build(in Input) (*Set, error) {
 		native: mode == v1beta1.ModeNative, jobID: jobID,
 		byName: !strings.EqualFold(strings.TrimSpace(conf[flinkconf.KeyMergeArraysByName]), "false"),
 	}
+	if err := c.withQueryableStateClasspath(); err != nil {
+		return nil, err
+	}
 	if restorePath != "" {
 		c.restore = &Restore{Path: restorePath, AllowNonRestoredState: allowNonRestored}
 	}
 	c.logs = logFiles(spec, conf, logLabels{app: d.Name, namespace: d.Namespace, job: jobID})
 
-	set := &Set{RestService: c.restService(), InternalService: c.internalService()}
+	set := &Set{RestService: c.restService(), InternalService: c.internalService(),
+		QueryableStateService: c.queryableStateService()}
 	if set.ConfigMap, err = c.configMap(); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,7 @@ func (c *cluster) taskManagerPodTemplate() (string, error) {
 		main.Env = mergeEnv(main.Env, env)
 		t.ObjectMeta.Annotations = merged(t.ObjectMeta.Annotations, obs.annotations)
 	}
+	c.withQueryableStateRuntime(&t.Spec)
 	tree, err := toTree(&v1beta1.PodTemplate{APIVersion: "v1", Kind: "Pod", ObjectMeta: t.ObjectMeta, Spec: t.Spec})
 	if err != nil {
 		return "", fmt.Errorf("taskmanager pod template: %w", err)

@@ -194,9 +194,9 @@ func existingFlinkProperties(c flinkconf.Conf, envPrefix string, main *corev1.Co
 	return ""
 }
 
-// observability is what metric reporters and JSON logs add to a component's pod: the
-// Prometheus port and scrape annotations, the Datadog API key's variables and the pod-name
-// variable of the JSON layout. envPrefix is the component's containerized.*.env. prefix;
+// observability is what metric reporters, JSON logs and queryable state add to a component's
+// pod: the Prometheus port and scrape annotations, the Datadog API key's variables, the
+// pod-name variable of the JSON layout and, on TaskManagers, the queryable-state proxy port. envPrefix is the component's containerized.*.env. prefix;
 // containers are its pod template's, where a FLINK_PROPERTIES of the user's may be.
 func (c *cluster) observability(envPrefix string, containers []corev1.Container) (scrape, []corev1.EnvVar) {
 	var env []corev1.EnvVar
@@ -210,5 +210,9 @@ func (c *cluster) observability(envPrefix string, containers []corev1.Container)
 		}
 	}
 	env = append(env, datadogEnv(c.conf, existingFlinkProperties(c.conf, envPrefix, main))...)
-	return c.scrape(), env
+	s := c.scrape()
+	if envPrefix == flinkconf.KeyTaskManagerEnvPrefix {
+		s.ports = append(s.ports, c.queryableStateContainerPorts()...)
+	}
+	return s, env
 }

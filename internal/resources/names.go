@@ -9,20 +9,23 @@ type ObjectNames struct {
 	InternalService string // headless Service for RPC and blob
 	ConfigMap       string // flink-config-<name>, mounted by native TaskManager pods too
 	Ingress         string
-	Role            string
-	RoleBinding     string
+	// QueryableStateService fronts the TaskManagers' queryable-state proxies (Flink 1.x).
+	QueryableStateService string
+	Role                  string
+	RoleBinding           string
 }
 
 // Names returns the object names for the FlinkDeployment called name.
 func Names(name string) ObjectNames {
 	return ObjectNames{
-		JobManager:      name,
-		TaskManager:     name + "-taskmanager",
-		RestService:     name + "-rest",
-		InternalService: name,
-		ConfigMap:       "flink-config-" + name,
-		Ingress:         name,
-		Role:            name + "-flink",
-		RoleBinding:     name + "-flink",
+		JobManager:            name,
+		TaskManager:           name + "-taskmanager",
+		RestService:           name + "-rest",
+		InternalService:       name,
+		ConfigMap:             "flink-config-" + name,
+		Ingress:               name,
+		QueryableStateService: name + "-queryable-state",
+		Role:                  name + "-flink",
+		RoleBinding:           name + "-flink",
 	}
 }

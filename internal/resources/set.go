@@ -40,6 +40,8 @@ type Set struct {
 	RestService     *corev1.Service
 	InternalService *corev1.Service
 	Ingress         *networkingv1.Ingress
+	// QueryableStateService is set when queryable-state.enable is true (Flink 1.x only).
+	QueryableStateService *corev1.Service
 	// Role and RoleBinding give the app's service account what Flink needs in native mode
 	// and for Kubernetes HA (pods, configmaps, services, deployments).
 	Role        *rbacv1.Role

@@ -41,6 +41,7 @@ func (c *cluster) taskManager() (*appsv1.Deployment, error) {
 		tolerations:    c.tolerations(keyTMTolerations),
 		pullSecrets:    c.pullSecrets(),
 	})
+	c.withQueryableStateRuntime(&pod.Spec)
 	replicas := flinkconf.TaskManagerReplicas(c.spec, c.conf)
 	meta := objectMeta(c.d, c.names.TaskManager, merged(c.conf.Map(flinkconf.KeyTMLabels), labels))
 	meta.Annotations = c.conf.Map(flinkconf.KeyTMAnnotations)

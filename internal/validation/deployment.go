@@ -47,6 +47,7 @@ func Deployment(d *v1beta1.FlinkDeployment) error {
 		checkConf(&p, conf)
 		checkEntropy(&p, conf)
 		checkDurations(&p, "spec.flinkConfiguration", conf)
+		checkQueryableState(&p, spec.FlinkVersion, conf)
 		if verErr == nil {
 			if _, _, err := flinkconf.Render(ver.Name, conf); err != nil {
 				p.add("%s", err.Error())
