@@ -16,8 +16,12 @@ func CacheRoot() string {
 // Layout names the cache paths for one cache root.
 type Layout struct{ Root string }
 
-// Dist is the assembled distribution (FLINK_HOME) for a full version.
-func (l Layout) Dist(version string) string { return filepath.Join(l.Root, "flink", version, "dist") }
+// Dist is the assembled distribution (FLINK_HOME) for a full version and its Key. Keying the
+// directory lets checkouts whose recipes differ (branches, an older CI clone) share one cache
+// without replacing each other's distribution under a running Flink.
+func (l Layout) Dist(version, key string) string {
+	return filepath.Join(l.Root, "flink", version, "dist-"+key)
+}
 
 func (l Layout) lockFile(version string) string {
 	return filepath.Join(l.Root, "flink", version, ".lock")

@@ -72,7 +72,7 @@ func Assemble(ctx context.Context, version string, o Options) (string, error) {
 		}
 	}
 	l := Layout{Root: o.CacheRoot}
-	dist := l.Dist(full)
+	dist := l.Dist(full, key)
 	if hostfs.Stamped(dist, stampFile, key) {
 		return dist, nil
 	}
