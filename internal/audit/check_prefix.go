@@ -37,23 +37,7 @@ func CheckPrefix(c GenConfig, rules []Rule, out *Output) *Report {
 		reached[ch.UserID] = max(reached[ch.UserID], ch.Count)
 	}
 
-	// Replay the input; compare each committed snapshot when its user reaches its count.
-	ref := map[string]*RefUser{}
-	for seq := int64(0); seq < c.Events; seq++ {
-		e := Generate(c, seq)
-		u := referenceStep(ref, rules, e)
-		s, ok := snaps[e.UserID][u.Traits.Count]
-		if !ok {
-			continue
-		}
-		checkCounted(rep, e.UserID, u.Traits, s)
-		checkTraits(rep, e.UserID, u.Traits, s)
-		have := slices.Clone(s.Audiences)
-		sort.Strings(have)
-		if want := u.Traits.AudienceList(); !slices.Equal(have, want) {
-			rep.fail("audiences", e.UserID, "audiences at count %d are %v, want %v", s.Count, have, want)
-		}
-	}
+	ref := compareAtCounts(rep, c, rules, snaps)
 	rep.Users = len(reached)
 	for _, user := range sortedKeys(reached) {
 		r := ref[user]
@@ -95,4 +79,28 @@ func sortChanges(cs []Change) []Change {
 		return cs[i].Count < cs[j].Count
 	})
 	return cs
+}
+
+// compareAtCounts replays the input and compares each snapshot with the reference traits
+// when its user reaches the snapshot's count: a running job's state after a user's first
+// `count` events (applied in seq order) is exactly the reference at that count. It returns
+// the reference after the whole input.
+func compareAtCounts(rep *Report, c GenConfig, rules []Rule, snaps map[string]map[int64]Snapshot) map[string]*RefUser {
+	ref := map[string]*RefUser{}
+	for seq := int64(0); seq < c.Events; seq++ {
+		e := Generate(c, seq)
+		u := referenceStep(ref, rules, e)
+		s, ok := snaps[e.UserID][u.Traits.Count]
+		if !ok {
+			continue
+		}
+		checkCounted(rep, e.UserID, u.Traits, s)
+		checkTraits(rep, e.UserID, u.Traits, s)
+		have := slices.Clone(s.Audiences)
+		sort.Strings(have)
+		if want := u.Traits.AudienceList(); !slices.Equal(have, want) {
+			rep.fail("audiences", e.UserID, "audiences at count %d are %v, want %v", s.Count, have, want)
+		}
+	}
+	return ref
 }

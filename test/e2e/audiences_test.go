@@ -34,6 +34,7 @@ import (
 type audiencesJob struct {
 	name   string
 	jarDir string // the host directory holding audiences.jar, mounted read-only
+	jar    string // the built jar, next to its classpath.txt (the host-side QueryTraits client)
 	s3     *s3.Client
 	gen    audit.GenConfig
 	rules  []audit.Rule
@@ -87,7 +88,8 @@ func newAudiencesJob(t *testing.T, ctx context.Context, r *demo.Runner, c *app.C
 	if err := os.MkdirAll(j.jarDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	copyFile(t, buildAudiencesJar(t), filepath.Join(j.jarDir, "audiences.jar"))
+	j.jar = buildAudiencesJar(t)
+	copyFile(t, j.jar, filepath.Join(j.jarDir, "audiences.jar"))
 	return j
 }
 
@@ -182,6 +184,8 @@ func (j *audiencesJob) args(rate int) []string {
 		// The source keeps its two readers when the last-state step rescales the job to 1,
 		// so each generator split keeps its own reader and event time stays in order.
 		"--source-parallelism", "2",
+		// Each user's traits are queryable state (queryable_state_test.go).
+		"--queryable-traits", queryableTraits,
 	}
 }
 
@@ -221,6 +225,8 @@ func (j *audiencesJob) deployment() *v1beta1.FlinkDeployment {
 				"kubernetes.operator.deployment.readiness.timeout": "90s",
 				// A short savepoint history, so that the run prunes (and disposes of) savepoints.
 				"kubernetes.operator.savepoint.history.max.count": "2",
+				// weir serves the TaskManagers' queryable-state proxy as <name>-queryable-state.
+				"queryable-state.enable": "true",
 			}),
 			JobManager:  &v1beta1.JobManagerSpec{Resource: &v1beta1.Resource{CPU: ptr.To(0.5), Memory: "1024m"}},
 			TaskManager: &v1beta1.TaskManagerSpec{Resource: &v1beta1.Resource{CPU: ptr.To(0.5), Memory: "1280m"}},

@@ -70,6 +70,7 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 		{"suspend and resume", lc.suspendResume, true},
 		{"JobManager pod killed", lc.jobManagerKilled, true},
 		{"TaskManager pod killed", lc.taskManagerKilled, true},
+		{"queryable state: users' traits through the Service", lc.queryableState, false},
 		{"CLI: TaskManager logs and the UI's port-forward", lc.cliLogsAndUI, false},
 		{"FlinkStateSnapshot", lc.stateSnapshot, false},
 		{"operator killed mid-upgrade", lc.operatorKilledMidUpgrade, true},

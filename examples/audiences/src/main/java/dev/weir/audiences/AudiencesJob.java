@@ -71,7 +71,7 @@ public final class AudiencesJob {
             out = events.map(e -> e.userId).returns(Types.STRING).uid("baseline-map").name("baseline-map");
         } else {
             out = events.keyBy(e -> e.userId)
-                    .process(new TraitsFunction(Rules.parse(o.rulesText), o.bucketMs, o.snapshotIntervalMs))
+                    .process(new TraitsFunction(Rules.parse(o.rulesText), o.bucketMs, o.snapshotIntervalMs, o.queryableTraits))
                     .returns(Types.STRING)
                     .uid("traits")
                     .name("traits");

@@ -34,6 +34,8 @@ public final class JobOptions implements Serializable {
     public String sink = "file";
     /** Checkpoint storage directory; unset = the cluster's state.checkpoints.dir. */
     public String checkpointDir;
+    /** Name under which the per-user traits are queryable (Flink 1.x); unset = not queryable. */
+    public String queryableTraits;
 
     public static final String USAGE =
             "options: --output DIR (file sink directory, local path or s3://...)\n"
@@ -41,6 +43,7 @@ public final class JobOptions implements Serializable {
                     + "         --rate EVENTS_PER_S (0 = unlimited) --spacing-ms MS (3000) --base-ts EPOCH_MS\n"
                     + "         --bucket-ms MS (86400000) --snapshot-interval-ms MS (604800000) --checkpoint-interval-ms MS (10000) --parallelism N --source-parallelism N\n"
                     + "         --checkpoint-dir URI (default: the cluster's state.checkpoints.dir)\n"
+                    + "         --queryable-traits NAME (serve each user's traits as queryable state; Flink 1.x)\n"
                     + "         --rules 'name: cond AND cond; ...' | --rules-file FILE\n"
                     + "         --pipeline audiences|baseline --sink file|discard";
 
@@ -62,6 +65,7 @@ public final class JobOptions implements Serializable {
         o.pipeline = p.get("pipeline", o.pipeline);
         o.sink = p.get("sink", o.sink);
         o.checkpointDir = p.get("checkpoint-dir", null);
+        o.queryableTraits = p.get("queryable-traits", null);
         if (p.has("rules-file")) {
             try {
                 o.rulesText = new String(Files.readAllBytes(Paths.get(p.get("rules-file"))), StandardCharsets.UTF_8);

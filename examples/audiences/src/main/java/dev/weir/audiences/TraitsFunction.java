@@ -32,23 +32,35 @@ public class TraitsFunction extends KeyedProcessFunction<String, Event, String> 
     private final Rules rules;
     private final long bucketMs;
     private final long snapshotIntervalMs;
+    /** The traits' queryable-state name, or null (see QueryTraits). */
+    private final String queryableName;
 
     private transient ValueState<UserTraits> traitsState;
     private transient ListState<Event> pendingState;
 
-    public TraitsFunction(Rules rules, long bucketMs, long snapshotIntervalMs) {
+    public TraitsFunction(Rules rules, long bucketMs, long snapshotIntervalMs, String queryableName) {
         if (bucketMs <= 0) throw new IllegalArgumentException("bucket-ms must be > 0, got " + bucketMs);
         this.rules = rules;
         this.bucketMs = bucketMs;
         this.snapshotIntervalMs = snapshotIntervalMs;
+        this.queryableName = queryableName;
     }
 
     @Override
     public void open(Configuration parameters) {
-        traitsState = getRuntimeContext().getState(
-                new ValueStateDescriptor<>("traits", new UserTraitsSerializer()));
+        ValueStateDescriptor<UserTraits> traits = traitsDescriptor();
+        if (queryableName != null) {
+            // Served by the TaskManagers' queryable-state proxy (Flink 1.x; removed in 2.0).
+            traits.setQueryable(queryableName);
+        }
+        traitsState = getRuntimeContext().getState(traits);
         pendingState = getRuntimeContext().getListState(
                 new ListStateDescriptor<>("pending", TypeInformation.of(Event.class)));
+    }
+
+    /** The per-user traits state; QueryTraits reads it with the same descriptor. */
+    static ValueStateDescriptor<UserTraits> traitsDescriptor() {
+        return new ValueStateDescriptor<>("traits", new UserTraitsSerializer());
     }
 
     private long bucketEnd(long ts) {
