@@ -48,7 +48,9 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 	ctx := context.Background()
 	r, c := operatorCluster(t, ctx, "WEIR_E2E_LIFECYCLE_DATA_DIR")
 	job := newAudiencesJob(t, ctx, r, c, "audiences")
+	ensureLifecycleProfile(t, ctx, c) // lifecycle_profile_test.go
 	dep := job.deployment()
+	dep.Labels = map[string]string{profileLabel: lifecycleProfile}
 	key := types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}
 	if err := c.Ctrl.Create(ctx, dep); err != nil {
 		t.Fatal(err)
@@ -71,6 +73,7 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 		{"JobManager pod killed", lc.jobManagerKilled, true},
 		{"TaskManager pod killed", lc.taskManagerKilled, true},
 		{"queryable state: users' traits through the Service", lc.queryableState, false},
+		{"profile change rolls out", lc.profileChange, true},
 		{"CLI: TaskManager logs and the UI's port-forward", lc.cliLogsAndUI, false},
 		{"FlinkStateSnapshot", lc.stateSnapshot, false},
 		{"operator killed mid-upgrade", lc.operatorKilledMidUpgrade, true},

@@ -112,7 +112,9 @@ func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clien
 		}
 		checkQuota(t, ctx, c, tm)
 	}
-	rollOutProfileChange(t, ctx, c, teams[0])
+	// The job's own code may fix its interval (this example's does); the cluster's
+	// configuration shows the profile's new default reached Flink.
+	rollOutProfileChange(t, ctx, c, teams[0].profile, teams[0].ns, teams[0].apps, "execution.checkpointing.interval", "7 s")
 	chartUpgradeKeepsState(t, ctx, r, c, teams[0], teams[0].apps[1])
 }
 
@@ -349,14 +351,15 @@ func checkQuota(t *testing.T, ctx context.Context, c *app.Clients, tm team) {
 	}, func() string { return "" })
 }
 
-// rollOutProfileChange changes a default of the team's profile (the checkpoint interval)
-// and watches its apps take it one at a time: never two of them away from STABLE at once,
-// each with a new job restored from its upgrade savepoint, on the new configuration.
-func rollOutProfileChange(t *testing.T, ctx context.Context, c *app.Clients, tm team) {
+// rollOutProfileChange sets the flinkConfiguration default key=value of profile, which
+// selects apps in ns, and watches the apps take it one at a time: never two of them away
+// from STABLE at once, each with a new job restored from its upgrade savepoint, its
+// JobManager running with the new value.
+func rollOutProfileChange(t *testing.T, ctx context.Context, c *app.Clients, profile, ns string, apps []string, key, value string) {
 	t.Helper()
 	before := map[string]string{}
-	for _, name := range tm.apps {
-		d, err := c.Get(ctx, types.NamespacedName{Namespace: tm.ns, Name: name})
+	for _, name := range apps {
+		d, err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -364,18 +367,21 @@ func rollOutProfileChange(t *testing.T, ctx context.Context, c *app.Clients, tm 
 	}
 	p := &weirv1alpha1.FlinkProfile{}
 	testenv.Eventually(t, "the profile change", testenv.Poll{Interval: time.Second}, func() error {
-		if err := c.Ctrl.Get(ctx, client.ObjectKey{Name: tm.profile}, p); err != nil {
+		if err := c.Ctrl.Get(ctx, client.ObjectKey{Name: profile}, p); err != nil {
 			return err
 		}
-		p.Spec.FlinkConfiguration.Defaults["execution.checkpointing.interval"] = "7 s"
+		if p.Spec.FlinkConfiguration.Defaults == nil {
+			p.Spec.FlinkConfiguration.Defaults = map[string]string{}
+		}
+		p.Spec.FlinkConfiguration.Defaults[key] = value
 		return c.Ctrl.Update(ctx, p)
 	})
 	gen := p.Generation
 	maxAway := 0
-	eventually(t, "profile "+tm.profile+" rolled out to its apps", func() error {
+	eventually(t, "profile "+profile+" rolled out to its apps", func() error {
 		away, done := 0, 0
-		for _, name := range tm.apps {
-			d, err := c.Get(ctx, types.NamespacedName{Namespace: tm.ns, Name: name})
+		for _, name := range apps {
+			d, err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name})
 			if err != nil {
 				return err
 			}
@@ -388,31 +394,29 @@ func rollOutProfileChange(t *testing.T, ctx context.Context, c *app.Clients, tm 
 		}
 		maxAway = max(maxAway, away)
 		cur := &weirv1alpha1.FlinkProfile{}
-		if err := c.Ctrl.Get(ctx, client.ObjectKey{Name: tm.profile}, cur); err != nil {
+		if err := c.Ctrl.Get(ctx, client.ObjectKey{Name: profile}, cur); err != nil {
 			return err
 		}
 		ro := cur.Status.Rollout
-		if ro == nil || ro.Generation != gen || ro.Phase != weirv1alpha1.RolloutComplete || done != len(tm.apps) {
-			return fmt.Errorf("rollout %+v; %d of %d apps on a new job, %d away from STABLE", ro, done, len(tm.apps), away)
+		if ro == nil || ro.Generation != gen || ro.Phase != weirv1alpha1.RolloutComplete || done != len(apps) {
+			return fmt.Errorf("rollout %+v; %d of %d apps on a new job, %d away from STABLE", ro, done, len(apps), away)
 		}
 		return nil
 	}, func() string { return "" })
 	if maxAway > 1 {
-		t.Errorf("%d apps of profile %s were away from STABLE at once; its rollout allows 1", maxAway, tm.profile)
+		t.Errorf("%d apps of profile %s were away from STABLE at once; its rollout allows 1", maxAway, profile)
 	}
-	for _, name := range tm.apps {
-		key := types.NamespacedName{Namespace: tm.ns, Name: name}
-		d, err := c.Get(ctx, key)
+	for _, name := range apps {
+		ak := types.NamespacedName{Namespace: ns, Name: name}
+		d, err := c.Get(ctx, ak)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sp := d.Status.JobStatus.UpgradeSavepointPath; !strings.Contains(sp, tm.ns+"/"+name+"/savepoints/") {
-			t.Errorf("%s: upgrade savepoint %q, want one under its own prefix", key, sp)
+		if sp := d.Status.JobStatus.UpgradeSavepointPath; !strings.Contains(sp, ns+"/"+name+"/savepoints/") {
+			t.Errorf("%s: upgrade savepoint %q, want one under its own prefix", ak, sp)
 		}
-		restoredSavepoint(t, ctx, c, key, d)
-		// The job's own code may fix its interval (this example's does); the cluster's
-		// configuration shows the profile's new default reached Flink.
-		url, err := c.UIURL(ctx, key)
+		restoredSavepoint(t, ctx, c, ak, d)
+		url, err := c.UIURL(ctx, ak)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -420,12 +424,12 @@ func rollOutProfileChange(t *testing.T, ctx context.Context, c *app.Clients, tm 
 		getJSON(t, ctx, url+"/jobmanager/config", &conf)
 		got := ""
 		for _, e := range conf {
-			if e.Key == "execution.checkpointing.interval" {
+			if e.Key == key {
 				got = e.Value
 			}
 		}
-		if got != "7 s" {
-			t.Errorf("%s: the JobManager runs with execution.checkpointing.interval %q, want the profile's new %q", key, got, "7 s")
+		if got != value {
+			t.Errorf("%s: the JobManager runs with %s %q, want the profile's new %q", ak, key, got, value)
 		}
 	}
 }
