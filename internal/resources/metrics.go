@@ -116,7 +116,10 @@ func DatadogKeySecret(c flinkconf.Conf) (name, key string, ok bool) {
 
 // withDatadogTags adds the app, namespace, team and job variables to every Datadog
 // reporter as scope.variables.additional (the reporter turns variables into tags; its
-// older tags option is deprecated). Variables the configuration sets itself win.
+// older tags option is deprecated). Variables the configuration sets itself win. It also
+// turns on useLogicalIdentifier unless set: without it the reporter names a series by the
+// scope format, host first (`10_0_0_7.jobmanager.numRunningJobs`, one metric per pod), with
+// it by the logical scope (`flink.jobmanager.numRunningJobs`), the host and ids being tags.
 func withDatadogTags(c flinkconf.Conf, app, namespace, team, jobID string) flinkconf.Conf {
 	names := reporters(c, DatadogFactory)
 	if len(names) == 0 {
@@ -146,6 +149,9 @@ func withDatadogTags(c flinkconf.Conf, app, namespace, team, jobID string) flink
 			parts[i] = k + ":" + vars[k]
 		}
 		out[key] = strings.Join(parts, ",")
+		if logical := "metrics.reporter." + n + ".useLogicalIdentifier"; strings.TrimSpace(c[logical]) == "" {
+			out[logical] = "true"
+		}
 	}
 	return out
 }

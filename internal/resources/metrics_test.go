@@ -73,6 +73,7 @@ func TestMetricReportersAndJSONLogsOnPods(t *testing.T) {
 		port     int32  // the metrics port and prometheus.io/port on both pods; 0: none
 		ddProps  string // FLINK_PROPERTIES on both pods; "": no Datadog variables
 		ddVars   string // the reporter's scope.variables.additional in the configuration
+		ddLogic  string // the reporter's useLogicalIdentifier in the configuration
 		jsonLogs bool
 	}{
 		{name: "nothing", manifest: withConf("native")},
@@ -81,16 +82,16 @@ func TestMetricReportersAndJSONLogsOnPods(t *testing.T) {
 		{name: "prometheus left out by metrics.reporters", manifest: withConf("native", prom, "metrics.reporters: jmx")},
 		{name: "prometheus named in metrics.reporters", manifest: withConf("standalone", prom, "metrics.reporters: prom", "metrics.reporter.prom.port: \"9300\""), port: 9300},
 		{name: "datadog without a secret gets no variables", manifest: withConf("native", dd),
-			ddVars: "app:basic-example,job:0000000000000000000000000000000a,namespace:flink,team:payments"},
+			ddVars: "app:basic-example,job:0000000000000000000000000000000a,namespace:flink,team:payments", ddLogic: "true"},
 		{name: "datadog native", manifest: withConf("native", dd, "kubernetes.operator.weir.metrics.datadog.api-key-secret: dd-secret/key"),
 			ddProps: "metrics.reporter.dd.apikey: $(WEIR_DATADOG_API_KEY)",
-			ddVars:  "app:basic-example,job:0000000000000000000000000000000a,namespace:flink,team:payments"},
+			ddVars:  "app:basic-example,job:0000000000000000000000000000000a,namespace:flink,team:payments", ddLogic: "true"},
 		{name: "datadog standalone keeps the user's properties and variables", manifest: withConf("standalone", dd,
 			"kubernetes.operator.weir.metrics.datadog.api-key-secret: dd-secret/key",
 			"containerized.master.env.FLINK_PROPERTIES: \"a.b: c\"", "containerized.taskmanager.env.FLINK_PROPERTIES: \"a.b: c\"",
-			"metrics.reporter.dd.scope.variables.additional: team:core,region:eu"),
+			"metrics.reporter.dd.scope.variables.additional: team:core,region:eu", "metrics.reporter.dd.useLogicalIdentifier: \"false\""),
 			ddProps: "a.b: c\nmetrics.reporter.dd.apikey: $(WEIR_DATADOG_API_KEY)",
-			ddVars:  "app:basic-example,job:0000000000000000000000000000000a,namespace:flink,region:eu,team:core"},
+			ddVars:  "app:basic-example,job:0000000000000000000000000000000a,namespace:flink,region:eu,team:core", ddLogic: "false"},
 		{name: "json logs native", manifest: withConf("native", "kubernetes.operator.weir.log.format: json"), jsonLogs: true},
 		{name: "json logs standalone", manifest: withConf("standalone", "kubernetes.operator.weir.log.format: json"), jsonLogs: true},
 	}
@@ -146,6 +147,9 @@ func TestMetricReportersAndJSONLogsOnPods(t *testing.T) {
 			conf := s.ConfigMap.Data["flink-conf.yaml"] + s.ConfigMap.Data["taskmanager-pod-template.yaml"]
 			if tc.ddVars != "" && !strings.Contains(conf, "metrics.reporter.dd.scope.variables.additional: "+tc.ddVars+"\n") {
 				t.Errorf("Datadog variables %q missing:\n%s", tc.ddVars, conf)
+			}
+			if tc.ddLogic != "" && !strings.Contains(conf, "metrics.reporter.dd.useLogicalIdentifier: "+tc.ddLogic+"\n") {
+				t.Errorf("useLogicalIdentifier %q missing:\n%s", tc.ddLogic, conf)
 			}
 			if strings.Contains(s.ConfigMap.Data["flink-conf.yaml"], "apikey") {
 				t.Errorf("the Flink configuration names an apikey:\n%s", conf)
