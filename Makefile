@@ -119,6 +119,10 @@ test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes 
 test-flinkconf: ## Real Flink 1.20 and 2.3 read weir's config files and log4j defaults; native JM objects match Flink's own deployer; the Prometheus reporter on the pod's metrics port, JSON log labels, the Datadog key through the entrypoint.
 	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/
 
+.PHONY: test-flink-series
+test-flink-series: ## The Flink series every dashboard and alert query uses exist on a real Flink 1.20 and 2.3 job (WEIR_UPDATE_FLINK_SERIES=1 rewrites the fixtures); ~2 min.
+	WEIR_FLINK_IT=1 WEIR_FLINK_SERIES=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run TestAgainstRealFlinkJobSeries ./internal/resources/
+
 .PHONY: test-flink-operator
 test-flink-operator: envtest-assets ## The reconcilers against real Flink (a session job; savepoint-on-deletion; checkpoints failing on the real S3 server: unknown bucket, refused credentials), and validation's memory minimums against real Flink 1.20 and 2.3.
 	WEIR_FLINK_IT=1 WEIR_S3_IT=1 KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestSessionJobOnRealFlink|TestDeploymentSavepointOnDeletionOnRealFlink|TestCheckpointFailuresOnRealFlinkAndS3' ./internal/controller/
