@@ -108,7 +108,7 @@ func (c *Client) QueryLogs(ctx context.Context, query string, limit int) ([]Entr
 func (c *Client) PushLoki(ctx context.Context, labels map[string]string, lines ...string) error {
 	type stream struct {
 		Stream map[string]string `json:"stream"`
-		Values [][2]string        `json:"values"`
+		Values [][2]string       `json:"values"`
 	}
 	s := stream{Stream: labels}
 	now := time.Now()

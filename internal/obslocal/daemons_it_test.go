@@ -199,4 +199,3 @@ func wantLabels(got map[string]string, want map[string]string) error {
 	}
 	return nil
 }
-
