@@ -69,9 +69,9 @@ func start(t *testing.T, name, bin, health string, args, env []string) daemon {
 	go func() { exited <- cmd.Wait(); logf.Close() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-exited
+		err := <-exited
 		if t.Failed() {
-			t.Logf("%s log:\n%s", name, d.tail())
+			t.Logf("%s (%v) log:\n%s", name, err, d.tail())
 		}
 	})
 	ctx, cancel := context.WithCancel(context.Background())
