@@ -32,14 +32,16 @@ func LogsURL() string    { return URL(Host, LogsPort) }
 func AgentURL() string   { return URL(Host, AgentPort) }
 
 // MetricsArgs is VictoriaMetrics' command line: storage in dataDir, the scrape config at
-// scrapeConfig. The query latency offset is 1s instead of 30s: a single node has no late
-// samples from other collectors, and a test or a person wants what was just scraped.
+// scrapeConfig, re-read every 10s so a later `up` that rewrites it needs no restart. The
+// query latency offset is 1s instead of 30s: a single node has no late samples from other
+// collectors, and a test or a person wants what was just scraped.
 func MetricsArgs(listen, dataDir, scrapeConfig string) []string {
 	return []string{
 		"-httpListenAddr=" + listen,
 		"-storageDataPath=" + dataDir,
 		"-retentionPeriod=" + Retention,
 		"-promscrape.config=" + scrapeConfig,
+		"-promscrape.configCheckInterval=10s",
 		"-search.latencyOffset=1s",
 		"-loggerLevel=WARN",
 	}
