@@ -18,12 +18,7 @@ func newLocalCmd() *cobra.Command {
 		return localcluster.Options{DataDir: *dataDir, CacheDir: binaries.DefaultCacheDir(), Out: c.OutOrStdout()}
 	}
 	cmd.AddCommand(
-		&cobra.Command{
-			Use:   "up",
-			Short: "Build what is missing and start the cluster (does nothing if it is already up)",
-			Args:  cobra.NoArgs,
-			RunE:  func(c *cobra.Command, _ []string) error { return localcluster.Up(c.Context(), opts(c)) },
-		},
+		newLocalUpCmd(opts),
 		newLocalDownCmd(opts),
 		&cobra.Command{
 			Use:   "status",
@@ -70,6 +65,23 @@ func newLocalCmd() *cobra.Command {
 	return cmd
 }
 
+func newLocalUpCmd(opts func(*cobra.Command) localcluster.Options) *cobra.Command {
+	var with []string
+	c := &cobra.Command{
+		Use:   "up",
+		Short: "Build what is missing and start the cluster (does nothing if it is already up)",
+		Args:  cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			o := opts(c)
+			o.With = with
+			return localcluster.Up(c.Context(), o)
+		},
+	}
+	c.Flags().StringSliceVar(&with, "with", nil, "turn on opt-in features, remembered in the data dir: observability "+
+		"(metrics server, log store and log shipper on the host; docs/observability-local.md)")
+	return c
+}
+
 func newLocalDownCmd(opts func(*cobra.Command) localcluster.Options) *cobra.Command {
 	var purge bool
 	c := &cobra.Command{
@@ -85,7 +97,7 @@ func newLocalDownCmd(opts func(*cobra.Command) localcluster.Options) *cobra.Comm
 func newBuildBinariesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "build-binaries [name...]",
-		Short: "Build etcd, Kubernetes, CoreDNS, crictl and versitygw (S3) from the Go module proxy into the cache (skips what is built)",
+		Short: "Build etcd, Kubernetes, CoreDNS, crictl, versitygw (S3) and the observability daemons from the Go module proxy into the cache (skips what is built)",
 		Long: "Builds the pinned binaries into $WEIR_CACHE_DIR/bin/<group>-<version>/ (default /var/cache/weir).\n" +
 			"A cold build takes about 20-30 minutes on 2 cores; a warm run does nothing.",
 		RunE: func(cmd *cobra.Command, args []string) error {

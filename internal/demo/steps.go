@@ -19,9 +19,16 @@ import (
 	"weir.dev/weir/internal/localcluster/binaries"
 )
 
-// EnsureBinaries builds etcd, Kubernetes, CoreDNS and crictl when the cache lacks them.
+// EnsureBinaries builds etcd, Kubernetes, CoreDNS and crictl when the cache lacks them
+// (not the optional ones: the demo does not turn on observability).
 func (r *Runner) EnsureBinaries(ctx context.Context) error {
-	return r.ensureBinaries(ctx, "binaries (etcd, Kubernetes, CoreDNS, crictl)", binaries.All())
+	var set []binaries.Binary
+	for _, b := range binaries.All() {
+		if !binaries.Optional(b) {
+			set = append(set, b)
+		}
+	}
+	return r.ensureBinaries(ctx, "binaries (etcd, Kubernetes, CoreDNS, crictl)", set)
 }
 
 // EnsureClusterBinaries builds what the cluster runs. crictl is only a teardown aid (down
@@ -29,7 +36,7 @@ func (r *Runner) EnsureBinaries(ctx context.Context) error {
 func (r *Runner) EnsureClusterBinaries(ctx context.Context) error {
 	var set []binaries.Binary
 	for _, b := range binaries.All() {
-		if b.Name != "crictl" {
+		if b.Name != "crictl" && !binaries.Optional(b) {
 			set = append(set, b)
 		}
 	}

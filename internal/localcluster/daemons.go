@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"weir.dev/weir/internal/obslocal"
 	"weir.dev/weir/internal/s3local"
 )
 
@@ -21,6 +22,8 @@ type Daemon struct {
 	Ports  []string // host:port it listens on, checked before start
 	Probe  Probe
 	Env    []string // extra environment, e.g. secrets that must not show in the command line
+	// Feature names the opt-in feature (`up --with`) the daemon belongs to; empty: always runs.
+	Feature string
 }
 
 // Binaries maps component names to executables; filled from the build cache
@@ -123,6 +126,27 @@ func Daemons(l Layout, bin Binaries) []Daemon {
 			Args:  s3local.Args(hostPort(BridgeIP, s3local.Port), l.S3Root()),
 			Ports: []string{hostPort(BridgeIP, s3local.Port)},
 			Probe: Probe{URL: s3local.Endpoint(BridgeIP) + s3local.HealthPath},
+		},
+		// Observability (`up --with observability`) listens on loopback only: pods reach none
+		// of it; the metrics server reaches pod IPs through the bridge.
+		{
+			Name: "victoria-logs", Binary: bin["victoria-logs"], Feature: FeatureObservability,
+			Args:  obslocal.LogsArgs(hostPort(obslocal.Host, obslocal.LogsPort), l.ObsData("logs")),
+			Ports: []string{hostPort(obslocal.Host, obslocal.LogsPort)},
+			Probe: Probe{URL: obslocal.LogsURL() + obslocal.HealthPath},
+		},
+		{
+			Name: "victoria-metrics", Binary: bin["victoria-metrics"], Feature: FeatureObservability,
+			Args:  obslocal.MetricsArgs(hostPort(obslocal.Host, obslocal.MetricsPort), l.ObsData("metrics"), l.Conf("scrape.yaml")),
+			Ports: []string{hostPort(obslocal.Host, obslocal.MetricsPort)},
+			Probe: Probe{URL: obslocal.MetricsURL() + obslocal.HealthPath},
+		},
+		{
+			Name: "vlagent", Binary: bin["vlagent"], Feature: FeatureObservability,
+			Args:  obslocal.AgentArgs(hostPort(obslocal.Host, obslocal.AgentPort), l.ObsData("vlagent"), ContainerLogsDir, obslocal.LogsURL()),
+			Env:   obslocal.AgentEnv(l.Kubeconfig("observability")),
+			Ports: []string{hostPort(obslocal.Host, obslocal.AgentPort)},
+			Probe: Probe{URL: obslocal.AgentURL() + obslocal.HealthPath},
 		},
 	}
 }

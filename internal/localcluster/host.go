@@ -22,7 +22,7 @@ type HostState struct {
 }
 
 // hostDirs are paths the kubelet, containerd shims and CNI create outside the data dir.
-var hostDirs = []string{"/var/lib/kubelet", "/var/log/containers", "/var/log/pods", "/var/lib/cni", "/run/containerd"}
+var hostDirs = []string{"/var/lib/kubelet", ContainerLogsDir, "/var/log/pods", "/var/lib/cni", "/run/containerd"}
 
 func loadHostState(l Layout) (*HostState, error) {
 	raw, err := os.ReadFile(l.HostStateFile())

@@ -30,6 +30,10 @@ const (
 	ProxyMetrics    = 10249
 
 	PauseImage = "localhost/weir/pause:1"
+
+	// ContainerLogsDir is where the kubelet keeps a symlink to every container's log file
+	// (a fixed path in the kubelet; the files themselves are under KubeletDir()/pod-logs).
+	ContainerLogsDir = "/var/log/containers"
 )
 
 // APIServerURL is what every kubeconfig points at.
@@ -72,6 +76,14 @@ func (l Layout) LogDir() string                { return l.p("logs") }
 // (mode 0600), outside S3Root so it is never served as an object.
 func (l Layout) S3Root() string        { return l.p("s3", "buckets") }
 func (l Layout) S3Credentials() string { return l.p("s3", "credentials.env") }
+
+// WithFile lists the opt-in features `up --with` turned on, one a line, so later commands know.
+func (l Layout) WithFile() string { return l.p("conf", "with") }
+
+// ObsData is where an observability daemon keeps its data; ScraperToken the metrics
+// server's token for the operator's /metrics (mode 0600).
+func (l Layout) ObsData(name string) string { return l.p("observability", name) }
+func (l Layout) ScraperToken() string       { return l.p("observability", "scraper.token") }
 
 // Dirs are created by `up` before anything starts.
 func (l Layout) Dirs() []string {

@@ -14,6 +14,8 @@ import (
 	"math/big"
 	"net"
 	"time"
+
+	"weir.dev/weir/internal/obslocal"
 )
 
 // certValidity is long because the cluster is local and disposable; rotating
@@ -58,6 +60,8 @@ func CertSpecs() []CertSpec {
 		{File: "controller-manager", CA: "ca", CN: "system:kube-controller-manager", Client: true},
 		{File: "scheduler", CA: "ca", CN: "system:kube-scheduler", Client: true},
 		{File: "kube-proxy", CA: "ca", CN: "system:kube-proxy", Client: true},
+		// The observability daemons' reader (obslocal's ClusterRole; used only with --with observability).
+		{File: "observability", CA: "ca", CN: obslocal.ReaderUser, Client: true},
 		{File: "kubelet-client", CA: "ca", CN: "system:node:" + NodeName, Orgs: []string{"system:nodes"}, Client: true},
 		{File: "kubelet-serving", CA: "ca", CN: NodeName, Server: true,
 			DNS: []string{NodeName, "localhost"}, IPs: ips("127.0.0.1", BridgeIP)},

@@ -77,6 +77,7 @@ func TestClientIdentities(t *testing.T) {
 		"admin":          {"admin", "system:masters"},
 		"kubelet-client": {"system:node:" + NodeName, "system:nodes"},
 		"kube-proxy":     {"system:kube-proxy", ""},
+		"observability":  {"weir:observability", ""},
 	}
 	ca, _ := NewCA("ca", time.Now())
 	for _, s := range CertSpecs() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -27,9 +28,16 @@ func Status(ctx context.Context, o Options) ([]ComponentStatus, error) {
 		bridge.State = "absent"
 	}
 	out = append(out, bridge)
+	with, err := loadWith(l)
+	if err != nil {
+		return out, err
+	}
 	for _, d := range Daemons(l, o.binaryPaths()) {
 		s := ComponentStatus{Name: d.Name}
 		pid, running := pidState(l, d)
+		if d.Feature != "" && !running && !slices.Contains(with, d.Feature) {
+			continue // an opt-in feature this data dir never turned on
+		}
 		switch {
 		case !running:
 			s.State = "stopped"

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type Options struct {
 	DataDir  string
 	CacheDir string
 	Out      io.Writer
+	// With turns on opt-in features (Features) for this data dir; `up` records them, so later
+	// commands need not repeat the flag.
+	With []string
 }
 
 func (o Options) layout() Layout        { return Layout{Root: o.DataDir} }
@@ -87,6 +91,11 @@ func Up(ctx context.Context, o Options) error {
 		return err
 	}
 	defer unlock()
+	with, err := mergeWith(l, o.With)
+	if err != nil {
+		return err
+	}
+	observability := slices.Contains(with, FeatureObservability)
 	p := &progress{out: o.Out, start: time.Now()}
 	bin := o.binaryPaths()
 	ds := Daemons(l, bin)
@@ -98,7 +107,7 @@ func Up(ctx context.Context, o Options) error {
 	}
 	if err := p.step("binaries", func() (string, error) {
 		b := &binaries.Builder{Cache: o.cache(), Out: o.Out}
-		missing := b.Missing(runtimeBinaries())
+		missing := b.Missing(append(runtimeBinaries(), featureBinaries(with)...))
 		if len(missing) == 0 {
 			return "all present", nil
 		}
@@ -195,18 +204,28 @@ func Up(ctx context.Context, o Options) error {
 	}); err != nil {
 		return err
 	}
+	if observability {
+		if err := p.step("observability (metrics, logs, shipper)", func() (string, error) {
+			return startObservability(ctx, cs, l, ds)
+		}); err != nil {
+			return err
+		}
+	}
 	fmt.Fprintf(o.Out, "cluster is up in %s\n  export KUBECONFIG=%s\n  kubectl: %s\n", since(p.start), l.AdminKubeconfig(), bin["kubectl"])
 	printS3(o.Out, l)
+	if observability {
+		printObservability(o.Out)
+	}
 	return nil
 }
 
-// runtimeBinaries are the binaries the cluster runs. crictl is only a
+// runtimeBinaries are the binaries the cluster always runs. crictl is only a
 // teardown aid (down falls back to killing shims without it), so a cold `up`
-// does not wait for it.
+// does not wait for it; the optional ones wait for their feature (featureBinaries).
 func runtimeBinaries() []binaries.Binary {
 	var out []binaries.Binary
 	for _, b := range binaries.All() {
-		if b.Name != "crictl" {
+		if b.Name != "crictl" && !binaries.Optional(b) {
 			out = append(out, b)
 		}
 	}

@@ -117,7 +117,7 @@ func (b *Builder) build(ctx context.Context, x Binary, out string) error {
 		err = b.buildEtcd(ctx, x, tmp)
 	case GroupKubernetes:
 		err = b.buildKube(ctx, x, tmp)
-	case GroupCoreDNS, GroupCrictl, GroupVersityGW:
+	case GroupCoreDNS, GroupCrictl, GroupVersityGW, GroupVictoriaMetrics, GroupVictoriaLogs:
 		err = b.goInstall(ctx, x, tmp)
 	default:
 		err = fmt.Errorf("no recipe for group %q", x.Group)

@@ -16,6 +16,10 @@ const (
 	// VersityGWVersion is the S3 server (an S3 gateway over a POSIX directory) that holds
 	// Flink's state on the local platform.
 	VersityGWVersion = "1.8.0"
+	// VictoriaMetricsVersion is the metrics server and VictoriaLogsVersion the log store and
+	// its shipper (vlagent) of the local platform's opt-in observability.
+	VictoriaMetricsVersion = "1.151.0"
+	VictoriaLogsVersion    = "1.52.2"
 )
 
 // Group is a set of binaries built from one wrapper module or one `go install`.
@@ -27,6 +31,9 @@ const (
 	GroupCoreDNS    Group = "coredns"
 	GroupCrictl     Group = "crictl"
 	GroupVersityGW  Group = "versitygw"
+	// GroupVictoriaMetrics and GroupVictoriaLogs are optional: only `up --with observability` runs them.
+	GroupVictoriaMetrics Group = "victoriametrics"
+	GroupVictoriaLogs    Group = "victorialogs"
 )
 
 // Binary is one executable the local cluster needs.
@@ -54,7 +61,20 @@ func All() []Binary {
 		{Name: "coredns", Group: GroupCoreDNS, Version: CoreDNSVersion, Package: "github.com/coredns/coredns"},
 		{Name: "versitygw", Group: GroupVersityGW, Version: VersityGWVersion, Package: "github.com/versity/versitygw/cmd/versitygw"},
 		{Name: "crictl", Group: GroupCrictl, Version: CrictlVersion, Package: "sigs.k8s.io/cri-tools/cmd/crictl"},
+		{Name: "victoria-metrics", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics"},
+		{Name: "victoria-logs", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs"},
+		{Name: "vlagent", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/vlagent"},
 	}
+}
+
+// ObservabilityNames are the binaries of `weir local up --with observability`: the metrics
+// server, the log store and the log shipper.
+var ObservabilityNames = []string{"victoria-metrics", "victoria-logs", "vlagent"}
+
+// Optional reports whether b runs only when asked for (observability), so a plain `up`
+// neither builds nor waits for it.
+func Optional(b Binary) bool {
+	return b.Group == GroupVictoriaMetrics || b.Group == GroupVictoriaLogs
 }
 
 // EnvtestNames are the binaries controller-runtime's envtest expects in KUBEBUILDER_ASSETS.

@@ -30,7 +30,7 @@ func KubeLDFlags(version, buildDate string) string {
 	return strings.Join(f, " ")
 }
 
-// installLDFlags strips symbols and, for crictl and versitygw, stamps the version their
+// installLDFlags strips symbols and, for crictl, versitygw and the Victoria binaries, stamps the version their
 // upstream Makefiles set (otherwise their version commands say "unknown" or "git").
 func installLDFlags(b Binary) string {
 	switch b.Group {
@@ -38,6 +38,9 @@ func installLDFlags(b Binary) string {
 		return "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=v" + b.Version
 	case GroupVersityGW:
 		return "-s -w -X main.Version=v" + b.Version
+	case GroupVictoriaMetrics, GroupVictoriaLogs:
+		// Their Makefiles stamp <app>-<date>-<tag>; the tag alone is what matters here.
+		return "-s -w -X github.com/VictoriaMetrics/VictoriaMetrics/lib/buildinfo.Version=" + b.Name + "-v" + b.Version
 	}
 	return "-s -w"
 }
