@@ -23,7 +23,9 @@ type Runner struct {
 	// OperatorConfig are flink-conf.yaml lines added to the operator config (the chart's
 	// defaultConfiguration), e.g. an artifact policy that lets the e2e serve jars over http.
 	OperatorConfig string
-	start          time.Time
+	// With are the local cluster's opt-in features (localcluster.Features), as `up --with`.
+	With  []string
+	start time.Time
 }
 
 // NewRunner uses the default data and cache dirs, bin/weir-operator and Flink 1.20.
@@ -44,7 +46,7 @@ func (r *Runner) Layout() localcluster.Layout { return localcluster.Layout{Root:
 func (r *Runner) Kubeconfig() string { return r.Layout().AdminKubeconfig() }
 
 func (r *Runner) clusterOptions() localcluster.Options {
-	return localcluster.Options{DataDir: r.DataDir, CacheDir: r.CacheDir, Out: newIndent(r.Out)}
+	return localcluster.Options{DataDir: r.DataDir, CacheDir: r.CacheDir, Out: newIndent(r.Out), With: r.With}
 }
 
 // Step runs fn between a header and a footer line carrying the step's and the total

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -23,8 +24,9 @@ import (
 // (not the optional ones: the demo does not turn on observability).
 func (r *Runner) EnsureBinaries(ctx context.Context) error {
 	var set []binaries.Binary
+	obs := slices.Contains(r.With, localcluster.FeatureObservability)
 	for _, b := range binaries.All() {
-		if !binaries.Optional(b) {
+		if !binaries.Optional(b) || obs { // the observability daemons only when asked for
 			set = append(set, b)
 		}
 	}

@@ -28,7 +28,7 @@ import (
 // (profiles_test.go).
 var teamNamespaces = []string{"team-a", "team-b"}
 
-func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string) (*demo.Runner, *app.Clients) {
+func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string, with ...string) (*demo.Runner, *app.Clients) {
 	t.Helper()
 	if out, err := exec.Command("ip", "link", "show", localcluster.BridgeName).CombinedOutput(); err == nil {
 		t.Fatalf("bridge %s exists: a local cluster is already running; run `weir local down` first\n%s", localcluster.BridgeName, out)
@@ -39,6 +39,7 @@ func operatorCluster(t *testing.T, ctx context.Context, dataDirEnv string) (*dem
 	}
 	r := demo.NewRunner(lineLogger{t})
 	r.DataDir = dataDir
+	r.With = with
 	r.OperatorBinary = buildOperatorBinary(t, ctx)
 	// The session-job e2e serves its jar over http from the host's bridge address: the
 	// operator allows exactly that, as a platform team would list its artifact server.

@@ -15,9 +15,11 @@ import (
 )
 
 // The audited lifecycle's app runs under a FlinkProfile its label names. The profile adds
-// only a default the job does not care about, so the app is written as FKO's manifests are;
-// the "profile change" step changes that default, and the audit after it shows that a
-// profile rollout carries the audiences job's state like any upgrade.
+// a default the job does not care about, Flink's Prometheus reporter and JSON logs (which
+// the local platform's metrics server and log store collect: observability_test.go); the
+// app is otherwise written as FKO's manifests are. The "profile change" step changes that
+// default, and the audit after it shows that a profile rollout carries the audiences job's
+// state like any upgrade.
 const (
 	lifecycleProfile    = "lifecycle"
 	profileKey          = "web.refresh-interval"
@@ -35,6 +37,8 @@ func ensureLifecycleProfile(t *testing.T, ctx context.Context, c *app.Clients) {
 		t.Fatal(err)
 	}
 	p.Spec.FlinkConfiguration.Defaults = map[string]string{profileKey: profileValue}
+	p.Spec.Metrics = &weirv1alpha1.MetricsSpec{Reporter: "prometheus"}
+	p.Spec.LogFormat = "json"
 	if apierrors.IsNotFound(err) {
 		err = c.Ctrl.Create(ctx, p)
 	} else {

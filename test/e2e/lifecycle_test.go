@@ -22,6 +22,7 @@ import (
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/demo"
 	flinkrest "weir.dev/weir/internal/flink/rest"
+	"weir.dev/weir/internal/localcluster"
 	"weir.dev/weir/internal/s3local"
 	"weir.dev/weir/internal/testenv"
 )
@@ -46,7 +47,8 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 		t.Skip("lifecycle scenarios: set WEIR_E2E_LIFECYCLE=1 as well (make test-e2e-lifecycle)")
 	}
 	ctx := context.Background()
-	r, c := operatorCluster(t, ctx, "WEIR_E2E_LIFECYCLE_DATA_DIR")
+	// The metrics server, log store and log shipper run beside it (observability_test.go).
+	r, c := operatorCluster(t, ctx, "WEIR_E2E_LIFECYCLE_DATA_DIR", localcluster.FeatureObservability)
 	job := newAudiencesJob(t, ctx, r, c, "audiences")
 	ensureLifecycleProfile(t, ctx, c) // lifecycle_profile_test.go
 	dep := job.deployment()
@@ -78,6 +80,7 @@ func TestLifecycleOnLocalCluster(t *testing.T) {
 		{"FlinkStateSnapshot", lc.stateSnapshot, false},
 		{"operator killed mid-upgrade", lc.operatorKilledMidUpgrade, true},
 		{"broken upgrade rolls back", lc.brokenUpgradeRollsBack, true},
+		{"metrics, dashboards, alert rules and logs in the platform's stores", lc.observability, false},
 		{"input ends, whole run audited", lc.runToEnd, false},
 	}
 	only := os.Getenv("WEIR_E2E_LIFECYCLE_STEPS") // while developing: a comma-separated subset, by name
@@ -124,6 +127,9 @@ type lifecycleRun struct {
 	metadata, listings int
 	savepoints         map[string]bool
 	disposed           map[string]bool
+	// killedTaskManagers are the TaskManager pods the TaskManager step deleted, whose logs
+	// the log store must still hold.
+	killedTaskManagers []string
 }
 
 func (l *lifecycleRun) get() *v1beta1.FlinkDeployment {
@@ -404,6 +410,7 @@ func (l *lifecycleRun) jobManagerKilled() {
 		if err := l.c.Ctrl.Delete(l.ctx, &pods.Items[i], client.GracePeriodSeconds(0)); err != nil {
 			l.t.Fatal(err)
 		}
+		l.killedTaskManagers = append(l.killedTaskManagers, pods.Items[i].Name)
 	}
 	l.eventually("the job recovered on a new JobManager", func() error {
 		fl, err := l.flink()
@@ -463,6 +470,11 @@ func (l *lifecycleRun) operatorKilledMidUpgrade() {
 
 func (l *lifecycleRun) brokenUpgradeRollsBack() {
 	l.waitCheckpoint()
+	// While the broken job is down, the alert rules for it must fire (observability_test.go):
+	// Flink's own series say no job runs, the operator's say the app is failing.
+	appLabels := map[string]string{"namespace": l.key.Namespace, "app": l.key.Name}
+	flinkSide := l.watchAlerts(appLabels, "WeirFlinkJobNotRunning")
+	operatorSide := l.watchAlerts(map[string]string{"namespace": l.key.Namespace}, "WeirJobsNotHealthy", "WeirAppsWithErrors")
 	l.update(func(s *v1beta1.FlinkDeploymentSpec) { s.Job.EntryClass = "org.example.DoesNotExist" })
 	l.eventually("the rollback", func() error {
 		if d := l.get(); d.Status.LifecycleState != v1beta1.LifecycleRolledBack || d.Status.JobStatus.State != "RUNNING" {
@@ -470,6 +482,16 @@ func (l *lifecycleRun) brokenUpgradeRollsBack() {
 		}
 		return nil
 	})
+	if fired := flinkSide.finish(); len(fired) == 0 {
+		l.t.Errorf("alert rule WeirFlinkJobNotRunning never held for %v while the broken job was down", appLabels)
+	} else {
+		l.t.Logf("alert rules that held from Flink's series: %v", fired)
+	}
+	if fired := operatorSide.finish(); len(fired) == 0 {
+		l.t.Errorf("neither WeirJobsNotHealthy nor WeirAppsWithErrors held for namespace %s while the broken job was down", l.key.Namespace)
+	} else {
+		l.t.Logf("alert rules that held from the operator's series: %v", fired)
+	}
 	l.argoHealth(l.get(), argocd.Degraded) // the new spec failed: ArgoCD must not call it Healthy
 	job := l.onlyJob()
 	l.restored(job.ID)
@@ -587,6 +609,7 @@ func (l *lifecycleRun) taskManagerKilled() {
 		if err := l.c.Ctrl.Delete(l.ctx, &pods.Items[i], client.GracePeriodSeconds(0)); err != nil {
 			l.t.Fatal(err)
 		}
+		l.killedTaskManagers = append(l.killedTaskManagers, pods.Items[i].Name)
 	}
 	killedAt := time.Now().Truncate(time.Second) // Event times have whole seconds
 	l.t.Logf("deleted %d TaskManager pod(s) after checkpoint %d", len(pods.Items), lastCP)
