@@ -63,7 +63,19 @@ func newAppCmd() *cobra.Command {
 			sub.ValidArgsFunction = completeApps(f)
 		}
 	}
+	withNextSteps(cmd)
 	return cmd
+}
+
+// withNextSteps makes every verb under cmd end an API server error with what to do about
+// it (app.NextStep).
+func withNextSteps(cmd *cobra.Command) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error { return app.NextStep(run(c, args)) }
+	}
+	for _, sub := range cmd.Commands() {
+		withNextSteps(sub)
+	}
 }
 
 // addForce adds --force to a verb that edits a spec (see app.GuardGitOps).
