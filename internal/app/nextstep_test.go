@@ -34,7 +34,7 @@ func TestNextStep(t *testing.T) {
 	} {
 		got := NextStep(tc.err)
 		if tc.want == "" {
-			if got != tc.err {
+			if got != tc.err { //nolint:errorlint // the very same error, not one wrapping it
 				t.Errorf("%s: %v changed to %v", tc.name, tc.err, got)
 			}
 			continue

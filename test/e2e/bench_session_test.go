@@ -121,7 +121,7 @@ func benchSessionJobUpgrades(t *testing.T, ctx context.Context, s *sessionJobRun
 		}
 		if err := (testenv.Poll{Limit: deleteTimeout, Interval: time.Second}).Wait(func() error {
 			if err := s.c.Ctrl.Get(ctx, s.key, &v1beta1.FlinkSessionJob{}); !apierrors.IsNotFound(err) {
-				return fmt.Errorf("still there (%v)", err)
+				return fmt.Errorf("still there (get: %v)", err) //nolint:errorlint // err is nil while it exists
 			}
 			return nil
 		}); err != nil {
