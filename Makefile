@@ -181,6 +181,10 @@ bench-checkpoint: ## Real Flink 1.20 checkpoints and savepoints of 64 MiB-1 GiB 
 	AUDIENCES_SKIP_TESTS=1 examples/audiences/build.sh
 	WEIR_BENCH_CHECKPOINT=1 WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GO) test -count=1 -v -timeout 45m -run TestBenchCheckpoint ./bench/checkpoint/
 
+.PHONY: bench-upgrade
+bench-upgrade: binaries images ## A savepoint upgrade's job downtime by the operator beside the limit, the same stop-with-savepoint and restore by hand through Flink's REST, on its own local cluster (root; BENCH_UPGRADE_RUNS, default 3).
+	WEIR_E2E=1 WEIR_BENCH_UPGRADE=1 BENCH_UPGRADE_RUNS=$${BENCH_UPGRADE_RUNS:-3} $(GO) test -count=1 -v -timeout 90m -run TestBenchUpgrade ./test/e2e/
+
 .PHONY: bench-audiences
 bench-audiences: ## Throughput of the audiences job against a stateless baseline, in events per core-second.
 	bench/audiences.sh $(BENCH_ARGS)

@@ -20,15 +20,6 @@ func (c *Clients) Get(ctx context.Context, key types.NamespacedName) (*v1beta1.F
 	return d, nil
 }
 
-// List reads the FlinkDeployments of a namespace.
-func (c *Clients) List(ctx context.Context, ns string) ([]v1beta1.FlinkDeployment, error) {
-	var l v1beta1.FlinkDeploymentList
-	if err := c.Ctrl.List(ctx, &l, ctrlclient.InNamespace(ns)); err != nil {
-		return nil, fmt.Errorf("list FlinkDeployments in %s: %w", ns, err)
-	}
-	return l.Items, nil
-}
-
 // patchSpec merge-patches the app's spec: only the fields in spec change, so concurrent
 // edits of other fields survive. It refuses an app that GitOps manages unless c.Force.
 func (c *Clients) patchSpec(ctx context.Context, a App, verb string, spec map[string]any) error {

@@ -49,6 +49,37 @@ func TestReached(t *testing.T) {
 	}
 }
 
+func TestReachedSessionJob(t *testing.T) {
+	job := func(gen, observed int64, cond metav1.ConditionStatus) App {
+		j := &v1beta1.FlinkSessionJob{ObjectMeta: metav1.ObjectMeta{Name: "etl", Generation: gen},
+			Spec: v1beta1.FlinkSessionJobSpec{DeploymentName: "session", Job: &v1beta1.JobSpec{}}}
+		j.Status.ObservedGeneration, j.Status.JobStatus.State = observed, "RUNNING"
+		if cond != "" {
+			j.Status.Conditions = []metav1.Condition{{Type: "SessionClusterReady", Status: cond}}
+		}
+		return appOf(j)
+	}
+	for _, tc := range []struct {
+		name string
+		a    App
+		t    Target
+		want bool
+	}{
+		{"running", job(2, 2, ""), TargetRunning, true},
+		{"running for an older spec", job(3, 2, ""), TargetRunning, false},
+		{"session cluster ready", job(1, 1, metav1.ConditionTrue), TargetReady, true},
+		{"session cluster not ready", job(1, 1, metav1.ConditionFalse), TargetReady, false},
+		{"no condition yet", job(1, 1, ""), TargetReady, false},
+	} {
+		if got := ReachedApp(tc.a, tc.t); got != tc.want {
+			t.Errorf("%s: ReachedApp(%s) = %v, want %v", tc.name, tc.t, got, tc.want)
+		}
+	}
+	if s := SummarizeApp(job(1, 1, "")); s.Name != "etl" || s.JobManager != "on session" || s.JobState != "RUNNING" || !s.Current {
+		t.Errorf("summary of a session job = %+v", s)
+	}
+}
+
 func TestParseTarget(t *testing.T) {
 	if got, err := ParseTarget(" running "); err != nil || got != TargetRunning {
 		t.Errorf("ParseTarget(running) = %q, %v", got, err)

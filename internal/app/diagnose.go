@@ -40,6 +40,23 @@ func (c *Clients) Diagnose(ctx context.Context, key types.NamespacedName, logLin
 	return b.String()
 }
 
+// diagnoseApp is Diagnose for a FlinkDeployment; for a FlinkSessionJob (a, when read) its
+// own status.error and Events, then its session cluster's diagnosis.
+func (c *Clients) diagnoseApp(ctx context.Context, key types.NamespacedName, a App, logLines int64) string {
+	j, ok := a.Obj.(*v1beta1.FlinkSessionJob)
+	if !ok {
+		return c.Diagnose(ctx, key, logLines)
+	}
+	var b strings.Builder
+	if j.Status.Error != "" {
+		fmt.Fprintf(&b, "--- status.error of %s:\n%s\n", a, j.Status.Error)
+	}
+	c.writeEvents(ctx, &b, key)
+	fmt.Fprintf(&b, "--- its session cluster, FlinkDeployment %s:\n", j.Spec.DeploymentName)
+	b.WriteString(c.Diagnose(ctx, types.NamespacedName{Namespace: key.Namespace, Name: j.Spec.DeploymentName}, logLines))
+	return b.String()
+}
+
 // writeEvents prints the newest events whose object belongs to the deployment.
 func (c *Clients) writeEvents(ctx context.Context, w io.Writer, key types.NamespacedName) {
 	list, err := c.Core.CoreV1().Events(key.Namespace).List(ctx, metav1.ListOptions{})

@@ -10,7 +10,7 @@ import (
 	"weir.dev/weir/api/v1beta1"
 )
 
-// Summary is the one-line view of a FlinkDeployment that status tables and waits print.
+// Summary is the one-line view of an app that status tables and waits print.
 type Summary struct {
 	Name          string
 	Lifecycle     string
@@ -23,18 +23,28 @@ type Summary struct {
 	Current bool
 }
 
-// Summarize extracts the fields people look at first.
-func Summarize(d *v1beta1.FlinkDeployment) Summary {
+// Summarize extracts the fields people look at first (SummarizeApp).
+func Summarize(d *v1beta1.FlinkDeployment) Summary { return SummarizeApp(appOf(d)) }
+
+// SummarizeApp extracts the fields people look at first. A session job has no JobManager
+// of its own: its column names the session cluster it runs on.
+func SummarizeApp(a App) Summary {
+	st := a.Status
 	s := Summary{
-		Name:       d.Name,
-		Lifecycle:  string(d.Status.LifecycleState),
-		JobState:   d.Status.JobStatus.State,
-		JobID:      d.Status.JobStatus.JobID,
-		JobManager: string(d.Status.JobManagerDeploymentStatus),
-		Error:      d.Status.Error,
-		Current:    d.Status.ObservedGeneration >= d.Generation,
+		Name:      a.Obj.GetName(),
+		Lifecycle: string(st.LifecycleState),
+		JobState:  st.JobStatus.State,
+		JobID:     st.JobStatus.JobID,
+		Error:     st.Error,
+		Current:   st.ObservedGeneration >= a.Obj.GetGeneration(),
 	}
-	if sp := d.Status.JobStatus.SavepointInfo; sp != nil && sp.LastSavepoint != nil {
+	switch o := a.Obj.(type) {
+	case *v1beta1.FlinkDeployment:
+		s.JobManager = string(o.Status.JobManagerDeploymentStatus)
+	case *v1beta1.FlinkSessionJob:
+		s.JobManager = "on " + o.Spec.DeploymentName
+	}
+	if sp := st.JobStatus.SavepointInfo; sp != nil && sp.LastSavepoint != nil {
 		s.LastSavepoint = sp.LastSavepoint.Location
 		if sp.LastSavepoint.TimeStamp > 0 {
 			s.LastSavepoint += " (" + time.UnixMilli(sp.LastSavepoint.TimeStamp).UTC().Format(time.RFC3339) + ")"

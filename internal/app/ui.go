@@ -16,9 +16,14 @@ import (
 // RestPort is Flink's default REST and web UI port.
 const RestPort = 8081
 
-// UIURL returns http://<ClusterIP>:<port> of the deployment's rest Service. On the local
-// cluster the host routes the service range to the bridge, so the host's browser opens it.
+// UIURL returns http://<ClusterIP>:<port> of the rest Service of the app's cluster (a
+// session job's: its session cluster's). On the local cluster the host routes the service
+// range to the bridge, so the host's browser opens it.
 func (c *Clients) UIURL(ctx context.Context, key types.NamespacedName) (string, error) {
+	key, err := c.clusterOf(ctx, key)
+	if err != nil {
+		return "", err
+	}
 	name := resources.Names(key.Name).RestService
 	svc, err := c.Core.CoreV1().Services(key.Namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {

@@ -63,7 +63,19 @@ func newAppCmd() *cobra.Command {
 			sub.ValidArgsFunction = completeApps(f)
 		}
 	}
+	withNextSteps(cmd)
 	return cmd
+}
+
+// withNextSteps makes every verb under cmd end an API server error with what to do about
+// it (app.NextStep).
+func withNextSteps(cmd *cobra.Command) {
+	if run := cmd.RunE; run != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error { return app.NextStep(run(c, args)) }
+	}
+	for _, sub := range cmd.Commands() {
+		withNextSteps(sub)
+	}
 }
 
 // addForce adds --force to a verb that edits a spec (see app.GuardGitOps).
@@ -74,97 +86,44 @@ func addForce(cmd *cobra.Command, f *appFlags) {
 func appStatusCmd(f *appFlags) *cobra.Command {
 	return &cobra.Command{
 		Use:   "status [name]",
-		Short: "Lifecycle, job state, job id, JobManager status, last savepoint and error (all deployments without a name)",
+		Short: "Lifecycle, job state, job id, JobManager status, last savepoint and error (every app of the namespace without a name)",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.clients()
 			if err != nil {
 				return err
 			}
-			var rows []app.Summary
-			var objs []*v1beta1.FlinkDeployment
+			var apps []app.App
 			if len(args) == 1 {
-				d, err := c.Get(cmd.Context(), f.key(args[0]))
+				a, err := c.Find(cmd.Context(), f.key(args[0]))
 				if err != nil {
 					return err
 				}
-				objs = append(objs, d)
-			} else {
-				ds, err := c.List(cmd.Context(), f.namespace)
-				if err != nil {
-					return err
-				}
-				if len(ds) == 0 && f.output == app.OutputTable {
-					fmt.Fprintf(cmd.OutOrStdout(), "no FlinkDeployments in namespace %s (`weir app list` shows every namespace)\n", f.namespace)
-					return nil
-				}
-				for i := range ds {
-					objs = append(objs, &ds[i])
-				}
+				apps = append(apps, a)
+			} else if apps, err = c.ListApps(cmd.Context(), f.namespace); err != nil {
+				return err
+			}
+			if len(apps) == 0 && f.output == app.OutputTable {
+				fmt.Fprintf(cmd.OutOrStdout(), "no FlinkDeployments or FlinkSessionJobs in namespace %s (`weir app list` shows every namespace)\n", f.namespace)
+				return nil
 			}
 			if f.output != app.OutputTable {
+				objs := make([]any, 0, len(apps))
+				for _, a := range apps {
+					objs = append(objs, a.Obj)
+				}
 				if len(args) == 1 {
 					return app.WriteData(cmd.OutOrStdout(), f.output, objs[0])
 				}
 				return app.WriteData(cmd.OutOrStdout(), f.output, objs)
 			}
-			for _, d := range objs {
-				rows = append(rows, app.Summarize(d))
+			rows := make([]app.Summary, 0, len(apps))
+			for _, a := range apps {
+				rows = append(rows, app.SummarizeApp(a))
 			}
 			return app.WriteTable(cmd.OutOrStdout(), rows)
 		},
 	}
-}
-
-// waitAfter waits for t when --wait is set, with progress.
-func waitAfter(cmd *cobra.Command, f *appFlags, c *app.Clients, name string, t app.Target, until func(*v1beta1.FlinkDeployment) bool) error {
-	if !f.wait {
-		return nil
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "waiting up to %s for %s ...\n", f.timeout, t)
-	_, err := c.Wait(cmd.Context(), f.key(name), t, app.WaitOptions{Timeout: f.timeout, Out: cmd.OutOrStdout(), Until: until})
-	return err
-}
-
-// waitAfterApp is waitAfter for a verb that also takes FlinkSessionJobs, whose progress
-// `weir app wait` does not follow yet: for them it says how to look instead.
-func waitAfterApp(cmd *cobra.Command, f *appFlags, c *app.Clients, a app.App, t app.Target, until func(*v1beta1.FlinkDeployment) bool) error {
-	if a.Kind != app.KindDeployment {
-		if f.wait {
-			fmt.Fprintf(cmd.OutOrStdout(), "follow it with `weir app describe %s -n %s`\n", a.Obj.GetName(), a.Obj.GetNamespace())
-		}
-		return nil
-	}
-	return waitAfter(cmd, f, c, a.Obj.GetName(), t, until)
-}
-
-func addWaitFlags(cmd *cobra.Command, f *appFlags) {
-	cmd.Flags().BoolVar(&f.wait, "wait", true, "wait for the outcome, printing progress")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait")
-}
-
-func appWaitCmd(f *appFlags) *cobra.Command {
-	var target string
-	cmd := &cobra.Command{
-		Use:   "wait <name>",
-		Short: "Wait until a deployment is RUNNING, STABLE, SUSPENDED or READY; on timeout print why",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := app.ParseTarget(target)
-			if err != nil {
-				return err
-			}
-			c, err := f.clients()
-			if err != nil {
-				return err
-			}
-			f.wait = true
-			return waitAfter(cmd, f, c, args[0], t, nil)
-		},
-	}
-	cmd.Flags().StringVar(&target, "for", "RUNNING", "RUNNING (job), STABLE or SUSPENDED (lifecycle), READY (JobManager)")
-	cmd.Flags().DurationVar(&f.timeout, "timeout", 5*time.Minute, "how long to wait")
-	return cmd
 }
 
 func appSuspendCmd(f *appFlags) *cobra.Command {
@@ -182,7 +141,7 @@ func appSuspendCmd(f *appFlags) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=suspended\n", a)
-			return waitAfterApp(cmd, f, c, a, app.TargetSuspended, nil)
+			return waitAfter(cmd, f, c, a.Obj.GetName(), app.TargetSuspended, "SUSPENDED (the job stopped, its state kept)", nil)
 		},
 	}
 	addWaitFlags(cmd, f)
@@ -205,7 +164,7 @@ func appResumeCmd(f *appFlags) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.state=running\n", a)
-			return waitAfterApp(cmd, f, c, a, app.TargetRunning, nil)
+			return waitAfter(cmd, f, c, a.Obj.GetName(), app.TargetRunning, "its job RUNNING again", nil)
 		},
 	}
 	addWaitFlags(cmd, f)
@@ -228,12 +187,12 @@ func appSavepointCmd(f *appFlags) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.savepointTriggerNonce=%d\n", before, nonce)
-			var got *v1beta1.FlinkDeployment
-			err = waitAfterApp(cmd, f, c, before, "a new savepoint", func(d *v1beta1.FlinkDeployment) bool {
-				got = d
-				return app.NewerSavepoint(before.Status, &d.Status.CommonStatus)
+			var got app.App
+			err = waitAfter(cmd, f, c, before.Obj.GetName(), "a new savepoint", "a new savepoint in status", func(a app.App) bool {
+				got = a
+				return app.NewerSavepoint(before.Status, a.Status)
 			})
-			if err == nil && got != nil {
+			if err == nil && got.Obj != nil && f.wait {
 				fmt.Fprintf(cmd.OutOrStdout(), "savepoint: %s\n", got.Status.JobStatus.SavepointInfo.LastSavepoint.Location)
 			}
 			return err

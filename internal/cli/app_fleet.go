@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/internal/app"
 )
 
@@ -145,8 +144,8 @@ func appCheckpointCmd(f *appFlags) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: job.checkpointTriggerNonce=%d\n", a, n)
-			return waitAfterApp(cmd, f, c, a, "the checkpoint", func(d *v1beta1.FlinkDeployment) bool {
-				return app.CheckpointDone(&d.Status.CommonStatus, n)
+			return waitAfter(cmd, f, c, a.Obj.GetName(), "the checkpoint", "the checkpoint in status", func(a app.App) bool {
+				return app.CheckpointDone(a.Status, n)
 			})
 		},
 	}

@@ -55,6 +55,16 @@ func TestAppVerbsAgainstAPIServer(t *testing.T) {
 		err := root.Execute()
 		return out.String(), err
 	}
+	// runSplit keeps stdout (a verb's result) and stderr (a wait's progress) apart.
+	runSplit := func(args ...string) (string, string, error) {
+		root := NewRoot()
+		var out, errOut bytes.Buffer
+		root.SetOut(&out)
+		root.SetErr(&errOut)
+		root.SetArgs(append([]string{"app", "--kubeconfig", cp.Kubeconfig}, args...))
+		err := root.Execute()
+		return out.String(), errOut.String(), err
+	}
 	mustRun := func(args ...string) string {
 		t.Helper()
 		out, err := run("", args...)
@@ -402,6 +412,8 @@ func TestAppVerbsAgainstAPIServer(t *testing.T) {
 			t.Errorf("ui --address = %q", out)
 		}
 	})
+
+	t.Run("session job verbs", func(t *testing.T) { sessionJobVerbs(t, ctx, k, runSplit) })
 
 	t.Run("completion", func(t *testing.T) {
 		complete := func(args ...string) string {

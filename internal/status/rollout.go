@@ -1,7 +1,7 @@
 package status
 
 import (
-	"sort"
+	"slices"
 	"time"
 
 	"weir.dev/weir/api/v1beta1"
@@ -161,15 +161,22 @@ func MedianDowntime(hist []v1beta1.RolloutTiming, mode v1beta1.UpgradeMode) (tim
 			ds = append(ds, d)
 		}
 	}
+	return Median(ds), len(ds)
+}
+
+// Median is the median of ds (the mean of the two middle ones for an even count), 0 for
+// none; ds is left as it was.
+func Median(ds []time.Duration) time.Duration {
 	if len(ds) == 0 {
-		return 0, 0
+		return 0
 	}
-	sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-	n := len(ds)
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	n := len(s)
 	if n%2 == 1 {
-		return ds[n/2], n
+		return s[n/2]
 	}
-	return (ds[n/2-1] + ds[n/2]) / 2, n
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func rolling(s v1beta1.ReconciliationState) bool {

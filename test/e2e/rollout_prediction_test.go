@@ -45,17 +45,7 @@ func predictChange(t *testing.T, ctx context.Context, c *app.Clients, live *v1be
 // steps and the mode.
 func (l *lifecycleRun) checkRolloutTimed(mode v1beta1.UpgradeMode) v1beta1.RolloutTiming {
 	l.t.Helper()
-	var e v1beta1.RolloutTiming
-	l.eventually("the rollout timed in status.weir.rollouts", func() error {
-		r := status.Rollouts(&l.get().Status.CommonStatus)
-		if len(r) == 0 {
-			return errors.New("no rollout recorded")
-		}
-		if e = r[len(r)-1]; e.JobRunning == 0 || e.FirstCheckpoint == 0 {
-			return fmt.Errorf("not every step timed yet: %+v", e)
-		}
-		return nil
-	})
+	e := waitRolloutTimed(l.eventually, func() *v1beta1.CommonStatus { return &l.get().Status.CommonStatus })
 	steps := []int64{e.Started, e.Deployed, e.JobManagerReady, e.JobRunning}
 	if mode == v1beta1.UpgradeModeSavepoint {
 		steps = []int64{e.Started, e.SavepointCompleted, e.Deployed, e.JobManagerReady, e.JobRunning}
@@ -72,5 +62,22 @@ func (l *lifecycleRun) checkRolloutTimed(mode v1beta1.UpgradeMode) v1beta1.Rollo
 	down, _ := status.Downtime(e)
 	gap, _ := status.Gap(e)
 	l.t.Logf("rollout measured: downtime %s, gap %s: %+v", down, gap, e)
+	return e
+}
+
+// waitRolloutTimed waits until the newest entry of status.weir.rollouts in the status st
+// reads is timed up to the new job's first checkpoint, and returns it.
+func waitRolloutTimed(eventually func(string, func() error), st func() *v1beta1.CommonStatus) v1beta1.RolloutTiming {
+	var e v1beta1.RolloutTiming
+	eventually("the rollout timed in status.weir.rollouts", func() error {
+		r := status.Rollouts(st())
+		if len(r) == 0 {
+			return errors.New("no rollout recorded")
+		}
+		if e = r[len(r)-1]; e.JobRunning == 0 || e.FirstCheckpoint == 0 {
+			return fmt.Errorf("not every step timed yet: %+v", e)
+		}
+		return nil
+	})
 	return e
 }
