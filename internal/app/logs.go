@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
+	"weir.dev/weir/internal/logstore"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -94,6 +96,12 @@ type LogOptions struct {
 	Follow   bool
 	// Tail is how many lines from the end; 0: all.
 	Tail int64
+	// Store is the log store (VictoriaLogs) the cluster's log shipper sends lines to. When the
+	// pods are gone, their lines come from there; FromStore reads it even when they are not.
+	Store     string
+	FromStore bool
+	// Since bounds how far back the store is read.
+	Since time.Duration
 }
 
 // StreamLogs copies the log of the JobManager, or of every TaskManager, of the app's
@@ -103,10 +111,17 @@ func (c *Clients) StreamLogs(ctx context.Context, key types.NamespacedName, o Lo
 	if err != nil {
 		return err
 	}
+	if o.FromStore {
+		return storeLogs(ctx, cluster, o, w)
+	}
 	if !o.TaskManagers {
 		pod, err := c.JobManagerPod(ctx, cluster)
+		if err != nil && o.Store != "" && !o.Previous {
+			fmt.Fprintf(w, "(no JobManager pod: %v; its lines from the log store %s)\n", err, o.Store)
+			return storeLogs(ctx, cluster, o, w)
+		}
 		if err != nil {
-			return fmt.Errorf("%w: is the cluster deployed? (`weir app describe %s`)", err, key.Name)
+			return fmt.Errorf("%w: is the cluster deployed? (`weir app describe %s`; lines of gone pods: --store URL of the log store)", err, key.Name)
 		}
 		if o.Previous && !restarted(*pod) {
 			return fmt.Errorf("JobManager pod %s has not restarted: it has no previous log (leave out --previous)", pod.Name)
@@ -127,6 +142,10 @@ func (c *Clients) StreamLogs(ctx context.Context, key types.NamespacedName, o Lo
 	pods, skipped := LogPods(list.Items, o.Previous)
 	for _, s := range skipped {
 		fmt.Fprintf(w, "(%s)\n", s)
+	}
+	if len(pods) == 0 && o.Store != "" && !o.Previous {
+		fmt.Fprintf(w, "(no TaskManager pod with a log; their lines from the log store %s)\n", o.Store)
+		return storeLogs(ctx, cluster, o, w)
 	}
 	if len(pods) == 0 {
 		return fmt.Errorf("no TaskManager pod of %s/%s with a log to show (selector %s): is the job running? (`weir app describe %s`)", cluster.Namespace, cluster.Name, sel, key.Name)
@@ -258,4 +277,34 @@ func jobManagerContainer(p *corev1.Pod) string {
 		return p.Spec.Containers[0].Name
 	}
 	return ""
+}
+
+// storeLogs prints the cluster's JobManager (or TaskManager) lines from the log store, oldest
+// first, each prefixed with its pod: what a log shipper kept after the pods were gone.
+func storeLogs(ctx context.Context, cluster types.NamespacedName, o LogOptions, w io.Writer) error {
+	if o.Store == "" {
+		return fmt.Errorf("--from-store needs the log store's URL: --store URL (or WEIR_LOG_STORE)")
+	}
+	component := resources.ComponentJobManager
+	if o.TaskManagers {
+		component = resources.ComponentTaskManager
+	}
+	since := o.Since
+	if since <= 0 {
+		since = 24 * time.Hour
+	}
+	filter := logstore.AppFilter(cluster.Namespace, cluster.Name, component, "", since)
+	lines, err := logstore.New(o.Store).Lines(ctx, filter, int(o.Tail))
+	if err != nil {
+		return err
+	}
+	if len(lines) == 0 {
+		return fmt.Errorf("the log store %s has no %s line of %s in the last %s (LogsQL: %s)", o.Store, component, cluster, since, filter)
+	}
+	for _, e := range lines {
+		if _, err := fmt.Fprintln(w, logstore.Line(e)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

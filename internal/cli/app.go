@@ -296,5 +296,9 @@ func appLogsCmd(f *appFlags) *cobra.Command {
 	cmd.Flags().BoolVar(&o.Previous, "previous", false, "the log of the container before its last restart")
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming new lines")
 	cmd.Flags().Int64Var(&o.Tail, "tail", 200, "lines from the end (0: all)")
+	cmd.Flags().StringVar(&o.Store, "store", os.Getenv("WEIR_LOG_STORE"),
+		"the log store (VictoriaLogs URL) the cluster's log shipper sends lines to: read when the pods are gone (default $WEIR_LOG_STORE)")
+	cmd.Flags().BoolVar(&o.FromStore, "from-store", false, "read the lines from --store even while the pods run")
+	cmd.Flags().DurationVar(&o.Since, "since", 24*time.Hour, "with the store: how far back to read")
 	return cmd
 }

@@ -1,7 +1,6 @@
 package obslocal
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"weir.dev/weir/internal/logstore"
 )
 
 // Client queries the metrics server and the log store over their HTTP APIs.
@@ -71,36 +71,10 @@ func (c *Client) QueryMetrics(ctx context.Context, query string) ([]Series, erro
 	return out, nil
 }
 
-// Entry is one log entry as the log store returns it: every field by name (_msg, _time,
-// _stream and the entry's own fields).
-type Entry map[string]string
-
-// QueryLogs runs a LogsQL query (/select/logsql/query) and returns at most limit entries
-// (0: the server's default, all).
-func (c *Client) QueryLogs(ctx context.Context, query string, limit int) ([]Entry, error) {
-	v := url.Values{"query": {query}}
-	if limit > 0 {
-		v.Set("limit", strconv.Itoa(limit))
-	}
-	raw, err := c.get(ctx, c.LogsURL+"/select/logsql/query?"+v.Encode())
-	if err != nil {
-		return nil, err
-	}
-	var out []Entry
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(make([]byte, 0, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 {
-			continue
-		}
-		var e Entry
-		if err := json.Unmarshal(line, &e); err != nil {
-			return nil, fmt.Errorf("parse log entry %q: %w", line, err)
-		}
-		out = append(out, e)
-	}
-	return out, sc.Err()
+// QueryLogs runs a LogsQL query against the log store (logstore.Client.Query) and returns at
+// most limit entries (0: all).
+func (c *Client) QueryLogs(ctx context.Context, query string, limit int) ([]logstore.Entry, error) {
+	return (&logstore.Client{URL: c.LogsURL, HTTP: c.HTTP}).Query(ctx, query, limit)
 }
 
 // PushLoki sends lines as one stream with the given labels through Loki's push API

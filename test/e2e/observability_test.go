@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -8,6 +9,8 @@ import (
 	"time"
 
 	"weir.dev/weir/deploy/observability"
+	"weir.dev/weir/internal/app"
+	"weir.dev/weir/internal/logstore"
 	"weir.dev/weir/internal/obslocal"
 )
 
@@ -74,15 +77,15 @@ func (l *lifecycleRun) observability() {
 	l.t.Logf("metrics server: %d dashboard queries returned series for %s/%s; the series of %d alert rules exist", panels, ns, name, rules)
 
 	for _, component := range []string{"jobmanager", "taskmanager"} {
-		q := fmt.Sprintf(`kubernetes.pod_namespace:=%q kubernetes.pod_labels.app:=%q kubernetes.pod_labels.component:=%q`, ns, name, component)
+		q := logstore.AppFilter(ns, name, component, "", 3*time.Hour) // what `weir app logs --store` asks
 		l.eventually("the log store holds the "+component+"'s lines", func() error {
-			lines, err := oc.QueryLogs(l.ctx, q, 20)
+			lines, err := logstore.New(obslocal.LogsURL()).Lines(l.ctx, q, 20)
 			if err != nil {
 				return err
 			}
 			for _, e := range lines {
 				// weir's JSON layout: the shipper parsed the line into fields.
-				if e["app"] == name && e["namespace"] == ns && e["pod"] == e["kubernetes.pod_name"] && e["level"] != "" {
+				if e["app"] == name && e["namespace"] == ns && e["pod"] == e[logstore.FieldPod] && e["level"] != "" {
 					return nil
 				}
 			}
@@ -93,9 +96,9 @@ func (l *lifecycleRun) observability() {
 		l.t.Fatal("no TaskManager was deleted earlier in the run: nothing to look for after its pod is gone")
 	}
 	for _, pod := range l.killedTaskManagers {
-		q := fmt.Sprintf(`kubernetes.pod_namespace:=%q kubernetes.pod_name:=%q`, ns, pod)
+		q := logstore.AppFilter(ns, name, "", pod, 3*time.Hour)
 		l.eventually("the deleted TaskManager "+pod+"'s lines", func() error {
-			lines, err := oc.QueryLogs(l.ctx, q, 5)
+			lines, err := logstore.New(obslocal.LogsURL()).Lines(l.ctx, q, 5)
 			if err != nil {
 				return err
 			}
@@ -106,6 +109,20 @@ func (l *lifecycleRun) observability() {
 		})
 	}
 	l.t.Logf("log store: JobManager and TaskManager lines with their fields; the %d TaskManager pod(s) deleted earlier still have their lines", len(l.killedTaskManagers))
+
+	// `weir app logs --taskmanagers --from-store`: the same lines through the CLI's path,
+	// each with its pod, the deleted ones among them.
+	var b bytes.Buffer
+	o := app.LogOptions{TaskManagers: true, FromStore: true, Store: obslocal.LogsURL(), Since: 3 * time.Hour}
+	if err := l.c.StreamLogs(l.ctx, l.key, o, &b); err != nil {
+		l.t.Fatalf("logs --taskmanagers --from-store: %v\n%s", err, b.String())
+	}
+	for _, pod := range l.killedTaskManagers {
+		if !strings.Contains(b.String(), "["+pod+"] ") {
+			l.t.Errorf("logs --from-store has no line of the deleted TaskManager %s:\n%s", pod, tail(b.String(), 3000))
+		}
+	}
+	l.t.Logf("logs --taskmanagers --from-store: %d lines", strings.Count(b.String(), "\n"))
 }
 
 // nonEmpty runs query and says why it returned no series.
@@ -120,7 +137,7 @@ func nonEmpty(ctx context.Context, oc *obslocal.Client, query string) error {
 	return nil
 }
 
-func first(lines []obslocal.Entry) obslocal.Entry {
+func first(lines []logstore.Entry) logstore.Entry {
 	if len(lines) == 0 {
 		return nil
 	}
