@@ -483,12 +483,12 @@ func (l *lifecycleRun) brokenUpgradeRollsBack() {
 		return nil
 	})
 	if fired := flinkSide.finish(); len(fired) == 0 {
-		l.t.Errorf("alert rule WeirFlinkJobNotRunning never held for %v while the broken job was down", appLabels)
+		l.t.Errorf("alert rule WeirFlinkJobNotRunning never held for %v while the broken job was down; the metrics server now:\n%s", appLabels, metricsView(l.ctx, l.key.Namespace, l.key.Name))
 	} else {
 		l.t.Logf("alert rules that held from Flink's series: %v", fired)
 	}
 	if fired := operatorSide.finish(); len(fired) == 0 {
-		l.t.Errorf("neither WeirJobsNotHealthy nor WeirAppsWithErrors held for namespace %s while the broken job was down", l.key.Namespace)
+		l.t.Errorf("neither WeirJobsNotHealthy nor WeirAppsWithErrors held for namespace %s while the broken job was down; the metrics server now:\n%s", l.key.Namespace, metricsView(l.ctx, l.key.Namespace, l.key.Name))
 	} else {
 		l.t.Logf("alert rules that held from the operator's series: %v", fired)
 	}

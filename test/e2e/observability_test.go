@@ -71,8 +71,8 @@ func (l *lifecycleRun) observability() {
 		}
 	}
 	if len(empty) > 0 {
-		l.t.Errorf("%d of %d dashboard queries and %d alert rules came back empty from the metrics server:\n  %s",
-			len(empty), panels, rules, strings.Join(empty, "\n  "))
+		l.t.Errorf("%d of %d dashboard queries and %d alert rules came back empty from the metrics server:\n  %s\nthe metrics server holds:\n%s",
+			len(empty), panels, rules, strings.Join(empty, "\n  "), metricsView(l.ctx, ns, name))
 	}
 	l.t.Logf("metrics server: %d dashboard queries returned series for %s/%s; the series of %d alert rules exist", panels, ns, name, rules)
 
@@ -123,6 +123,36 @@ func (l *lifecycleRun) observability() {
 		}
 	}
 	l.t.Logf("logs --taskmanagers --from-store: %d lines", strings.Count(b.String(), "\n"))
+}
+
+// metricsView is what the metrics server holds about the app's namespace, for a failed
+// check's message: its scrape targets and the series the alert rules read.
+func metricsView(ctx context.Context, ns, name string) string {
+	oc := obslocal.NewClient()
+	var b strings.Builder
+	for _, q := range []string{
+		`up`,
+		fmt.Sprintf(`flink_jobmanager_numRunningJobs{namespace=%q}`, ns),
+		fmt.Sprintf(`count by (app, component, pod) ({namespace=%q, app=%q, __name__=~"flink_.*"})`, ns, name),
+		fmt.Sprintf(`weir_resources_by_job_status{namespace=%q} > 0`, ns),
+		fmt.Sprintf(`weir_resources_with_error{namespace=%q}`, ns),
+	} {
+		s, err := oc.QueryMetrics(ctx, q)
+		fmt.Fprintf(&b, "  %s:", q)
+		if err != nil {
+			fmt.Fprintf(&b, " %v\n", err)
+			continue
+		}
+		if len(s) == 0 {
+			b.WriteString(" no series\n")
+			continue
+		}
+		b.WriteString("\n")
+		for _, x := range s {
+			fmt.Fprintf(&b, "    %v = %g\n", x.Labels, x.Value)
+		}
+	}
+	return b.String()
 }
 
 // nonEmpty runs query and says why it returned no series.
