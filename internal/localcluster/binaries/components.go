@@ -16,6 +16,8 @@ const (
 	// VersityGWVersion is the S3 server (an S3 gateway over a POSIX directory) that holds
 	// Flink's state on the local platform.
 	VersityGWVersion = "1.8.0"
+	// TraefikVersion is the ingress controller that routes to apps' Ingresses on the local platform.
+	TraefikVersion = "3.7.13"
 )
 
 // Group is a set of binaries built from one wrapper module or one `go install`.
@@ -27,6 +29,7 @@ const (
 	GroupCoreDNS    Group = "coredns"
 	GroupCrictl     Group = "crictl"
 	GroupVersityGW  Group = "versitygw"
+	GroupTraefik    Group = "traefik"
 )
 
 // Binary is one executable the local cluster needs.
@@ -53,6 +56,7 @@ func All() []Binary {
 		k("kube-proxy"),
 		{Name: "coredns", Group: GroupCoreDNS, Version: CoreDNSVersion, Package: "github.com/coredns/coredns"},
 		{Name: "versitygw", Group: GroupVersityGW, Version: VersityGWVersion, Package: "github.com/versity/versitygw/cmd/versitygw"},
+		{Name: "traefik", Group: GroupTraefik, Version: TraefikVersion, Package: TraefikModule + "/cmd/traefik"},
 		{Name: "crictl", Group: GroupCrictl, Version: CrictlVersion, Package: "sigs.k8s.io/cri-tools/cmd/crictl"},
 	}
 }
