@@ -38,7 +38,7 @@ verify-generate: generate ## Fail when generated files drift from the types.
 	@test -z "$$(git status --porcelain -- api config charts)" || { git status --porcelain -- api config charts; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 .PHONY: binaries
-binaries: build ## Build etcd, Kubernetes, CoreDNS, crictl and the S3 server (versitygw) from the Go module proxy (cached per version).
+binaries: build ## Build etcd, Kubernetes, CoreDNS, crictl, the S3 server (versitygw) and the ingress controller (Traefik) from the Go module proxy (cached per version).
 	$(WEIR) local build-binaries
 
 ##@ Local cluster
@@ -79,7 +79,7 @@ test-e2e-lifecycle: binaries images audiences-jar ## Only the audited lifecycle:
 
 ##@ Test
 .PHONY: test
-test: lint verify-generate test-unit test-integration test-s3 test-crash test-flink-rest test-flinkconf test-flink-operator test-e2e ## Run the CI suites (lint, unit, integration on a real API server, real Flink, e2e); README lists the others.
+test: lint verify-generate test-unit test-integration test-s3 test-ingress test-crash test-flink-rest test-flinkconf test-flink-operator test-e2e ## Run the CI suites (lint, unit, integration on a real API server, real Flink, e2e); README lists the others.
 
 .PHONY: lint
 lint: ## Static checks: gofmt, go mod tidy, golangci-lint (.golangci.yml), deadcode.
@@ -106,6 +106,11 @@ test-integration: envtest-assets ## Integration tests against a real etcd + kube
 test-s3: build ## The real S3 server (versitygw, built into the cache from a cold one): buckets created idempotently; put, get, list, multipart, delete; real Flink 1.20 and 2.3 checkpoint to it through the presto plugin with entropy; a savepoint disposed of through the REST API leaves no object.
 	$(WEIR) local build-binaries versitygw
 	WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestAgainstRealS3Server|TestFlinkCheckpointsToS3ThroughPresto' ./internal/s3local/
+
+.PHONY: test-ingress
+test-ingress: envtest-assets ## The real ingress controller (Traefik, built into the cache from the Go module proxy) on a real API server: with its RBAC and IngressClass, it routes the Ingress and rest Service weir builds for an app to a stand-in JobManager by host.
+	$(WEIR) local build-binaries traefik
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_INGRESS_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 10m -run TestTraefikRoutesWeirIngress ./internal/localcluster/
 
 .PHONY: test-crash
 test-crash: envtest-assets build ## Crash consistency: the operator process SIGKILLed 15 times while it deploys and upgrades 100 apps on a real API server; all converge (WEIR_CRASH_SEED replays a run).

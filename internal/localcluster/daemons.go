@@ -124,6 +124,7 @@ func Daemons(l Layout, bin Binaries) []Daemon {
 			Ports: []string{hostPort(BridgeIP, s3local.Port)},
 			Probe: Probe{URL: s3local.Endpoint(BridgeIP) + s3local.HealthPath},
 		},
+		ingressDaemon(l, bin),
 	}
 }
 

@@ -23,6 +23,7 @@ var kubeconfigUsers = map[string]string{
 	"scheduler":          "scheduler",
 	"kube-proxy":         "kube-proxy",
 	"kubelet":            "kubelet-client",
+	ingressCert:          ingressCert,
 }
 
 // WriteKubeconfigs renders every kubeconfig from the PKI, rewriting only changed files.
