@@ -150,8 +150,11 @@ func TestTraefikRoutesWeirIngress(t *testing.T) {
 			return err
 		}
 		var got map[string]string
-		if err := json.Unmarshal(body, &got); err != nil || got["flink-version"] != "stand-in" || got["path"] != "/config" {
-			return fmt.Errorf("unexpected answer %q (%v)", body, err)
+		if err := json.Unmarshal(body, &got); err != nil {
+			return fmt.Errorf("answer %q: %w", body, err)
+		}
+		if got["flink-version"] != "stand-in" || got["path"] != "/config" {
+			return fmt.Errorf("unexpected answer %q", body)
 		}
 		return nil
 	})

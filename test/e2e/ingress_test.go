@@ -58,8 +58,11 @@ func checkUIThroughIngress(t *testing.T, ctx context.Context, c *app.Clients, ke
 		var conf struct {
 			FlinkVersion string `json:"flink-version"`
 		}
-		if err := json.Unmarshal(body, &conf); err != nil || conf.FlinkVersion == "" {
-			return fmt.Errorf("not the JobManager's /config: %s (%v)", body, err)
+		if err := json.Unmarshal(body, &conf); err != nil {
+			return fmt.Errorf("not the JobManager's /config: %s: %w", body, err)
+		}
+		if conf.FlinkVersion == "" {
+			return fmt.Errorf("not the JobManager's /config (no flink-version): %s", body)
 		}
 		return nil
 	})

@@ -228,8 +228,11 @@ func (b *Builder) copyModule(ctx context.Context, dir, logName, mod, sub string)
 		return "", err
 	}
 	var dl struct{ Dir, Error string }
-	if err := json.Unmarshal(raw, &dl); err != nil || dl.Dir == "" {
-		return "", fmt.Errorf("download %s: %v %s", mod, err, dl.Error)
+	if err := json.Unmarshal(raw, &dl); err != nil {
+		return "", fmt.Errorf("parse `go mod download -json` output: %w", err)
+	}
+	if dl.Dir == "" {
+		return "", fmt.Errorf("download %s: %s", mod, dl.Error)
 	}
 	dst := filepath.Join(dir, sub)
 	if err := os.RemoveAll(dst); err != nil {
