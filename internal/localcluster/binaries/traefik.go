@@ -156,8 +156,8 @@ func (b *Builder) buildTraefik(ctx context.Context, x Binary, tmp string) error 
 		"-ldflags", traefikLDFlags(x.Version, strings.TrimSpace(string(date))), "-o", tmp, x.Package)
 }
 
-// prepareTraefikWrapper writes the wrapper module and its copy of lego once; the ready
-// marker says both are complete.
+// prepareTraefikWrapper writes the wrapper module and its copies of lego and go-http-auth
+// once; the ready marker says all are complete.
 func (b *Builder) prepareTraefikWrapper(ctx context.Context, dir string, x Binary) error {
 	if _, err := os.Stat(filepath.Join(dir, wrapperReady)); err == nil {
 		return nil
