@@ -38,7 +38,7 @@ verify-generate: generate ## Fail when generated files drift from the types.
 	@test -z "$$(git status --porcelain -- api config charts)" || { git status --porcelain -- api config charts; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
 
 .PHONY: binaries
-binaries: build ## Build etcd, Kubernetes, CoreDNS, crictl, the S3 server (versitygw) and the observability daemons from the Go module proxy (cached per version).
+binaries: build ## Build etcd, Kubernetes, CoreDNS, crictl, the S3 server (versitygw), the ingress controller (Traefik) and the observability daemons from the Go module proxy (cached per version).
 	$(WEIR) local build-binaries
 
 ##@ Local cluster
@@ -79,7 +79,7 @@ test-e2e-lifecycle: binaries images audiences-jar ## Only the audited lifecycle:
 
 ##@ Test
 .PHONY: test
-test: lint verify-generate test-unit test-integration test-s3 test-observability test-crash test-flink-rest test-flinkconf test-flink-operator test-e2e ## Run the CI suites (lint, unit, integration on a real API server, real Flink, e2e); README lists the others.
+test: lint verify-generate test-unit test-integration test-s3 test-observability test-ingress test-crash test-flink-rest test-flinkconf test-flink-operator test-e2e ## Run the CI suites (lint, unit, integration on a real API server, real Flink, e2e); README lists the others.
 
 .PHONY: lint
 lint: ## Static checks: gofmt, go mod tidy, golangci-lint (.golangci.yml), deadcode.
@@ -111,6 +111,10 @@ test-s3: build ## The real S3 server (versitygw, built into the cache from a col
 test-observability: envtest-assets build ## The observability daemons (VictoriaMetrics, VictoriaLogs, vlagent, built into the cache): the scrape config `local up --with observability` writes finds an annotated pod and the operator's authenticated /metrics through a real API server; Loki pushes come back by LogsQL; vlagent ships a kubelet-style CRI log with the pod's metadata.
 	$(WEIR) local build-binaries victoria-metrics victoria-logs vlagent
 	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_OBS_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 10m -run 'TestMetricsServer|TestLogStore|TestLogShipper' ./internal/obslocal/
+.PHONY: test-ingress
+test-ingress: envtest-assets ## The real ingress controller (Traefik, built into the cache from the Go module proxy) on a real API server: with its RBAC and IngressClass, it routes the Ingress and rest Service weir builds for an app to a stand-in JobManager by host.
+	$(WEIR) local build-binaries traefik
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_INGRESS_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 10m -run TestTraefikRoutesWeirIngress ./internal/localcluster/
 
 .PHONY: test-crash
 test-crash: envtest-assets build ## Crash consistency: the operator process SIGKILLed 15 times while it deploys and upgrades 100 apps on a real API server; all converge (WEIR_CRASH_SEED replays a run).

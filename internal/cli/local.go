@@ -97,7 +97,7 @@ func newLocalDownCmd(opts func(*cobra.Command) localcluster.Options) *cobra.Comm
 func newBuildBinariesCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "build-binaries [name...]",
-		Short: "Build etcd, Kubernetes, CoreDNS, crictl, versitygw (S3) and the observability daemons from the Go module proxy into the cache (skips what is built)",
+		Short: "Build etcd, Kubernetes, CoreDNS, crictl, versitygw (S3), Traefik (ingress) and the observability daemons from the Go module proxy into the cache (skips what is built)",
 		Long: "Builds the pinned binaries into $WEIR_CACHE_DIR/bin/<group>-<version>/ (default /var/cache/weir).\n" +
 			"A cold build takes about 20-30 minutes on 2 cores; a warm run does nothing.",
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -148,6 +148,7 @@ func Daemons(l Layout, bin Binaries) []Daemon {
 			Ports: []string{hostPort(obslocal.Host, obslocal.AgentPort)},
 			Probe: Probe{URL: obslocal.AgentURL() + obslocal.HealthPath},
 		},
+		ingressDaemon(l, bin),
 	}
 }
 

@@ -62,6 +62,7 @@ func Down(ctx context.Context, o Options, purge bool) error {
 		fn   func() (string, error)
 	}{
 		{"observability", stop("vlagent", "victoria-metrics", "victoria-logs")},
+		{"ingress controller", stop("traefik")},
 		{"kube-proxy + kubelet", stop("kube-proxy", "kubelet")},
 		{"pod sandboxes", func() (string, error) { return removeSandboxes(ctx, l, bin, d("containerd")) }},
 		{"containerd + shims", func() (string, error) {

@@ -24,6 +24,7 @@ var kubeconfigUsers = map[string]string{
 	"kube-proxy":         "kube-proxy",
 	"kubelet":            "kubelet-client",
 	"observability":      "observability",
+	ingressCert:          ingressCert,
 }
 
 // WriteKubeconfigs renders every kubeconfig from the PKI, rewriting only changed files.

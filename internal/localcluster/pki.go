@@ -66,6 +66,7 @@ func CertSpecs() []CertSpec {
 		{File: "kubelet-serving", CA: "ca", CN: NodeName, Server: true,
 			DNS: []string{NodeName, "localhost"}, IPs: ips("127.0.0.1", BridgeIP)},
 		{File: "front-proxy-client", CA: "front-proxy-ca", CN: "front-proxy-client", Client: true},
+		{File: ingressCert, CA: "ca", CN: ingressUser, Client: true},
 	}
 }
 

@@ -211,8 +211,14 @@ func Up(ctx context.Context, o Options) error {
 			return err
 		}
 	}
+	if err := p.step("ingress controller (Traefik)", func() (string, error) {
+		return startIngress(ctx, l, cs, d("traefik"))
+	}); err != nil {
+		return err
+	}
 	fmt.Fprintf(o.Out, "cluster is up in %s\n  export KUBECONFIG=%s\n  kubectl: %s\n", since(p.start), l.AdminKubeconfig(), bin["kubectl"])
 	printS3(o.Out, l)
+	printIngress(o.Out)
 	if observability {
 		printObservability(o.Out)
 	}
@@ -250,12 +256,17 @@ func writeState(l Layout) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	traefikConf, err := localTraefikConfig()
+	if err != nil {
+		return nil, err
+	}
 	files := []struct{ daemon, path, data string }{
 		{"containerd", l.Conf("containerd.toml"), ContainerdConfig(l)},
 		{"containerd", filepath.Join(l.CNIConfDir(), "10-weir.conflist"), cni},
 		{"kubelet", l.Conf("kubelet.yaml"), KubeletConfig(l)},
 		{"kube-proxy", l.Conf("kube-proxy.yaml"), KubeProxyConfig(l)},
 		{"", l.Conf("crictl.yaml"), CrictlConfig(l)},
+		{"traefik", l.Conf("traefik.yaml"), traefikConf},
 	}
 	var changed []string
 	for _, f := range files {

@@ -293,8 +293,8 @@ func pidFiles(t *testing.T, l localcluster.Layout) map[string]string {
 	for _, f := range files {
 		out[filepath.Base(f)] = readFile(t, f)
 	}
-	if len(out) != 8 {
-		t.Errorf("want 8 pid files (etcd, containerd, apiserver, kcm, scheduler, kubelet, kube-proxy, s3), got %v", out)
+	if want := len(localcluster.Daemons(l, localcluster.Binaries{})); len(out) != want {
+		t.Errorf("want %d pid files, one per daemon (etcd, containerd, apiserver, kcm, scheduler, kubelet, kube-proxy, s3, traefik), got %v", want, out)
 	}
 	return out
 }

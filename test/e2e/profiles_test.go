@@ -109,6 +109,7 @@ func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clien
 			key := types.NamespacedName{Namespace: tm.ns, Name: name}
 			checkIsolation(t, ctx, c, tm, key, node)
 			checkStatePrefix(t, ctx, c, s3c, key)
+			checkUIThroughIngress(t, ctx, c, key)
 		}
 		checkQuota(t, ctx, c, tm)
 	}

@@ -119,6 +119,8 @@ func (b *Builder) build(ctx context.Context, x Binary, out string) error {
 		err = b.buildKube(ctx, x, tmp)
 	case GroupCoreDNS, GroupCrictl, GroupVersityGW, GroupVictoriaMetrics, GroupVictoriaLogs:
 		err = b.goInstall(ctx, x, tmp)
+	case GroupTraefik:
+		err = b.buildTraefik(ctx, x, tmp)
 	default:
 		err = fmt.Errorf("no recipe for group %q", x.Group)
 	}
@@ -148,8 +150,8 @@ func (b *Builder) buildEtcd(ctx context.Context, x Binary, tmp string) error {
 	return b.goCmd(ctx, dir, x.Name, "build", "-trimpath", "-ldflags", "-s -w", "-o", tmp, ".")
 }
 
-// kubeReady marks a wrapper whose go.mod/go.sum already resolve every command.
-const kubeReady = ".ready"
+// wrapperReady marks a wrapper module whose go.mod/go.sum already resolve what it builds.
+const wrapperReady = ".ready"
 
 func (b *Builder) buildKube(ctx context.Context, x Binary, tmp string) error {
 	dir := b.Cache.WrapperDir(x.Group, x.Version)
@@ -165,37 +167,17 @@ func (b *Builder) buildKube(ctx context.Context, x Binary, tmp string) error {
 }
 
 func (b *Builder) prepareKubeWrapper(ctx context.Context, dir, version string) error {
-	if _, err := os.Stat(filepath.Join(dir, kubeReady)); err == nil {
+	if _, err := os.Stat(filepath.Join(dir, wrapperReady)); err == nil {
 		return nil
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	// Download upstream outside any module to read its go.mod and release time.
-	scratch := filepath.Join(b.Cache.Root, "build", "scratch")
-	if err := os.MkdirAll(scratch, 0o755); err != nil {
-		return err
-	}
-	raw, err := b.goOutput(ctx, scratch, "kubernetes-wrapper", "mod", "download", "-json", "k8s.io/kubernetes@v"+version)
-	if err != nil {
-		return err
-	}
-	var dl struct{ GoMod, Info, Error string }
-	if err := json.Unmarshal(raw, &dl); err != nil {
-		return fmt.Errorf("parse `go mod download -json` output: %w", err)
-	}
-	if dl.Error != "" {
-		return fmt.Errorf("download k8s.io/kubernetes@v%s: %s", version, dl.Error)
-	}
-	upstream, err := os.ReadFile(dl.GoMod)
+	upstream, buildDate, err := b.downloadModule(ctx, "kubernetes-wrapper", "k8s.io/kubernetes@v"+version)
 	if err != nil {
 		return err
 	}
 	gomod, err := KubeWrapperGoMod(upstream, version)
-	if err != nil {
-		return err
-	}
-	buildDate, err := releaseTime(dl.Info)
 	if err != nil {
 		return err
 	}
@@ -214,7 +196,32 @@ func (b *Builder) prepareKubeWrapper(ctx context.Context, dir, version string) e
 	if err := b.goCmd(ctx, dir, "kubernetes-wrapper", args...); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, kubeReady), nil, 0o644)
+	return os.WriteFile(filepath.Join(dir, wrapperReady), nil, 0o644)
+}
+
+// downloadModule fetches mod (path@version) outside any module and returns its go.mod and
+// its publication time, which wrappers stamp as the build date.
+func (b *Builder) downloadModule(ctx context.Context, logName, mod string) (goMod []byte, released string, err error) {
+	scratch := filepath.Join(b.Cache.Root, "build", "scratch")
+	if err := os.MkdirAll(scratch, 0o755); err != nil {
+		return nil, "", err
+	}
+	raw, err := b.goOutput(ctx, scratch, logName, "mod", "download", "-json", mod)
+	if err != nil {
+		return nil, "", err
+	}
+	var dl struct{ GoMod, Info, Error string }
+	if err := json.Unmarshal(raw, &dl); err != nil {
+		return nil, "", fmt.Errorf("parse `go mod download -json` output: %w", err)
+	}
+	if dl.Error != "" {
+		return nil, "", fmt.Errorf("download %s: %s", mod, dl.Error)
+	}
+	if goMod, err = os.ReadFile(dl.GoMod); err != nil {
+		return nil, "", err
+	}
+	released, err = releaseTime(dl.Info)
+	return goMod, released, err
 }
 
 // releaseTime reads the module's publication time from its .info file so the

@@ -20,6 +20,8 @@ const (
 	// its shipper (vlagent) of the local platform's opt-in observability.
 	VictoriaMetricsVersion = "1.151.0"
 	VictoriaLogsVersion    = "1.52.2"
+	// TraefikVersion is the ingress controller that routes to apps' Ingresses on the local platform.
+	TraefikVersion = "3.7.13"
 )
 
 // Group is a set of binaries built from one wrapper module or one `go install`.
@@ -34,6 +36,7 @@ const (
 	// GroupVictoriaMetrics and GroupVictoriaLogs are optional: only `up --with observability` runs them.
 	GroupVictoriaMetrics Group = "victoriametrics"
 	GroupVictoriaLogs    Group = "victorialogs"
+	GroupTraefik         Group = "traefik"
 )
 
 // Binary is one executable the local cluster needs.
@@ -60,6 +63,7 @@ func All() []Binary {
 		k("kube-proxy"),
 		{Name: "coredns", Group: GroupCoreDNS, Version: CoreDNSVersion, Package: "github.com/coredns/coredns"},
 		{Name: "versitygw", Group: GroupVersityGW, Version: VersityGWVersion, Package: "github.com/versity/versitygw/cmd/versitygw"},
+		{Name: "traefik", Group: GroupTraefik, Version: TraefikVersion, Package: TraefikModule + "/cmd/traefik"},
 		{Name: "crictl", Group: GroupCrictl, Version: CrictlVersion, Package: "sigs.k8s.io/cri-tools/cmd/crictl"},
 		{Name: "victoria-metrics", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics"},
 		{Name: "victoria-logs", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs"},
