@@ -31,6 +31,7 @@ type scrapeConfig struct {
 
 type scrapeJob struct {
 	JobName         string         `json:"job_name"`
+	HonorLabels     bool           `json:"honor_labels,omitempty"`
 	Scheme          string         `json:"scheme,omitempty"`
 	BearerTokenFile string         `json:"bearer_token_file,omitempty"`
 	TLSConfig       map[string]any `json:"tls_config,omitempty"`
@@ -67,7 +68,8 @@ func keepAs(source, target string) relabel {
 //     self-signed).
 //
 // Both keep the labels namespace, pod, and the app and component labels weir puts on
-// Flink's pods (internal/resources/labels.go).
+// Flink's pods (internal/resources/labels.go); the operator's own namespace label, that of
+// the app a series is about, wins over its pod's (honor_labels).
 func ScrapeConfig(o ScrapeOptions) ([]byte, error) {
 	interval := o.Interval
 	if interval == "" {
@@ -93,7 +95,10 @@ func ScrapeConfig(o ScrapeOptions) ([]byte, error) {
 		}, common...),
 	}
 	operator := scrapeJob{
-		JobName:         JobOperator,
+		JobName: JobOperator,
+		// weir's series carry the app's namespace; the operator pod's must not replace it
+		// (it would, as exported_namespace, with every dashboard and rule then empty).
+		HonorLabels:     true,
 		Scheme:          "https",
 		BearerTokenFile: o.TokenFile,
 		TLSConfig:       map[string]any{"insecure_skip_verify": true},

@@ -35,6 +35,9 @@ func TestScrapeConfigSendsTheTokenOnlyToTheOperator(t *testing.T) {
 	if !strings.Contains(string(raw), "__meta_kubernetes_pod_annotation_prometheus_io_scheme") {
 		t.Errorf("the pods job must leave https-annotated pods alone:\n%s", raw)
 	}
+	if !op.HonorLabels || pods.HonorLabels {
+		t.Errorf("the operator's series keep their app namespace (honor_labels), Flink's get their pod's: operator %v, pods %v", op.HonorLabels, pods.HonorLabels)
+	}
 	if op.BearerTokenFile != "/d/observability/scraper.token" || op.Scheme != "https" || op.KubernetesSD[0].Role != "endpointslice" {
 		t.Errorf("operator job: %+v", op)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -38,43 +39,89 @@ func (l *lifecycleRun) observability() {
 		`max(flink_jobmanager_job_numberOfCompletedCheckpoints{` + sel + `}) > 0`,
 		`max(weir_resources{namespace="` + ns + `",kind="FlinkDeployment"}) > 0`,
 		`max(weir_lifecycle_state_seconds_count) > 0`,
-		`max(weir_resource_last_checkpoint_age_seconds{namespace="` + ns + `",name="` + name + `"}) >= 0`,
+		`max(weir_flinkdeployment_observation_age_seconds) >= 0`,
 	} {
 		l.eventually("the metrics server answers "+q, func() error { return nonEmpty(l.ctx, oc, q) })
 	}
 
+	// The per-app gauges, for what the app's status holds (a run of selected steps may have
+	// no rollout or savepoint yet).
+	st := l.get().Status
+	perApp := fmt.Sprintf(`{namespace=%q,name=%q}`, ns, name)
+	if st.Weir != nil && len(st.Weir.Rollouts) > 0 {
+		l.eventually("the last rollout's downtime per app", func() error {
+			return nonEmpty(l.ctx, oc, "weir_resource_last_rollout_downtime_seconds"+perApp)
+		})
+	}
+	if st.JobStatus.SavepointInfo != nil && st.JobStatus.SavepointInfo.LastSavepoint != nil {
+		l.eventually("the last savepoint's age per app", func() error {
+			return nonEmpty(l.ctx, oc, "weir_resource_last_savepoint_age_seconds"+perApp)
+		})
+	}
+
+	// A checkpoint the operator triggers (`weir app checkpoint`) gives the app its
+	// checkpoint-age gauge.
+	if _, n, err := l.c.TriggerCheckpoint(l.ctx, l.key); err != nil {
+		l.t.Fatalf("checkpoint: %v", err)
+	} else {
+		l.eventually("the operator-triggered checkpoint's age", func() error {
+			return nonEmpty(l.ctx, oc, "weir_resource_last_checkpoint_age_seconds"+perApp)
+		})
+		l.t.Logf("checkpoint %d triggered through the spec's nonce", n)
+	}
+
+	// Series an app has only in some configurations: empty for a reason its status shows.
+	absent := map[string]string{}
+	if conf, _ := l.get().Spec.FlinkConfiguration.Flatten(); conf["kubernetes.operator.cluster.health-check.enabled"] != "true" {
+		absent["weir_resource_job_restarts"] = "the app runs without the operator's health check"
+	}
 	qs, err := observability.Queries()
 	if err != nil {
 		l.t.Fatal(err)
 	}
 	vars := map[string]string{"namespace": ns, "app": name}
-	var panels, rules int
-	var empty []string
+	var panels, rules, conditions int
+	var empty, noData []string
 	for _, q := range qs {
-		if strings.HasPrefix(q.Source, "dashboards/") {
+		dashboard := strings.HasPrefix(q.Source, "dashboards/")
+		if dashboard {
 			panels++
-			expr := observability.Expand(q.Expr, vars)
-			if err := nonEmpty(l.ctx, oc, expr); err != nil {
-				empty = append(empty, fmt.Sprintf("%s: %s: %v", q.Source, expr, err))
-			}
+		} else {
+			rules++
+		}
+		expr := observability.Expand(q.Expr, vars)
+		if dashboard && nonEmpty(l.ctx, oc, expr) == nil {
 			continue
 		}
-		rules++
+		// A panel of problems ("… > 0") or an alert rule is empty while all is well: its
+		// expression without the final comparison must return series.
+		if inner, ok := withoutCondition(expr); ok && nonEmpty(l.ctx, oc, inner) == nil {
+			conditions++
+			continue
+		}
+		// Else every series it reads must exist for the app's namespace: a wrong name or
+		// label empties it.
 		names, err := observability.MetricNames(q.Expr)
 		if err != nil {
 			l.t.Fatalf("%s: %v", q.Source, err)
 		}
 		for _, n := range names {
-			if err := nonEmpty(l.ctx, oc, "count("+n+")"); err != nil {
-				empty = append(empty, fmt.Sprintf("%s: series %s: %v", q.Source, n, err))
+			if why, ok := absent[n]; ok {
+				noData = append(noData, fmt.Sprintf("%s (%s)", q.Source, why))
+				continue
+			}
+			sel := fmt.Sprintf(`count(%s{namespace=%q})`, n, ns)
+			if err := nonEmpty(l.ctx, oc, sel); err != nil {
+				empty = append(empty, fmt.Sprintf("%s: %s: %v", q.Source, sel, err))
 			}
 		}
 	}
 	if len(empty) > 0 {
-		l.t.Errorf("%d of %d dashboard queries and %d alert rules came back empty from the metrics server:\n  %s\nthe metrics server holds:\n%s",
-			len(empty), panels, rules, strings.Join(empty, "\n  "), metricsView(l.ctx, ns, name))
+		l.t.Errorf("%d dashboard queries (of %d) and alert rules (of %d) read series the metrics server does not have for namespace %s:\n  %s\nthe metrics server holds:\n%s",
+			len(empty), panels, rules, ns, strings.Join(empty, "\n  "), metricsView(l.ctx, ns, name))
 	}
-	l.t.Logf("metrics server: %d dashboard queries returned series for %s/%s; the series of %d alert rules exist", panels, ns, name, rules)
+	l.t.Logf("metrics server: %d dashboard queries and %d alert rules checked for %s/%s: %d conditions hold nothing now but their series are there; empty by configuration: %v",
+		panels, rules, ns, name, conditions, noData)
 
 	for _, component := range []string{"jobmanager", "taskmanager"} {
 		q := logstore.AppFilter(ns, name, component, "", 3*time.Hour) // what `weir app logs --store` asks
@@ -153,6 +200,18 @@ func metricsView(ctx context.Context, ns, name string) string {
 		}
 	}
 	return b.String()
+}
+
+// trailingCondition is a final comparison with a number, as in "sum(x) > 0".
+var trailingCondition = regexp.MustCompile(`\s*(>|<|==|!=|>=|<=)\s*[0-9.e+*\s]+$`)
+
+// withoutCondition strips expr's final comparison, if it has one.
+func withoutCondition(expr string) (string, bool) {
+	loc := trailingCondition.FindStringIndex(expr)
+	if loc == nil {
+		return expr, false
+	}
+	return expr[:loc[0]], true
 }
 
 // nonEmpty runs query and says why it returned no series.
