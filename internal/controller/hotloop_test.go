@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -11,9 +13,14 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/api/weirv1alpha1"
@@ -141,14 +148,17 @@ func flatten(prefix string, v any, into map[string]string) {
 // again at once, a hot loop that slows the savepoint and hammers the API server and Flink.
 func TestSavepointUpgradeWaitsWithoutAHotLoop(t *testing.T) {
 	t.Parallel()
-	t.Run("plain", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, false) })
-	t.Run("under a profile", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, true) })
+	t.Run("plain", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, "") })
+	t.Run("under a profile", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, "rollout") })
+	t.Run("under the e2e team profile", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, "team") })
 }
 
-func savepointUpgradeWaitsWithoutAHotLoop(t *testing.T, profiled bool) {
+func savepointUpgradeWaitsWithoutAHotLoop(t *testing.T, profiled string) {
 	ns := newNamespace(t)
 	pname := ""
-	if profiled {
+	var name, url string
+	switch profiled {
+	case "rollout":
 		pname = "p-" + ns
 		newProfile(t, pname, weirv1alpha1.FlinkProfileSpec{
 			Namespaces:         &weirv1alpha1.NamespaceSelection{Names: []string{ns}},
@@ -157,11 +167,29 @@ func savepointUpgradeWaitsWithoutAHotLoop(t *testing.T, profiled bool) {
 			Rollout:            &weirv1alpha1.RolloutPolicy{MaxConcurrent: ptr.To[int32](1)},
 		})
 		rolloutApps(t, ns, "other")
+	case "team":
+		pname = "p-" + ns
+		newProfile(t, pname, teamProfileSpec(t, ns))
+		if err := k8s.Create(context.Background(), &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "s3-credentials"},
+			StringData: map[string]string{"AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"}}); err != nil {
+			t.Fatal(err)
+		}
+		d := readManifest(t, "profiles/app.yaml")[0].(*v1beta1.FlinkDeployment)
+		d.Namespace, d.Labels = ns, nil
+		if err := k8s.Create(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		name, url = d.Name, restURLOf(t, ns, d.Name)
+		waitForObject(t, ns, name, &appsv1.Deployment{})
+		runJob(t, ns, name, url, "RUNNING")
+		waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
 	}
-	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
+	if name == "" {
+		name, url = startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
+	}
 	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
 	writes := countWrites(t, ns, pname, &v1beta1.FlinkDeploymentList{}, &appsv1.DeploymentList{},
-		&corev1.ConfigMapList{}, &corev1.ServiceList{})
+		&corev1.ConfigMapList{}, &corev1.ServiceList{}, &networkingv1.IngressList{}, &rbacv1.RoleList{}, &rbacv1.RoleBindingList{})
 
 	flink.hangSavepointsOf(url)
 	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" })
@@ -183,4 +211,33 @@ func savepointUpgradeWaitsWithoutAHotLoop(t *testing.T, profiled bool) {
 	if n > 1 {
 		t.Errorf("%d writes during %d loops waiting for the savepoint (each wakes the app again at once):\n%s", n, loops, what)
 	}
+}
+
+// teamProfileSpec is the e2e's team profile (test/e2e/profiles_test.go teamProfile): the
+// example dev profile with presets, savepoint upgrades, checkpoints, a cloud role, a node
+// pool, a quota and one-at-a-time rollouts, for namespace ns.
+func teamProfileSpec(t *testing.T, ns string) weirv1alpha1.FlinkProfileSpec {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "..", "examples", "profiles", "dev.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &weirv1alpha1.FlinkProfile{}
+	if err := yaml.UnmarshalStrict(raw, p); err != nil {
+		t.Fatal(err)
+	}
+	s := p.Spec
+	s.Namespaces = &weirv1alpha1.NamespaceSelection{Names: []string{ns}}
+	res := &v1beta1.Resource{CPU: ptr.To(0.25), Memory: "1024m"}
+	s.Presets = map[string]weirv1alpha1.ResourcePreset{"tiny": {JobManager: res, TaskManager: res.DeepCopy(), TaskManagerReplicas: ptr.To[int32](1), Slots: ptr.To[int32](2)}}
+	s.DefaultPreset = "tiny"
+	s.UpgradeMode = v1beta1.UpgradeModeSavepoint
+	s.FlinkConfiguration.Defaults["execution.checkpointing.interval"] = "5 s"
+	s.FlinkConfiguration.Defaults["execution.checkpointing.data-inline-threshold"] = "0"
+	s.ServiceAccount.Annotations = map[string]string{"eks.amazonaws.com/role-arn": "arn:aws:iam::111111111111:role/flink-{{name}}"}
+	s.Placement = &weirv1alpha1.Placement{NodeSelector: map[string]string{"e2e.weir.dev/pool-a": "true"}}
+	s.ResourceQuota = &corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{
+		corev1.ResourcePods: resource.MustParse("8"), corev1.ResourceRequestsCPU: resource.MustParse("2")}}
+	s.Rollout = &weirv1alpha1.RolloutPolicy{MaxConcurrent: ptr.To[int32](1)}
+	return s
 }
