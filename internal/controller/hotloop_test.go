@@ -149,6 +149,7 @@ func flatten(prefix string, v any, into map[string]string) {
 func TestSavepointUpgradeWaitsWithoutAHotLoop(t *testing.T) {
 	t.Parallel()
 	t.Run("plain", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, "") })
+	t.Run("with the health check", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, "health") })
 	t.Run("under a profile", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, "rollout") })
 	t.Run("under the e2e team profile", func(t *testing.T) { t.Parallel(); savepointUpgradeWaitsWithoutAHotLoop(t, "team") })
 }
@@ -183,6 +184,10 @@ func savepointUpgradeWaitsWithoutAHotLoop(t *testing.T, profiled string) {
 		waitForObject(t, ns, name, &appsv1.Deployment{})
 		runJob(t, ns, name, url, "RUNNING")
 		waitForLifecycle(t, ns, name, v1beta1.LifecycleStable)
+	}
+	if profiled == "health" { // each loop could take a health sample and write it to status
+		name, url = startStableWith(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint,
+			map[string]string{"kubernetes.operator.cluster.health-check.enabled": "true"})
 	}
 	if name == "" {
 		name, url = startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
