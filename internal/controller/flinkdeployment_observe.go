@@ -62,7 +62,7 @@ func (r *FlinkDeploymentReconciler) observe(ctx context.Context, dep *v1beta1.Fl
 	if err := r.repairDrift(ctx, dep, spec, obs); err != nil {
 		return obs, err
 	}
-	if opts.HealthCheckEnabled {
+	if opts.HealthCheckEnabled && lifecycle.HealthSampleDue(healthSamples(&dep.Status), r.Clock.Now(), pollSettling, opts) {
 		obs.health = sampleHealth(observeCtx(ctx), obs, r.Clock.Now())
 	}
 	if opts.LastStateMaxCheckpointAge > 0 && obs.jobRunning() {

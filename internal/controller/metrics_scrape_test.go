@@ -152,6 +152,11 @@ func TestMetricsEndpointReportsResourcesAndTheirLifecycle(t *testing.T) {
 		if fams, err = scraper.scrape(); err != nil {
 			return err
 		}
+		// The health check samples every quarter of its window, not every loop.
+		app := map[string]string{"kind": "FlinkDeployment", "namespace": nsA, "name": name}
+		if got, _ := sample(fams, "weir_resource_job_restarts", app); got != 2 {
+			return fmt.Errorf("weir_resource_job_restarts%v = %v, the next health sample is not taken yet", app, got)
+		}
 		return countsAgree(fams, nsA, nsB)
 	})
 

@@ -55,6 +55,22 @@ func EvaluateHealth(samples []HealthSample, checkpointing bool, now time.Time, o
 	return Health{}
 }
 
+// HealthSampleDue says whether a new sample is due at now: the first one, or one at least
+// a quarter of the shorter window (and at least floor) after the newest. Each sample is a
+// status write, and a status write wakes the resource again: sampling in every loop would
+// make a loop that never rests. Sparse samples still judge: a window is measured from the
+// newest sample at or before its start.
+func HealthSampleDue(samples []HealthSample, now time.Time, floor time.Duration, o Options) bool {
+	if len(samples) == 0 {
+		return true
+	}
+	w := o.RestartsWindow
+	if o.CheckpointProgressEnabled && o.CheckpointProgressWindow > 0 && (w <= 0 || o.CheckpointProgressWindow < w) {
+		w = o.CheckpointProgressWindow
+	}
+	return !now.Before(samples[len(samples)-1].Time.Add(max(w/4, floor)))
+}
+
 // sampleAt returns the newest sample taken at or before t.
 func sampleAt(samples []HealthSample, t time.Time) (HealthSample, bool) {
 	var found HealthSample

@@ -108,3 +108,32 @@ func TestPruneHealthSamplesKeepsAnAnchor(t *testing.T) {
 		t.Fatalf("kept %d samples from %v", len(p), p[0].Time)
 	}
 }
+
+func TestHealthSampleDue(t *testing.T) {
+	o := DefaultOptions() // restarts window 2 minutes: a sample every 30 s
+	o.HealthCheckEnabled = true
+	last := []HealthSample{{Time: t0}}
+	short := o
+	short.RestartsWindow = 2 * time.Second // a quarter is below the floor
+	progress := o
+	progress.CheckpointProgressEnabled, progress.CheckpointProgressWindow = true, 40*time.Second
+	for _, c := range []struct {
+		name    string
+		samples []HealthSample
+		now     time.Time
+		o       Options
+		want    bool
+	}{
+		{"first sample", nil, t0, o, true},
+		{"the next loop", last, t0.Add(100 * time.Millisecond), o, false},
+		{"within a quarter of the window", last, t0.Add(29 * time.Second), o, false},
+		{"a quarter of the window later", last, t0.Add(30 * time.Second), o, true},
+		{"a short window waits for the floor", last, t0.Add(4 * time.Second), short, false},
+		{"the floor passed", last, t0.Add(5 * time.Second), short, true},
+		{"the shorter progress window", last, t0.Add(10 * time.Second), progress, true},
+	} {
+		if got := HealthSampleDue(c.samples, c.now, 5*time.Second, c.o); got != c.want {
+			t.Errorf("%s: due = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
