@@ -75,6 +75,10 @@ func (l *lifecycleRun) observability() {
 	if conf, _ := l.get().Spec.FlinkConfiguration.Flatten(); conf["kubernetes.operator.cluster.health-check.enabled"] != "true" {
 		absent["weir_resource_job_restarts"] = "the app runs without the operator's health check"
 	}
+	// A counter of failures has no series until something fails.
+	if nonEmpty(l.ctx, oc, fmt.Sprintf(`weir_flink_rest_request_errors_total{namespace=%q}`, ns)) != nil {
+		absent["weir_flink_rest_request_errors_total"] = "no Flink REST call of the namespace has failed"
+	}
 	qs, err := observability.Queries()
 	if err != nil {
 		l.t.Fatal(err)
