@@ -316,3 +316,30 @@ func matches(labels, want map[string]string) bool {
 	}
 	return true
 }
+
+// alertHolds evaluates the alert rule named alert against the metrics server and says
+// whether it returns a series with the labels want.
+func (l *lifecycleRun) alertHolds(alert string, want map[string]string) error {
+	rf, err := observability.ReadRules("alerts/weir-alerts.yaml")
+	if err != nil {
+		return err
+	}
+	for _, g := range rf.Groups {
+		for _, r := range g.Rules {
+			if r.Alert != alert {
+				continue
+			}
+			s, err := obslocal.NewClient().QueryMetrics(l.ctx, r.Expr)
+			if err != nil {
+				return err
+			}
+			for _, x := range s {
+				if matches(x.Labels, want) {
+					return nil
+				}
+			}
+			return fmt.Errorf("%s returns %d series, none with %v", alert, len(s), want)
+		}
+	}
+	return fmt.Errorf("no alert rule %s", alert)
+}
