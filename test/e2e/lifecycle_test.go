@@ -127,9 +127,9 @@ type lifecycleRun struct {
 	metadata, listings int
 	savepoints         map[string]bool
 	disposed           map[string]bool
-	// killedTaskManagers are the TaskManager pods the TaskManager step deleted, whose logs
-	// the log store must still hold.
-	killedTaskManagers []string
+	// killedJobManagers and killedTaskManagers are the pods the kill steps deleted, whose
+	// logs the log store must still hold.
+	killedJobManagers, killedTaskManagers []string
 }
 
 func (l *lifecycleRun) get() *v1beta1.FlinkDeployment {
@@ -410,7 +410,7 @@ func (l *lifecycleRun) jobManagerKilled() {
 		if err := l.c.Ctrl.Delete(l.ctx, &pods.Items[i], client.GracePeriodSeconds(0)); err != nil {
 			l.t.Fatal(err)
 		}
-		l.killedTaskManagers = append(l.killedTaskManagers, pods.Items[i].Name)
+		l.killedJobManagers = append(l.killedJobManagers, pods.Items[i].Name)
 	}
 	l.eventually("the job recovered on a new JobManager", func() error {
 		fl, err := l.flink()

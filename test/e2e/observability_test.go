@@ -143,37 +143,43 @@ func (l *lifecycleRun) observability() {
 			return fmt.Errorf("%d lines for %s, none with the JSON layout's app, namespace, pod and level fields: %v", len(lines), q, first(lines))
 		})
 	}
-	if len(l.killedTaskManagers) == 0 {
-		l.t.Fatal("no TaskManager was deleted earlier in the run: nothing to look for after its pod is gone")
-	}
-	for _, pod := range l.killedTaskManagers {
-		q := logstore.AppFilter(ns, name, "", pod, 3*time.Hour)
-		l.eventually("the deleted TaskManager "+pod+"'s lines", func() error {
-			lines, err := logstore.New(obslocal.LogsURL()).Lines(l.ctx, q, 5)
-			if err != nil {
-				return err
-			}
-			if len(lines) == 0 {
-				return fmt.Errorf("no lines for %s", q)
-			}
-			return nil
-		})
-	}
-	l.t.Logf("log store: JobManager and TaskManager lines with their fields; the %d TaskManager pod(s) deleted earlier still have their lines", len(l.killedTaskManagers))
-
-	// `weir app logs --taskmanagers --from-store`: the same lines through the CLI's path,
-	// each with its pod, the deleted ones among them.
-	var b bytes.Buffer
-	o := app.LogOptions{TaskManagers: true, FromStore: true, Store: obslocal.LogsURL(), Since: 3 * time.Hour}
-	if err := l.c.StreamLogs(l.ctx, l.key, o, &b); err != nil {
-		l.t.Fatalf("logs --taskmanagers --from-store: %v\n%s", err, b.String())
-	}
-	for _, pod := range l.killedTaskManagers {
-		if !strings.Contains(b.String(), "["+pod+"] ") {
-			l.t.Errorf("logs --from-store has no line of the deleted TaskManager %s:\n%s", pod, tail(b.String(), 3000))
+	// The pods the JobManager and TaskManager steps deleted: their lines are still in the
+	// store, by pod and through `weir app logs --from-store` (--taskmanagers for theirs).
+	for _, gone := range []struct {
+		what string
+		pods []string
+		tms  bool
+	}{{"JobManager", l.killedJobManagers, false}, {"TaskManager", l.killedTaskManagers, true}} {
+		if len(gone.pods) == 0 {
+			l.t.Errorf("no %s was deleted earlier in the run: nothing to look for after its pod is gone", gone.what)
+			continue
 		}
+		for _, pod := range gone.pods {
+			q := logstore.AppFilter(ns, name, "", pod, 3*time.Hour)
+			l.eventually("the deleted "+gone.what+" "+pod+"'s lines", func() error {
+				lines, err := logstore.New(obslocal.LogsURL()).Lines(l.ctx, q, 5)
+				if err != nil {
+					return err
+				}
+				if len(lines) == 0 {
+					return fmt.Errorf("no lines for %s", q)
+				}
+				return nil
+			})
+		}
+		var b bytes.Buffer
+		o := app.LogOptions{TaskManagers: gone.tms, FromStore: true, Store: obslocal.LogsURL(), Since: 3 * time.Hour}
+		if err := l.c.StreamLogs(l.ctx, l.key, o, &b); err != nil {
+			l.t.Fatalf("logs --from-store (%s): %v\n%s", gone.what, err, b.String())
+		}
+		for _, pod := range gone.pods {
+			if !strings.Contains(b.String(), "["+pod+"] ") {
+				l.t.Errorf("logs --from-store has no line of the deleted %s %s:\n%s", gone.what, pod, tail(b.String(), 3000))
+			}
+		}
+		l.t.Logf("log store: the %d %s pod(s) deleted earlier still have their lines; logs --from-store (%s): %d lines",
+			len(gone.pods), gone.what, gone.what, strings.Count(b.String(), "\n"))
 	}
-	l.t.Logf("logs --taskmanagers --from-store: %d lines", strings.Count(b.String(), "\n"))
 }
 
 // metricsView is what the metrics server holds about the app's namespace, for a failed
