@@ -72,21 +72,8 @@ func TraefikWrapperGoMod(upstream []byte, version string) ([]byte, error) {
 	if up.Module == nil || up.Module.Mod.Path != TraefikModule {
 		return nil, fmt.Errorf("upstream go.mod is not %s's", TraefikModule)
 	}
-	out := &modfile.File{Syntax: &modfile.FileSyntax{}}
-	if err := out.AddModuleStmt("x/traefikbuild"); err != nil {
-		return nil, err
-	}
-	if up.Go != nil {
-		if err := out.AddGoStmt(up.Go.Version); err != nil {
-			return nil, err
-		}
-	}
-	for _, g := range up.Godebug {
-		if err := out.AddGodebug(g.Key, g.Value); err != nil {
-			return nil, err
-		}
-	}
-	if err := out.AddRequire(TraefikModule, "v"+version); err != nil {
+	out, err := wrapperHead("x/traefikbuild", up, TraefikModule, "v"+version)
+	if err != nil {
 		return nil, err
 	}
 	ext := false

@@ -22,21 +22,8 @@ func KubeWrapperGoMod(upstream []byte, version string) ([]byte, error) {
 	}
 	staging := "v0." + parts[1] + "." + parts[2]
 
-	out := &modfile.File{Syntax: &modfile.FileSyntax{}}
-	if err := out.AddModuleStmt("x/kbuild"); err != nil {
-		return nil, err
-	}
-	if up.Go != nil {
-		if err := out.AddGoStmt(up.Go.Version); err != nil {
-			return nil, err
-		}
-	}
-	for _, g := range up.Godebug {
-		if err := out.AddGodebug(g.Key, g.Value); err != nil {
-			return nil, err
-		}
-	}
-	if err := out.AddRequire("k8s.io/kubernetes", "v"+version); err != nil {
+	out, err := wrapperHead("x/kbuild", up, "k8s.io/kubernetes", "v"+version)
+	if err != nil {
 		return nil, err
 	}
 	n := 0
@@ -54,6 +41,30 @@ func KubeWrapperGoMod(upstream []byte, version string) ([]byte, error) {
 	}
 	out.Cleanup()
 	return out.Format()
+}
+
+// wrapperHead starts the go.mod of a wrapper module named name that builds the commands of
+// module require at version: upstream's go directive and godebug settings (its build
+// semantics), then the one requirement. Each wrapper adds its own replaces.
+func wrapperHead(name string, up *modfile.File, require, version string) (*modfile.File, error) {
+	out := &modfile.File{Syntax: &modfile.FileSyntax{}}
+	if err := out.AddModuleStmt(name); err != nil {
+		return nil, err
+	}
+	if up.Go != nil {
+		if err := out.AddGoStmt(up.Go.Version); err != nil {
+			return nil, err
+		}
+	}
+	for _, g := range up.Godebug {
+		if err := out.AddGodebug(g.Key, g.Value); err != nil {
+			return nil, err
+		}
+	}
+	if err := out.AddRequire(require, version); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // EtcdWrapperGoMod is the wrapper module for etcd's server.
