@@ -257,22 +257,13 @@ type alertWatch struct {
 // watchAlerts starts watching the named rules of deploy/observability's alert file for
 // series whose labels match want (e.g. namespace and app).
 func (l *lifecycleRun) watchAlerts(want map[string]string, names ...string) *alertWatch {
-	rf, err := observability.ReadRules("alerts/weir-alerts.yaml")
-	if err != nil {
-		l.t.Fatal(err)
-	}
 	w := &alertWatch{fired: map[string]string{}, done: make(chan struct{})}
-	for _, g := range rf.Groups {
-		for _, r := range g.Rules {
-			for _, n := range names {
-				if r.Alert == n {
-					w.alerts = append(w.alerts, r)
-				}
-			}
+	for _, n := range names {
+		r, err := alertRule(n)
+		if err != nil {
+			l.t.Fatal(err)
 		}
-	}
-	if len(w.alerts) != len(names) {
-		l.t.Fatalf("alert rules %v: found %d", names, len(w.alerts))
+		w.alerts = append(w.alerts, r)
 	}
 	ctx, cancel := context.WithCancel(l.ctx)
 	w.stop = cancel
@@ -281,18 +272,12 @@ func (l *lifecycleRun) watchAlerts(want map[string]string, names ...string) *ale
 		defer close(w.done)
 		for {
 			for _, r := range w.alerts {
-				s, err := oc.QueryMetrics(ctx, r.Expr)
-				if err != nil {
-					continue
-				}
-				for _, x := range s {
-					if matches(x.Labels, want) {
-						w.mu.Lock()
-						if _, ok := w.fired[r.Alert]; !ok {
-							w.fired[r.Alert] = fmt.Sprintf("%v = %g at %s", x.Labels, x.Value, time.Now().Format(time.TimeOnly))
-						}
-						w.mu.Unlock()
+				if x, err := ruleHolds(ctx, oc, r, want); err == nil {
+					w.mu.Lock()
+					if _, ok := w.fired[r.Alert]; !ok {
+						w.fired[r.Alert] = fmt.Sprintf("%v = %g at %s", x.Labels, x.Value, time.Now().Format(time.TimeOnly))
 					}
+					w.mu.Unlock()
 				}
 			}
 			select {
@@ -326,26 +311,41 @@ func matches(labels, want map[string]string) bool {
 // alertHolds evaluates the alert rule named alert against the metrics server and says
 // whether it returns a series with the labels want.
 func (l *lifecycleRun) alertHolds(alert string, want map[string]string) error {
-	rf, err := observability.ReadRules("alerts/weir-alerts.yaml")
+	r, err := alertRule(alert)
 	if err != nil {
 		return err
 	}
+	_, err = ruleHolds(l.ctx, obslocal.NewClient(), r, want)
+	return err
+}
+
+// alertRule is the rule named alert in deploy/observability's alert file.
+func alertRule(alert string) (observability.Rule, error) {
+	rf, err := observability.ReadRules("alerts/weir-alerts.yaml")
+	if err != nil {
+		return observability.Rule{}, err
+	}
 	for _, g := range rf.Groups {
 		for _, r := range g.Rules {
-			if r.Alert != alert {
-				continue
+			if r.Alert == alert {
+				return r, nil
 			}
-			s, err := obslocal.NewClient().QueryMetrics(l.ctx, r.Expr)
-			if err != nil {
-				return err
-			}
-			for _, x := range s {
-				if matches(x.Labels, want) {
-					return nil
-				}
-			}
-			return fmt.Errorf("%s returns %d series, none with %v", alert, len(s), want)
 		}
 	}
-	return fmt.Errorf("no alert rule %s", alert)
+	return observability.Rule{}, fmt.Errorf("no alert rule %s", alert)
+}
+
+// ruleHolds evaluates r's expression once and returns its series with the labels want:
+// the rule's condition holds for them.
+func ruleHolds(ctx context.Context, oc *obslocal.Client, r observability.Rule, want map[string]string) (obslocal.Series, error) {
+	s, err := oc.QueryMetrics(ctx, r.Expr)
+	if err != nil {
+		return obslocal.Series{}, err
+	}
+	for _, x := range s {
+		if matches(x.Labels, want) {
+			return x, nil
+		}
+	}
+	return obslocal.Series{}, fmt.Errorf("%s returns %d series, none with %v", r.Alert, len(s), want)
 }
