@@ -1,6 +1,7 @@
 package install
 
 import (
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -25,7 +26,7 @@ func TestChartShipsLogsWhenAsked(t *testing.T) {
 	}})
 	raw, ok := objs["DaemonSet weir-system/weir-weir-log-shipper"]
 	if !ok {
-		t.Fatalf("no DaemonSet; objects: %v", keys(objs))
+		t.Fatalf("no DaemonSet; objects: %v", slices.Sorted(maps.Keys(objs)))
 	}
 	b, _ := yaml.Marshal(raw)
 	var ds appsv1.DaemonSet
@@ -51,7 +52,7 @@ func TestChartShipsLogsWhenAsked(t *testing.T) {
 		t.Errorf("mounts %v: /var/log/pods must be mounted read-only", c.VolumeMounts)
 	}
 	if spec.ServiceAccountName == "" || objs["ClusterRoleBinding /weir-weir-log-shipper"] == nil {
-		t.Errorf("the shipper's account %q or its binding is missing: %v", spec.ServiceAccountName, keys(objs))
+		t.Errorf("the shipper's account %q or its binding is missing: %v", spec.ServiceAccountName, slices.Sorted(maps.Keys(objs)))
 	}
 }
 
@@ -68,13 +69,4 @@ func TestChartLogShipperNeedsAURL(t *testing.T) {
 	if _, err := engine.Render(ch, vals); err == nil || !strings.Contains(err.Error(), "logShipper.url is required") {
 		t.Errorf("render without a URL: %v", err)
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }
