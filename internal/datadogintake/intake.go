@@ -135,10 +135,7 @@ func Start(o Options) (*Intake, error) {
 // JavaOptions are the JVM options that make it trust the intake's CA (for
 // env.java.opts.all). They replace the JVM's default trust store: with them the process
 // trusts no other CA.
-func (in *Intake) JavaOptions() string {
-	return fmt.Sprintf("-Djavax.net.ssl.trustStore=%s -Djavax.net.ssl.trustStoreType=JKS -Djavax.net.ssl.trustStorePassword=%s",
-		in.TrustStore, TrustStorePassword)
-}
+func (in *Intake) JavaOptions() string { return JavaOptionsAt(in.TrustStore) }
 
 // Close stops the intake and removes the trust store it wrote into its own directory.
 func (in *Intake) Close() {

@@ -99,47 +99,20 @@ spec:
 		Env: []string{"FLINK_PROPERTIES=" + env["FLINK_PROPERTIES"]},
 	})
 
-	want := []string{"flink.jobmanager.numRunningJobs", "flink.jobmanager.numRegisteredTaskManagers", "flink.jobmanager.Status.JVM.Memory.Heap.Used"}
-	diagnose := func() string {
-		return fmt.Sprintf("intake: names %v, connects %v, refused %v\n%s", intake.Names(), intake.Connects(), intake.Errors(), c.Logs())
+	expect := datadogintake.Expect{
+		Site:   "app.datadoghq.eu",
+		Names:  []string{"flink.jobmanager.numRunningJobs", "flink.jobmanager.numRegisteredTaskManagers", "flink.jobmanager.Status.JVM.Memory.Heap.Used"},
+		Tags:   map[string]string{"app": "orders", "namespace": "team-a", "team": "payments", "job": jobID},
+		APIKey: secretValue,
 	}
-	testenv.Eventually(t, "the reporter's series in the intake",
-		testenv.Poll{Limit: 90 * time.Second, Interval: time.Second, Diagnose: diagnose}, func() error {
-			names := map[string]bool{}
-			for _, n := range intake.Names() {
-				names[n] = true
-			}
-			for _, w := range want {
-				if !names[w] {
-					return fmt.Errorf("no %s yet among %d names", w, len(names))
-				}
-			}
-			return nil
+	testenv.Eventually(t, "the reporter's tagged series in the intake",
+		testenv.Poll{Limit: 90 * time.Second, Interval: time.Second, Diagnose: c.Logs}, func() error {
+			return intake.Check(expect)
 		})
-
-	if !intake.SawAPIKey(secretValue) {
-		t.Errorf("no request carried the key from the Secret's variable")
-	}
-	if e := intake.Errors(); len(e) > 0 {
-		t.Errorf("the intake refused requests: %v", e)
-	}
-	tags := map[string]string{"app": "orders", "namespace": "team-a", "team": "payments", "job": jobID}
 	series := intake.Series()
 	for _, sr := range series {
-		if sr.Target != "app.datadoghq.eu" {
-			t.Errorf("%s was sent to %s, want the EU site", sr.Metric, sr.Target)
-		}
 		if !strings.HasPrefix(sr.Metric, "flink.jobmanager.") {
 			t.Errorf("series %s from a JobManager", sr.Metric)
-		}
-		for k, v := range tags {
-			if got, ok := sr.Tag(k); !ok || got != v {
-				t.Errorf("%s: tag %s = %q (present %v), want %q; tags %v", sr.Metric, k, got, ok, v, sr.Tags)
-				break
-			}
-		}
-		if len(sr.Points) == 0 || len(sr.Points[0]) != 2 {
-			t.Errorf("%s: points %v", sr.Metric, sr.Points)
 		}
 	}
 	names := intake.Names()

@@ -35,6 +35,8 @@ import (
 type team struct {
 	ns, profile, pool, role string
 	apps                    []string
+	// datadog: the profile turns on Flink's Datadog reporter, which posts to a local intake.
+	datadog bool
 }
 
 // runProfiles is issue 11's two-team e2e: the ten-line app of examples/profiles, three
@@ -45,8 +47,9 @@ type team struct {
 func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clients) {
 	teams := []team{ // in teamNamespaces, which the operator watches
 		{ns: "team-a", profile: "e2e-a", pool: "e2e.weir.dev/pool-a", role: "arn:aws:iam::111111111111:role/flink-{{name}}", apps: []string{"orders", "payments"}},
-		{ns: "team-b", profile: "e2e-b", pool: "e2e.weir.dev/pool-b", role: "arn:aws:iam::222222222222:role/flink-{{name}}", apps: []string{"clicks"}},
+		{ns: "team-b", profile: "e2e-b", pool: "e2e.weir.dev/pool-b", role: "arn:aws:iam::222222222222:role/flink-{{name}}", apps: []string{"clicks"}, datadog: true},
 	}
+	intake := startDatadogIntake(t)
 	node := labelNode(t, ctx, c, teams)
 	creds, err := os.ReadFile(r.Layout().S3Credentials())
 	if err != nil {
@@ -73,6 +76,9 @@ func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clien
 			t.Fatal(err)
 		}
 		p := teamProfile(t, tm)
+		if tm.datadog {
+			withDatadog(t, ctx, c, p, tm.ns, intake)
+		}
 		if err := c.Ctrl.Create(ctx, p); err != nil {
 			t.Fatalf("profile %s: %v", p.Name, err)
 		}
@@ -83,6 +89,9 @@ func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clien
 				installAppChart(t, ctx, r, tm.ns, name, tm.profile, 2) // as ArgoCD would, with Helm
 			default:
 				d := tenLineApp(t, tm.ns, name)
+				if tm.datadog {
+					d.Labels[resources.LabelTeam] = datadogTeam
+				}
 				if i == 0 && j == 0 {
 					d.Labels[weirv1alpha1.ProfileLabel] = tm.profile // by label; the others by namespace
 				}
@@ -112,6 +121,11 @@ func runProfiles(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clien
 			checkUIThroughIngress(t, ctx, c, key)
 		}
 		checkQuota(t, ctx, c, tm)
+		if tm.datadog {
+			for _, name := range tm.apps {
+				checkDatadogSeries(t, ctx, c, intake, types.NamespacedName{Namespace: tm.ns, Name: name})
+			}
+		}
 	}
 	// The job's own code may fix its interval (this example's does); the cluster's
 	// configuration shows the profile's new default reached Flink.
