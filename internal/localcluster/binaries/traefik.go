@@ -179,7 +179,11 @@ func (b *Builder) prepareTraefikWrapper(ctx context.Context, dir string, x Binar
 	if err != nil {
 		return err
 	}
-	patched, err := DropLegoDNSProviders(src, legoDroppedProviders)
+	providers, err := LegoDNSProviders(src)
+	if err != nil {
+		return fmt.Errorf("%s of %s: %w", legoRegistry, legoModule, err)
+	}
+	patched, err := DropLegoDNSProviders(src, providers)
 	if err != nil {
 		return fmt.Errorf("%s of %s: %w", legoRegistry, legoModule, err)
 	}

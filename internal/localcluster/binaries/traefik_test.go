@@ -1,6 +1,9 @@
 package binaries
 
 import (
+	"go/parser"
+	"go/token"
+	"slices"
 	"strings"
 	"testing"
 
@@ -121,5 +124,25 @@ func TestDropLegoDNSProviders(t *testing.T) {
 	}
 	if _, err := DropLegoDNSProviders([]byte(legoRegistrySrc), []string{"route53"}); err == nil {
 		t.Error("want an error for a provider the registry does not have")
+	}
+}
+
+func TestDroppingEveryLegoDNSProvider(t *testing.T) {
+	providers, err := LegoDNSProviders([]byte(legoRegistrySrc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"acmedns", "edgedns", "ucloud"}; !slices.Equal(providers, want) {
+		t.Fatalf("providers = %v, want %v", providers, want)
+	}
+	out, err := DropLegoDNSProviders([]byte(legoRegistrySrc), providers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LegoDNSProviders(out); err == nil {
+		t.Errorf("a provider is left in the registry:\n%s", out)
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "", out, 0); err != nil || !strings.Contains(string(out), "unrecognized DNS provider") {
+		t.Errorf("the registry without providers (%v):\n%s", err, out)
 	}
 }
