@@ -8,10 +8,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"net"
 	"net/http"
@@ -69,6 +69,8 @@ type Intake struct {
 	apiKeys  map[string]bool
 	connects []string
 	bad      []string
+	// nonNumeric: metric name → a value sent as a string ("NaN").
+	nonNumeric map[string]string
 }
 
 // Options configure Start.
@@ -91,7 +93,7 @@ func Start(o Options) (*Intake, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &Intake{CAPEM: caPEM, apiKeys: map[string]bool{}}
+	in := &Intake{CAPEM: caPEM, apiKeys: map[string]bool{}, nonNumeric: map[string]string{}}
 	dir := o.Dir
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "weir-datadog-intake-"); err != nil {
@@ -175,6 +177,14 @@ func (in *Intake) SawAPIKey(key string) bool {
 	return in.apiKeys[key]
 }
 
+// NonNumeric returns the metrics that sent a value as a string ("NaN", "Infinity"), with
+// the last such value: Flink's reporter does so for a gauge without a value yet.
+func (in *Intake) NonNumeric() map[string]string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return maps.Clone(in.nonNumeric)
+}
+
 // Connects returns the CONNECT targets seen so far ("app.datadoghq.eu:443").
 func (in *Intake) Connects() []string {
 	in.mu.Lock()
@@ -237,19 +247,19 @@ func (in *Intake) serveAPI(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = io.WriteString(w, `{"valid":true}`)
 	case r.URL.Path == "/api/v1/series" && r.Method == http.MethodPost:
-		var body struct {
-			Series []Series `json:"series"`
-		}
-		dec := json.NewDecoder(r.Body)
-		if err := dec.Decode(&body); err != nil {
+		series, odd, err := decodeSeries(r.Body)
+		if err != nil {
 			in.refuse(w, http.StatusBadRequest, "series: %v", err)
 			return
 		}
 		host, _, _ := strings.Cut(r.Host, ":")
 		in.mu.Lock()
-		for _, s := range body.Series {
+		for _, s := range series {
 			s.Target = host
 			in.series = append(in.series, s)
+		}
+		for name, v := range odd {
+			in.nonNumeric[name] = v
 		}
 		in.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")

@@ -112,6 +112,9 @@ func checkDatadogSeries(t *testing.T, ctx context.Context, c *app.Clients, in *d
 	if log := operatorLog(ctx, c); strings.Contains(log, datadogKey) {
 		t.Errorf("the operator's log holds the Datadog API key")
 	}
+	if nn := in.NonNumeric(); len(nn) > 0 {
+		t.Logf("datadog intake: values sent as strings (Jackson's NaN of a gauge without a value): %v", nn)
+	}
 	names := in.Names()
 	t.Logf("datadog intake: %d series, %d names from %s, e.g. %s", len(in.Series()), len(names), key, strings.Join(names[:min(8, len(names))], " "))
 }
