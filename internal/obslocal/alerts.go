@@ -32,10 +32,11 @@ type RuleGroup struct {
 		Name  string `json:"name"`
 		Type  string `json:"type"`  // alerting or recording
 		State string `json:"state"` // an alerting rule's: inactive, pending or firing
-		// Health is "ok" once an evaluation succeeded, "err" when the last failed
-		// (LastError says why), "unknown" before the first.
-		Health    string `json:"health"`
-		LastError string `json:"lastError"`
+		// Health is "err" when the last evaluation failed (LastError says why), else "ok",
+		// also before the first: LastEvaluation is zero until then.
+		Health         string    `json:"health"`
+		LastError      string    `json:"lastError"`
+		LastEvaluation time.Time `json:"lastEvaluation"`
 	} `json:"rules"`
 }
 
