@@ -18,8 +18,8 @@ import (
 	"weir.dev/weir/internal/obslocal"
 )
 
-// The tests of this package run the real VictoriaMetrics, VictoriaLogs and vlagent, built
-// into the weir cache from the Go module proxy like the local cluster's binaries, and,
+// The tests of this package run the real VictoriaMetrics, vmalert, VictoriaLogs and vlagent,
+// built into the weir cache from the Go module proxy like the local cluster's binaries, and,
 // where the daemons read the cluster, a real etcd + kube-apiserver (envtest).
 func enabled(t *testing.T) {
 	t.Helper()
@@ -28,7 +28,7 @@ func enabled(t *testing.T) {
 	}
 }
 
-// ensureBinaries builds the three daemons into the cache if they are missing.
+// ensureBinaries builds the observability daemons into the cache if they are missing.
 func ensureBinaries(t *testing.T) map[string]string {
 	t.Helper()
 	bins, err := binaries.Select(binaries.ObservabilityNames...)
