@@ -22,6 +22,9 @@ type Alert struct {
 	State    string            `json:"state"`
 	ActiveAt time.Time         `json:"activeAt"`
 	Value    string            `json:"value"`
+	// Restored is set when the engine took ActiveAt from the metrics server's
+	// ALERTS_FOR_STATE as it started: a pending alert kept its `for:` clock across a restart.
+	Restored bool `json:"restored"`
 }
 
 // RuleGroup is one group of a rule file as the rule engine loaded it (/api/v1/rules).

@@ -21,7 +21,8 @@ import (
 // rule of the file; series that make WeirUpgradeFailed's condition true for one namespace
 // fire it (it has no `for:`), those of WeirFlinkJobNotRunning (`for: 5m`) make it pending,
 // no other rule has its series and none is active; the firing alert's ALERTS series is
-// written back to the metrics server.
+// written back to the metrics server, and a restarted vmalert restores the pending alert's
+// start from there.
 func TestRuleEngineEvaluatesWeirAlertRules(t *testing.T) {
 	enabled(t)
 	bin := ensureBinaries(t)
@@ -131,6 +132,35 @@ func TestRuleEngineEvaluatesWeirAlertRules(t *testing.T) {
 			return err
 		}
 		return wantLabels(s.Labels, map[string]string{"alertstate": "firing", "namespace": "x", "lifecycle_state": "ROLLED_BACK", "severity": "warning"})
+	})
+
+	// A restarted vmalert reads the pending alert's start back from the metrics server: its
+	// `for:` clock goes on rather than starting again.
+	testenv.Eventually(t, "the pending alert's ALERTS_FOR_STATE in the metrics server", poll, func() error {
+		_, err := one(c.QueryMetrics(ctx, `ALERTS_FOR_STATE{alertname="WeirFlinkJobNotRunning",namespace="y",app="a"}`))
+		return err
+	})
+	if err := va.stop(); err == nil {
+		t.Fatal("vmalert exited by itself before it was stopped")
+	}
+	importSeries(t, c.MetricsURL, `flink_jobmanager_numRunningJobs{namespace="y",app="a",pod="a-jm",instance="10.0.0.2:9249"} 0`)
+	alertAddr = listen(t, "127.0.0.1")
+	va = start(t, "vmalert (restarted)", bin["vmalert"], baseURL(alertAddr),
+		obslocal.AlertArgs(alertAddr, rulePath, baseURL(metricsAddr)), nil)
+	c.AlertURL = baseURL(alertAddr)
+	testenv.Eventually(t, "WeirFlinkJobNotRunning pending again after the restart, since the same time", poll, func() error {
+		active, err := c.Alerts(ctx)
+		if err != nil {
+			return err
+		}
+		again := obslocal.Active(active, "WeirFlinkJobNotRunning", map[string]string{"namespace": "y", "app": "a"})
+		if len(again) != 1 {
+			return fmt.Errorf("WeirFlinkJobNotRunning for y/a: %+v", again)
+		}
+		if a := again[0]; a.State != obslocal.AlertPending || !a.Restored || !a.ActiveAt.Equal(pending[0].ActiveAt) {
+			return fmt.Errorf("after the restart %s, restored %v, active at %s; before: pending, active at %s", a.State, a.Restored, a.ActiveAt, pending[0].ActiveAt)
+		}
+		return nil
 	})
 }
 
