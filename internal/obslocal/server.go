@@ -61,8 +61,9 @@ func MetricsArgs(listen, dataDir, scrapeConfig string) []string {
 // pending alert's `for:` clock. The local platform has no Alertmanager: notifications are
 // dropped (-notifier.blackhole), the alerts' states are read from vmalert's
 // /api/v1/alerts. Its evaluation lags now by the metrics server's query latency offset
-// (-rule.evalDelay, 30s by default), and it re-reads ruleFile every 10s so a later `up`
-// that rewrites it needs no restart.
+// (-rule.evalDelay, 30s by default), it re-reads ruleFile every 10s so a later `up` that
+// rewrites it needs no restart, and its alerts' source links point at itself rather than
+// at the host name (-external.url).
 func AlertArgs(listen, ruleFile, metricsURL string) []string {
 	return []string{
 		"-httpListenAddr=" + listen,
