@@ -147,8 +147,10 @@ func printObservability(out io.Writer) {
 	fmt.Fprintf(out, "  metrics (VictoriaMetrics %s): %s on the host only (PromQL at /api/v1/query, UI at /vmui)\n",
 		binaries.VictoriaMetricsVersion, obslocal.MetricsURL())
 	fmt.Fprintf(out, "    scrapes pods annotated prometheus.io/scrape=true and the operator's /metrics (Service %s)\n", obslocal.OperatorMetricsService)
-	fmt.Fprintf(out, "  alerts (vmalert %s): %s on the host only evaluates weir's alert rules (%s; active alerts at /api/v1/alerts, no notifications)\n",
-		binaries.VictoriaMetricsVersion, obslocal.AlertURL(), observability.AlertsFile)
+	fmt.Fprintf(out, "  alerts (vmalert %s): %s on the host only (active alerts at /api/v1/alerts, rules at /api/v1/rules)\n",
+		binaries.VictoriaMetricsVersion, obslocal.AlertURL())
+	fmt.Fprintf(out, "    evaluates weir's alert rules (deploy/observability/%s) every %s; no Alertmanager, so no notifications\n",
+		observability.AlertsFile, obslocal.ScrapeInterval)
 	fmt.Fprintf(out, "  logs (VictoriaLogs %s): %s on the host only (LogsQL at /select/logsql/query, UI at /select/vmui)\n",
 		binaries.VictoriaLogsVersion, obslocal.LogsURL())
 	fmt.Fprintf(out, "    vlagent (%s) ships every container log of the node with its pod's namespace, name, container and labels\n", obslocal.AgentURL())
