@@ -108,9 +108,9 @@ test-s3: build ## The real S3 server (versitygw, built into the cache from a col
 	WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestAgainstRealS3Server|TestFlinkCheckpointsToS3ThroughPresto' ./internal/s3local/
 
 .PHONY: test-observability
-test-observability: envtest-assets build ## The observability daemons (VictoriaMetrics, VictoriaLogs, vlagent, built into the cache): the scrape config `local up --with observability` writes finds an annotated pod and the operator's authenticated /metrics through a real API server; Loki pushes come back by LogsQL; vlagent ships a kubelet-style CRI log with the pod's metadata.
-	$(WEIR) local build-binaries victoria-metrics victoria-logs vlagent
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_OBS_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 10m -run 'TestMetricsServer|TestLogStore|TestLogShipper' ./internal/obslocal/
+test-observability: envtest-assets build ## The observability daemons (VictoriaMetrics, vmalert, VictoriaLogs, vlagent, built into the cache): the scrape config `local up --with observability` writes finds an annotated pod and the operator's authenticated /metrics through a real API server; vmalert loads every rule of weir's alert file, fires WeirUpgradeFailed, holds a rule with for: pending and writes ALERTS back; Loki pushes come back by LogsQL; vlagent ships a kubelet-style CRI log with the pod's metadata.
+	$(WEIR) local build-binaries victoria-metrics vmalert victoria-logs vlagent
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_OBS_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 10m -run 'TestMetricsServer|TestRuleEngine|TestLogStore|TestLogShipper' ./internal/obslocal/
 .PHONY: test-ingress
 test-ingress: envtest-assets ## The real ingress controller (Traefik, built into the cache from the Go module proxy) on a real API server: with its RBAC and IngressClass, it routes the Ingress and rest Service weir builds for an app to a stand-in JobManager by host.
 	$(WEIR) local build-binaries traefik

@@ -17,6 +17,9 @@ import (
 //go:embed dashboards/*.json alerts/*.yaml
 var Files embed.FS
 
+// AlertsFile is the rule file of Files: the local platform's rule engine loads it as is.
+const AlertsFile = "alerts/weir-alerts.yaml"
+
 // Query is one PromQL expression of a dashboard panel or an alert rule.
 type Query struct {
 	// Source says where it is: "dashboards/app.json: Records in per second (A)" or

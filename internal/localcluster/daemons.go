@@ -142,6 +142,12 @@ func Daemons(l Layout, bin Binaries) []Daemon {
 			Probe: Probe{URL: obslocal.MetricsURL() + obslocal.HealthPath},
 		},
 		{
+			Name: "vmalert", Binary: bin["vmalert"], Feature: FeatureObservability,
+			Args:  obslocal.AlertArgs(hostPort(obslocal.Host, obslocal.AlertPort), l.Conf("alerts.yaml"), obslocal.MetricsURL()),
+			Ports: []string{hostPort(obslocal.Host, obslocal.AlertPort)},
+			Probe: Probe{URL: obslocal.AlertURL() + obslocal.HealthPath},
+		},
+		{
 			Name: "vlagent", Binary: bin["vlagent"], Feature: FeatureObservability,
 			Args:  obslocal.AgentArgs(hostPort(obslocal.Host, obslocal.AgentPort), l.ObsData("vlagent"), ContainerLogsDir, obslocal.LogsURL()),
 			Env:   obslocal.AgentEnv(l.Kubeconfig("observability")),

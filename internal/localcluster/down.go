@@ -61,7 +61,7 @@ func Down(ctx context.Context, o Options, purge bool) error {
 		name string
 		fn   func() (string, error)
 	}{
-		{"observability", stop("vlagent", "victoria-metrics", "victoria-logs")},
+		{"observability", stop("vmalert", "vlagent", "victoria-metrics", "victoria-logs")},
 		{"ingress controller", stop("traefik")},
 		{"kube-proxy + kubelet", stop("kube-proxy", "kubelet")},
 		{"pod sandboxes", func() (string, error) { return removeSandboxes(ctx, l, bin, d("containerd")) }},

@@ -11,12 +11,13 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 
+	"weir.dev/weir/deploy/observability"
 	"weir.dev/weir/internal/localcluster/binaries"
 	"weir.dev/weir/internal/obslocal"
 )
 
-// FeatureObservability is `up --with observability`: a metrics server, a log store and a
-// log shipper as host daemons (obslocal).
+// FeatureObservability is `up --with observability`: a metrics server, its rule engine, a
+// log store and a log shipper as host daemons (obslocal).
 const FeatureObservability = "observability"
 
 // Features are the opt-in features `up --with` knows.
@@ -91,8 +92,9 @@ func featureDaemons(ds []Daemon, feature string) []Daemon {
 }
 
 // startObservability creates what the daemons need in the cluster (the reader's and the
-// scraper's RBAC, the scraper's token), writes the scrape config and starts the log store,
-// the metrics server and the log shipper.
+// scraper's RBAC, the scraper's token), writes the scrape config and weir's alert rules and
+// starts the log store, the metrics server and the log shipper, then the rule engine: it
+// reads its alerts' state from the metrics server as it starts, so that must answer first.
 func startObservability(ctx context.Context, cs kubernetes.Interface, l Layout, ds []Daemon) (string, error) {
 	if err := obslocal.Apply(ctx, cs, obslocal.NewObjects()); err != nil {
 		return "", err
@@ -112,7 +114,32 @@ func startObservability(ctx context.Context, cs kubernetes.Interface, l Layout, 
 	if _, err := writeIfChanged(l.Conf("scrape.yaml"), scrape, 0o644); err != nil {
 		return "", err
 	}
-	return startAll(ctx, l, featureDaemons(ds, FeatureObservability), 60*time.Second)
+	rules, err := observability.Files.ReadFile(observability.AlertsFile)
+	if err != nil {
+		return "", err
+	}
+	if _, err := writeIfChanged(l.Conf("alerts.yaml"), rules, 0o644); err != nil {
+		return "", err
+	}
+	var rest, ruleEngine []Daemon
+	for _, d := range featureDaemons(ds, FeatureObservability) {
+		if d.Name == "vmalert" {
+			ruleEngine = append(ruleEngine, d)
+		} else {
+			rest = append(rest, d)
+		}
+	}
+	var notes []string
+	for _, stage := range [][]Daemon{rest, ruleEngine} {
+		note, err := startAll(ctx, l, stage, 60*time.Second)
+		if err != nil {
+			return "", err
+		}
+		if note != "" {
+			notes = append(notes, note)
+		}
+	}
+	return strings.Join(notes, "; "), nil
 }
 
 // printObservability tells where the daemons answer.
@@ -120,6 +147,10 @@ func printObservability(out io.Writer) {
 	fmt.Fprintf(out, "  metrics (VictoriaMetrics %s): %s on the host only (PromQL at /api/v1/query, UI at /vmui)\n",
 		binaries.VictoriaMetricsVersion, obslocal.MetricsURL())
 	fmt.Fprintf(out, "    scrapes pods annotated prometheus.io/scrape=true and the operator's /metrics (Service %s)\n", obslocal.OperatorMetricsService)
+	fmt.Fprintf(out, "  alerts (vmalert %s): %s on the host only (active alerts at /api/v1/alerts, rules at /api/v1/rules)\n",
+		binaries.VictoriaMetricsVersion, obslocal.AlertURL())
+	fmt.Fprintf(out, "    evaluates weir's alert rules (deploy/observability/%s) every %s; no Alertmanager, so no notifications\n",
+		observability.AlertsFile, obslocal.ScrapeInterval)
 	fmt.Fprintf(out, "  logs (VictoriaLogs %s): %s on the host only (LogsQL at /select/logsql/query, UI at /select/vmui)\n",
 		binaries.VictoriaLogsVersion, obslocal.LogsURL())
 	fmt.Fprintf(out, "    vlagent (%s) ships every container log of the node with its pod's namespace, name, container and labels\n", obslocal.AgentURL())

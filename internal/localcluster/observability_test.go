@@ -38,11 +38,11 @@ func TestObservabilityIsOptInAndHostOnly(t *testing.T) {
 			t.Errorf("a plain up builds %s", b.Name)
 		}
 	}
-	if len(featureBinaries(nil)) != 0 || len(featureBinaries([]string{FeatureObservability})) != 3 {
+	if len(featureBinaries(nil)) != 0 || len(featureBinaries([]string{FeatureObservability})) != 4 {
 		t.Errorf("feature binaries: %v / %v", featureBinaries(nil), featureBinaries([]string{FeatureObservability}))
 	}
 	ds := featureDaemons(Daemons(Layout{Root: "/d"}, Binaries{}), FeatureObservability)
-	if len(ds) != 3 {
+	if len(ds) != 4 {
 		t.Fatalf("observability daemons: %v", ds)
 	}
 	for _, d := range ds {

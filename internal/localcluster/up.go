@@ -205,7 +205,7 @@ func Up(ctx context.Context, o Options) error {
 		return err
 	}
 	if observability {
-		if err := p.step("observability (metrics, logs, shipper)", func() (string, error) {
+		if err := p.step("observability (metrics, alerts, logs, shipper)", func() (string, error) {
 			return startObservability(ctx, cs, l, ds)
 		}); err != nil {
 			return err

@@ -15,16 +15,17 @@ import (
 	"weir.dev/weir/internal/logstore"
 )
 
-// Client queries the metrics server and the log store over their HTTP APIs.
+// Client queries the metrics server, the rule engine and the log store over their HTTP APIs.
 type Client struct {
 	MetricsURL string // e.g. MetricsURL()
+	AlertURL   string // e.g. AlertURL()
 	LogsURL    string // e.g. LogsURL()
 	HTTP       *http.Client
 }
 
 // NewClient returns a client of the local platform's daemons.
 func NewClient() *Client {
-	return &Client{MetricsURL: MetricsURL(), LogsURL: LogsURL(), HTTP: &http.Client{Timeout: 10 * time.Second}}
+	return &Client{MetricsURL: MetricsURL(), AlertURL: AlertURL(), LogsURL: LogsURL(), HTTP: &http.Client{Timeout: 10 * time.Second}}
 }
 
 // Series is one element of an instant query's result vector.

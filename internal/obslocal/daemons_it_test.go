@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,8 +19,8 @@ import (
 	"weir.dev/weir/internal/obslocal"
 )
 
-// The tests of this package run the real VictoriaMetrics, VictoriaLogs and vlagent, built
-// into the weir cache from the Go module proxy like the local cluster's binaries, and,
+// The tests of this package run the real VictoriaMetrics, vmalert, VictoriaLogs and vlagent,
+// built into the weir cache from the Go module proxy like the local cluster's binaries, and,
 // where the daemons read the cluster, a real etcd + kube-apiserver (envtest).
 func enabled(t *testing.T) {
 	t.Helper()
@@ -28,7 +29,7 @@ func enabled(t *testing.T) {
 	}
 }
 
-// ensureBinaries builds the three daemons into the cache if they are missing.
+// ensureBinaries builds the observability daemons into the cache if they are missing.
 func ensureBinaries(t *testing.T) map[string]string {
 	t.Helper()
 	bins, err := binaries.Select(binaries.ObservabilityNames...)
@@ -49,9 +50,10 @@ func ensureBinaries(t *testing.T) map[string]string {
 // daemon is one started process; its log is shown when the test fails.
 type daemon struct {
 	name, log string
+	stop      func() error // kills it and returns how it exited; once
 }
 
-// start runs bin with args until the test ends and waits for health to answer 200.
+// start runs bin with args until the test ends (or its stop) and waits for health to answer 200.
 func start(t *testing.T, name, bin, health string, args, env []string) daemon {
 	t.Helper()
 	d := daemon{name: name, log: filepath.Join(t.TempDir(), name+".log")}
@@ -67,9 +69,12 @@ func start(t *testing.T, name, bin, health string, args, env []string) daemon {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait(); logf.Close() }()
-	t.Cleanup(func() {
+	d.stop = sync.OnceValue(func() error {
 		_ = cmd.Process.Kill()
-		err := <-exited
+		return <-exited
+	})
+	t.Cleanup(func() {
+		err := d.stop()
 		if t.Failed() {
 			t.Logf("%s (%v) log:\n%s", name, err, d.tail())
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -243,43 +244,42 @@ func first(lines []logstore.Entry) logstore.Entry {
 	return lines[0]
 }
 
-// alertWatch evaluates alert rules against the metrics server every few seconds while a
-// step runs, and records which of them returned a series for the app: the rule's condition
-// held (its `for:` hold is left to the rule engine).
+// alertWatch polls the local platform's rule engine (vmalert, which evaluates
+// deploy/observability's alert rules) every few seconds while a step runs, and records the
+// watched alerts it reports active: when, with which labels and in which states.
 type alertWatch struct {
-	mu     sync.Mutex
-	fired  map[string]string
-	stop   context.CancelFunc
-	done   chan struct{}
-	alerts []observability.Rule
+	mu    sync.Mutex
+	seen  map[string]*alertSeen
+	want  map[string]map[string]string
+	oc    *obslocal.Client
+	stop  context.CancelFunc
+	done  chan struct{}
+	ctx   context.Context
+	polls int
 }
 
-// watchAlerts starts watching the named rules of deploy/observability's alert file for
-// series whose labels match want (e.g. namespace and app).
-func (l *lifecycleRun) watchAlerts(want map[string]string, names ...string) *alertWatch {
-	w := &alertWatch{fired: map[string]string{}, done: make(chan struct{})}
-	for _, n := range names {
-		r, err := alertRule(n)
-		if err != nil {
-			l.t.Fatal(err)
-		}
-		w.alerts = append(w.alerts, r)
-	}
+// alertSeen is what a watch saw of one alert.
+type alertSeen struct {
+	labels   map[string]string
+	activeAt time.Time
+	states   []string // in the order first seen: pending, then firing
+	first    time.Time
+}
+
+func (a *alertSeen) String() string {
+	return fmt.Sprintf("%s since %s (first seen %s) %v", strings.Join(a.states, " then "),
+		a.activeAt.Format(time.TimeOnly), a.first.Format(time.TimeOnly), a.labels)
+}
+
+// watchAlerts starts watching the rule engine's active alerts: for each alert name, the
+// labels its alert must have (e.g. the app's namespace).
+func (l *lifecycleRun) watchAlerts(want map[string]map[string]string) *alertWatch {
 	ctx, cancel := context.WithCancel(l.ctx)
-	w.stop = cancel
-	oc := obslocal.NewClient()
+	w := &alertWatch{seen: map[string]*alertSeen{}, want: want, oc: obslocal.NewClient(), stop: cancel, done: make(chan struct{}), ctx: l.ctx}
 	go func() {
 		defer close(w.done)
 		for {
-			for _, r := range w.alerts {
-				if x, err := ruleHolds(ctx, oc, r, want); err == nil {
-					w.mu.Lock()
-					if _, ok := w.fired[r.Alert]; !ok {
-						w.fired[r.Alert] = fmt.Sprintf("%v = %g at %s", x.Labels, x.Value, time.Now().Format(time.TimeOnly))
-					}
-					w.mu.Unlock()
-				}
-			}
+			w.poll(ctx)
 			select {
 			case <-ctx.Done():
 				return
@@ -290,62 +290,48 @@ func (l *lifecycleRun) watchAlerts(want map[string]string, names ...string) *ale
 	return w
 }
 
-// finish stops the watch and returns, per rule name, when and with what its condition held.
-func (w *alertWatch) finish() map[string]string {
-	w.stop()
-	<-w.done
+func (w *alertWatch) poll(ctx context.Context) {
+	active, err := w.oc.Alerts(ctx)
+	if err != nil {
+		return // the rule engine is polled again; finish polls once more
+	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.fired
-}
-
-func matches(labels, want map[string]string) bool {
-	for k, v := range want {
-		if labels[k] != v {
-			return false
-		}
-	}
-	return true
-}
-
-// alertHolds evaluates the alert rule named alert against the metrics server and says
-// whether it returns a series with the labels want.
-func (l *lifecycleRun) alertHolds(alert string, want map[string]string) error {
-	r, err := alertRule(alert)
-	if err != nil {
-		return err
-	}
-	_, err = ruleHolds(l.ctx, obslocal.NewClient(), r, want)
-	return err
-}
-
-// alertRule is the rule named alert in deploy/observability's alert file.
-func alertRule(alert string) (observability.Rule, error) {
-	rf, err := observability.ReadRules("alerts/weir-alerts.yaml")
-	if err != nil {
-		return observability.Rule{}, err
-	}
-	for _, g := range rf.Groups {
-		for _, r := range g.Rules {
-			if r.Alert == alert {
-				return r, nil
+	w.polls++
+	for name, labels := range w.want {
+		for _, a := range obslocal.Active(active, name, labels) {
+			s := w.seen[name]
+			if s == nil {
+				s = &alertSeen{labels: a.Labels, activeAt: a.ActiveAt, first: time.Now()}
+				w.seen[name] = s
+			}
+			if !slices.Contains(s.states, a.State) {
+				s.states = append(s.states, a.State)
 			}
 		}
 	}
-	return observability.Rule{}, fmt.Errorf("no alert rule %s", alert)
 }
 
-// ruleHolds evaluates r's expression once and returns its series with the labels want:
-// the rule's condition holds for them.
-func ruleHolds(ctx context.Context, oc *obslocal.Client, r observability.Rule, want map[string]string) (obslocal.Series, error) {
-	s, err := oc.QueryMetrics(ctx, r.Expr)
+// finish stops the watch after one last poll and returns, per alert name, what it saw.
+func (w *alertWatch) finish() map[string]*alertSeen {
+	w.stop()
+	<-w.done
+	w.poll(w.ctx)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.seen
+}
+
+// alertFiring asks the rule engine whether alert fires with the labels want.
+func (l *lifecycleRun) alertFiring(alert string, want map[string]string) error {
+	active, err := obslocal.NewClient().Alerts(l.ctx)
 	if err != nil {
-		return obslocal.Series{}, err
+		return err
 	}
-	for _, x := range s {
-		if matches(x.Labels, want) {
-			return x, nil
+	for _, a := range obslocal.Active(active, alert, want) {
+		if a.State == obslocal.AlertFiring {
+			return nil
 		}
 	}
-	return obslocal.Series{}, fmt.Errorf("%s returns %d series, none with %v", r.Alert, len(s), want)
+	return fmt.Errorf("the rule engine has no firing %s with %v; active: %+v", alert, want, active)
 }

@@ -66,14 +66,15 @@ func All() []Binary {
 		{Name: "traefik", Group: GroupTraefik, Version: TraefikVersion, Package: TraefikModule + "/cmd/traefik"},
 		{Name: "crictl", Group: GroupCrictl, Version: CrictlVersion, Package: "sigs.k8s.io/cri-tools/cmd/crictl"},
 		{Name: "victoria-metrics", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics"},
+		{Name: "vmalert", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/vmalert"},
 		{Name: "victoria-logs", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs"},
 		{Name: "vlagent", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/vlagent"},
 	}
 }
 
 // ObservabilityNames are the binaries of `weir local up --with observability`: the metrics
-// server, the log store and the log shipper.
-var ObservabilityNames = []string{"victoria-metrics", "victoria-logs", "vlagent"}
+// server, its rule engine, the log store and the log shipper.
+var ObservabilityNames = []string{"victoria-metrics", "vmalert", "victoria-logs", "vlagent"}
 
 // Optional reports whether b runs only when asked for (observability), so a plain `up`
 // neither builds nor waits for it.
