@@ -47,8 +47,10 @@ type Binary struct {
 	Package string // Go package path of the main package
 }
 
-// All lists every binary in build order: what envtest needs (etcd, kube-apiserver,
-// kubectl) comes first so integration tests can start before the slow tail finishes.
+// All lists every binary in build order, the order `make test`'s suites need them (CI builds
+// them in the background while the first suites run): envtest's (etcd, kube-apiserver,
+// kubectl), the S3 server, the observability daemons and the ingress controller, then the
+// rest of the cluster for the e2e.
 func All() []Binary {
 	k := func(name string) Binary {
 		return Binary{Name: name, Group: GroupKubernetes, Version: KubernetesVersion, Package: "k8s.io/kubernetes/cmd/" + name}
@@ -57,18 +59,18 @@ func All() []Binary {
 		{Name: "etcd", Group: GroupEtcd, Version: EtcdVersion, Package: "x/etcdbuild"},
 		k("kube-apiserver"),
 		k("kubectl"),
+		{Name: "versitygw", Group: GroupVersityGW, Version: VersityGWVersion, Package: "github.com/versity/versitygw/cmd/versitygw"},
+		{Name: "victoria-metrics", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics"},
+		{Name: "vmalert", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/vmalert"},
+		{Name: "victoria-logs", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs"},
+		{Name: "vlagent", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/vlagent"},
+		{Name: "traefik", Group: GroupTraefik, Version: TraefikVersion, Package: TraefikModule + "/cmd/traefik"},
 		k("kube-controller-manager"),
 		k("kube-scheduler"),
 		k("kubelet"),
 		k("kube-proxy"),
 		{Name: "coredns", Group: GroupCoreDNS, Version: CoreDNSVersion, Package: "github.com/coredns/coredns"},
-		{Name: "versitygw", Group: GroupVersityGW, Version: VersityGWVersion, Package: "github.com/versity/versitygw/cmd/versitygw"},
-		{Name: "traefik", Group: GroupTraefik, Version: TraefikVersion, Package: TraefikModule + "/cmd/traefik"},
 		{Name: "crictl", Group: GroupCrictl, Version: CrictlVersion, Package: "sigs.k8s.io/cri-tools/cmd/crictl"},
-		{Name: "victoria-metrics", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/victoria-metrics"},
-		{Name: "vmalert", Group: GroupVictoriaMetrics, Version: VictoriaMetricsVersion, Package: "github.com/VictoriaMetrics/VictoriaMetrics/app/vmalert"},
-		{Name: "victoria-logs", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/victoria-logs"},
-		{Name: "vlagent", Group: GroupVictoriaLogs, Version: VictoriaLogsVersion, Package: "github.com/VictoriaMetrics/VictoriaLogs/app/vlagent"},
 	}
 }
 
