@@ -18,24 +18,14 @@ import (
 // operator's ConfigMap (flink-operator-config, from the chart's defaultConfiguration)
 // reaches a running app's Flink configuration without a restart of the operator, once the
 // kubelet has swapped the mounted file and the operator has reloaded it.
-func runDynamicConfig(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clients) {
-	dep := sessionDeployment("e2e-dynconf")
-	key := types.NamespacedName{Namespace: dep.Namespace, Name: dep.Name}
-	if err := c.Ctrl.Create(ctx, dep); err != nil {
-		t.Fatalf("create %s: %v", dep.Name, err)
-	}
-	defer deleteDeployment(t, ctx, c, key)
-	if _, err := r.Wait(ctx, c, key, app.TargetReady, readyTimeout); err != nil {
-		t.Fatal(err)
-	}
-
+func runDynamicConfig(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clients, key types.NamespacedName) {
 	opKey := types.NamespacedName{Namespace: "weir-system", Name: "flink-operator-config"}
 	cm := &corev1.ConfigMap{}
 	if err := c.Ctrl.Get(ctx, opKey, cm); err != nil {
 		t.Fatalf("the chart's operator ConfigMap: %v", err)
 	}
 	original := cm.Data[opconfig.FileFlinkConf]
-	line := opconfig.NamespaceDefaults + dep.Namespace + ".weir.e2e.dynamic-config: reloaded"
+	line := opconfig.NamespaceDefaults + key.Namespace + ".weir.e2e.dynamic-config: reloaded"
 	cm.Data[opconfig.FileFlinkConf] = strings.TrimRight(original, "\n") + "\n" + line + "\n"
 	if err := c.Ctrl.Update(ctx, cm); err != nil {
 		t.Fatal(err)
@@ -49,11 +39,11 @@ func runDynamicConfig(t *testing.T, ctx context.Context, r *demo.Runner, c *app.
 	})
 	eventually(t, "the operator config's new default in the app's Flink configuration", func() error {
 		appCM := &corev1.ConfigMap{}
-		if err := c.Ctrl.Get(ctx, types.NamespacedName{Namespace: dep.Namespace, Name: "flink-config-" + dep.Name}, appCM); err != nil {
+		if err := c.Ctrl.Get(ctx, types.NamespacedName{Namespace: key.Namespace, Name: "flink-config-" + key.Name}, appCM); err != nil {
 			return err
 		}
 		if !strings.Contains(appCM.Data["flink-conf.yaml"], "weir.e2e.dynamic-config: reloaded") {
-			return fmt.Errorf("not yet in flink-config-%s", dep.Name)
+			return fmt.Errorf("not yet in flink-config-%s", key.Name)
 		}
 		return nil
 	}, func() string { return operatorLog(ctx, c) })

@@ -61,7 +61,6 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 	}{
 		{"application-standalone", appDeployment("e2e-standalone", v1beta1.ModeStandalone)},
 		{"application-native", withSavepointOnDeletion(appDeployment("e2e-native", v1beta1.ModeNative))},
-		{"session", sessionDeployment("e2e-session")},
 	} {
 		ok := t.Run(tc.name, func(t *testing.T) {
 			runDeployment(t, ctx, r, c, tc.dep)
@@ -70,11 +69,19 @@ func TestOperatorOnLocalCluster(t *testing.T) {
 			t.Logf("operator log after %s failed:\n%s", tc.name, operatorLog(ctx, c))
 		}
 	}
-	if !t.Run("session-job", func(t *testing.T) { runSessionJob(t, ctx, r, c) }) {
-		t.Logf("operator log after session-job failed:\n%s", operatorLog(ctx, c))
-	}
-	if !t.Run("dynamic-config", func(t *testing.T) { runDynamicConfig(t, ctx, r, c) }) {
-		t.Logf("operator log after dynamic-config failed:\n%s", operatorLog(ctx, c))
+	// One session cluster serves the session, session-job and dynamic-config cases: a
+	// session cluster's start and teardown is a minute of the suite each.
+	var session types.NamespacedName
+	if !t.Run("session", func(t *testing.T) { session = startSession(t, ctx, r, c) }) {
+		t.Logf("operator log after session failed:\n%s", operatorLog(ctx, c))
+	} else {
+		if !t.Run("session-job", func(t *testing.T) { runSessionJob(t, ctx, c, session) }) {
+			t.Logf("operator log after session-job failed:\n%s", operatorLog(ctx, c))
+		}
+		if !t.Run("dynamic-config", func(t *testing.T) { runDynamicConfig(t, ctx, r, c, session) }) {
+			t.Logf("operator log after dynamic-config failed:\n%s", operatorLog(ctx, c))
+		}
+		deleteDeployment(t, ctx, c, session)
 	}
 	if !t.Run("profiles", func(t *testing.T) { runProfiles(t, ctx, r, c) }) {
 		t.Logf("operator log after profiles failed:\n%s", operatorLog(ctx, c))
@@ -105,25 +112,7 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 	if err != nil {
 		t.Fatal(err)
 	}
-	url, err := c.UIURL(ctx, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(url, "http://10.96.") {
-		t.Errorf("UI URL %s is not a ClusterIP of the local cluster's service range", url)
-	}
-
-	var overview struct {
-		FlinkVersion string `json:"flink-version"`
-		TaskManagers *int   `json:"taskmanagers"`
-	}
-	getJSON(t, ctx, url+"/overview", &overview)
-	if !strings.HasPrefix(overview.FlinkVersion, "1.20") {
-		t.Errorf("GET %s/overview: flink-version %q, want 1.20.x", url, overview.FlinkVersion)
-	}
-	if overview.TaskManagers == nil {
-		t.Errorf("GET %s/overview has no taskmanagers field", url)
-	}
+	url := checkOverview(t, ctx, c, key)
 	if dep.Spec.Mode != v1beta1.ModeStandalone && dep.Spec.Job != nil {
 		// Native mode: Flink itself must have created a TaskManager pod through the API
 		// server, with the flink ServiceAccount the chart created and the operator's Role.
@@ -160,6 +149,31 @@ func runDeployment(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Cli
 		t.Errorf("GET %s/jobmanager/config: %s = %q, want the Secret's %q", url, propsKey, fromSecret, propsValue)
 	}
 	checkRestServiceRestored(t, ctx, c, key, id)
+}
+
+// checkOverview reads Flink's /overview through the app's rest Service, a ClusterIP of
+// the local cluster, and returns the UI's URL.
+func checkOverview(t *testing.T, ctx context.Context, c *app.Clients, key types.NamespacedName) string {
+	t.Helper()
+	url, err := c.UIURL(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(url, "http://10.96.") {
+		t.Errorf("UI URL %s is not a ClusterIP of the local cluster's service range", url)
+	}
+	var overview struct {
+		FlinkVersion string `json:"flink-version"`
+		TaskManagers *int   `json:"taskmanagers"`
+	}
+	getJSON(t, ctx, url+"/overview", &overview)
+	if !strings.HasPrefix(overview.FlinkVersion, "1.20") {
+		t.Errorf("GET %s/overview: flink-version %q, want 1.20.x", url, overview.FlinkVersion)
+	}
+	if overview.TaskManagers == nil {
+		t.Errorf("GET %s/overview has no taskmanagers field", url)
+	}
+	return url
 }
 
 // The Secret whose value appDeployment's pods read into Flink's configuration. The key is

@@ -23,33 +23,40 @@ import (
 	"weir.dev/weir/internal/localcluster"
 )
 
+// startSession creates the suite's session cluster, which the session job and dynamic
+// config cases share: checkpoints and savepoints on a directory every pod sees, two slots
+// per TaskManager. It waits until the cluster is ready and reads its /overview through the
+// rest Service; the caller deletes it.
+func startSession(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clients) types.NamespacedName {
+	session := sessionDeployment("e2e-session")
+	withSharedVolume(session, filepath.Join(r.DataDir, "volumes", session.Name))
+	setConf(&session.Spec, "state.checkpoints.dir", "file:///flink-data/checkpoints")
+	setConf(&session.Spec, "state.savepoints.dir", "file:///flink-data/savepoints")
+	setConf(&session.Spec, "execution.checkpointing.interval", "3s")
+	setConf(&session.Spec, "taskmanager.numberOfTaskSlots", "2")
+	key := types.NamespacedName{Namespace: session.Namespace, Name: session.Name}
+	if err := c.Ctrl.Create(ctx, session); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Wait(ctx, c, key, app.TargetReady, readyTimeout); err != nil {
+		deleteDeployment(t, ctx, c, key)
+		t.Fatal(err)
+	}
+	checkOverview(t, ctx, c, key)
+	return key
+}
+
 // runSessionJob runs a FlinkSessionJob on a session cluster the way FKO users do: the
 // operator downloads the jar from an http URL (served here from the host's bridge address),
 // uploads it to the JobManager and runs it. The job then goes through a savepoint upgrade,
 // a suspend and a resume, each restoring from the savepoint the status recorded, and is
 // cancelled when the resource is deleted.
-func runSessionJob(t *testing.T, ctx context.Context, r *demo.Runner, c *app.Clients) {
-	dataDir := r.DataDir
-	session := sessionDeployment("e2e-jobs")
-	withSharedVolume(session, filepath.Join(dataDir, "volumes", session.Name))
-	setConf(&session.Spec, "state.checkpoints.dir", "file:///flink-data/checkpoints")
-	setConf(&session.Spec, "state.savepoints.dir", "file:///flink-data/savepoints")
-	setConf(&session.Spec, "execution.checkpointing.interval", "3s")
-	setConf(&session.Spec, "taskmanager.numberOfTaskSlots", "2")
-	sessKey := types.NamespacedName{Namespace: session.Namespace, Name: session.Name}
-	if err := c.Ctrl.Create(ctx, session); err != nil {
-		t.Fatal(err)
-	}
-	defer deleteDeployment(t, ctx, c, sessKey)
-	if _, err := r.Wait(ctx, c, sessKey, app.TargetReady, readyTimeout); err != nil {
-		t.Fatal(err)
-	}
-
+func runSessionJob(t *testing.T, ctx context.Context, c *app.Clients, sessKey types.NamespacedName) {
 	jarURL := serveExampleJar(t, ctx)
 	sj := &v1beta1.FlinkSessionJob{
 		ObjectMeta: metav1.ObjectMeta{Name: "e2e-statemachine", Namespace: e2eNamespace},
 		Spec: v1beta1.FlinkSessionJobSpec{
-			DeploymentName: session.Name,
+			DeploymentName: sessKey.Name,
 			Job: &v1beta1.JobSpec{
 				JarURI: jarURL, Parallelism: 1, UpgradeMode: v1beta1.UpgradeModeSavepoint,
 				EntryClass: "org.apache.flink.streaming.examples.statemachine.StateMachineExample",
