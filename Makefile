@@ -90,8 +90,7 @@ lint: ## Static checks: gofmt, go mod tidy, golangci-lint (.golangci.yml), deadc
 	@out="$$($(TOOLS) deadcode -test ./...)"; test -z "$$out" || { echo "unreachable functions (deadcode -test ./...):"; echo "$$out"; exit 1; }
 
 .PHONY: test-unit
-test-unit: ## Unit tests (pure code, no cluster).
-	$(GO) vet ./...
+test-unit: ## Unit tests (pure code, no cluster). go vet's analyzers run in `make lint` (golangci-lint's govet, tests included).
 	$(GO) test $(GOTEST_FLAGS) -short ./...
 
 .PHONY: envtest-assets
