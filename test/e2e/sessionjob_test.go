@@ -66,7 +66,7 @@ func runSessionJob(t *testing.T, ctx context.Context, c *app.Clients, sessKey ty
 	if err := c.Ctrl.Create(ctx, sj); err != nil {
 		t.Fatal(err)
 	}
-	s := &sessionJobRun{t: t, ctx: ctx, c: c, key: client.ObjectKeyFromObject(sj), session: sessKey}
+	s := &sessionJobRun{t: t, ctx: ctx, c: c, key: client.ObjectKeyFromObject(sj), session: sessKey, start: time.Now()}
 	first := s.waitRunning("first submission", "")
 	s.waitCheckpoint(first)
 
@@ -105,6 +105,7 @@ func runSessionJob(t *testing.T, ctx context.Context, c *app.Clients, sessKey ty
 		}
 		return nil
 	})
+	t.Logf("deleted: no job left (%s into the case)", time.Since(s.start).Round(time.Second))
 }
 
 // withSharedVolume mounts a hostPath directory at /flink-data in every Flink pod (one node:
@@ -150,6 +151,7 @@ type sessionJobRun struct {
 	c       *app.Clients
 	key     types.NamespacedName
 	session types.NamespacedName
+	start   time.Time // of the case: its steps log how far into it they are
 }
 
 func (s *sessionJobRun) get() *v1beta1.FlinkSessionJob {
@@ -217,7 +219,7 @@ func (s *sessionJobRun) waitRunning(what, prev string) string {
 		id = js.JobID
 		return nil
 	})
-	s.t.Logf("%s: job %s RUNNING", what, id)
+	s.t.Logf("%s: job %s RUNNING (%s into the case)", what, id, time.Since(s.start).Round(time.Second))
 	return id
 }
 
