@@ -137,13 +137,13 @@ func Daemons(l Layout, bin Binaries) []Daemon {
 		},
 		{
 			Name: "victoria-metrics", Binary: bin["victoria-metrics"], Feature: FeatureObservability,
-			Args:  obslocal.MetricsArgs(hostPort(obslocal.Host, obslocal.MetricsPort), l.ObsData("metrics"), l.Conf("scrape.yaml")),
+			Args:  obslocal.MetricsArgs(hostPort(obslocal.Host, obslocal.MetricsPort), l.ObsData("metrics"), l.Conf(scrapeConfigFile)),
 			Ports: []string{hostPort(obslocal.Host, obslocal.MetricsPort)},
 			Probe: Probe{URL: obslocal.MetricsURL() + obslocal.HealthPath},
 		},
 		{
 			Name: "vmalert", Binary: bin["vmalert"], Feature: FeatureObservability,
-			Args:  obslocal.AlertArgs(hostPort(obslocal.Host, obslocal.AlertPort), l.Conf("alerts.yaml"), obslocal.MetricsURL()),
+			Args:  obslocal.AlertArgs(hostPort(obslocal.Host, obslocal.AlertPort), l.Conf(alertRulesFile), obslocal.MetricsURL()),
 			Ports: []string{hostPort(obslocal.Host, obslocal.AlertPort)},
 			Probe: Probe{URL: obslocal.AlertURL() + obslocal.HealthPath},
 		},

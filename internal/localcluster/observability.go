@@ -20,6 +20,13 @@ import (
 // log store and a log shipper as host daemons (obslocal).
 const FeatureObservability = "observability"
 
+// The files in the conf dir the observability daemons read: the metrics server's scrape
+// config and the rule engine's alert rules; startObservability writes them.
+const (
+	scrapeConfigFile = "scrape.yaml"
+	alertRulesFile   = "alerts.yaml"
+)
+
 // Features are the opt-in features `up --with` knows.
 var Features = []string{FeatureObservability}
 
@@ -111,14 +118,14 @@ func startObservability(ctx context.Context, cs kubernetes.Interface, l Layout, 
 	if err != nil {
 		return "", err
 	}
-	if _, err := writeIfChanged(l.Conf("scrape.yaml"), scrape, 0o644); err != nil {
+	if _, err := writeIfChanged(l.Conf(scrapeConfigFile), scrape, 0o644); err != nil {
 		return "", err
 	}
 	rules, err := observability.Files.ReadFile(observability.AlertsFile)
 	if err != nil {
 		return "", err
 	}
-	if _, err := writeIfChanged(l.Conf("alerts.yaml"), rules, 0o644); err != nil {
+	if _, err := writeIfChanged(l.Conf(alertRulesFile), rules, 0o644); err != nil {
 		return "", err
 	}
 	var rest, ruleEngine []Daemon

@@ -20,6 +20,7 @@ import (
 	"weir.dev/weir/internal/app"
 	"weir.dev/weir/internal/datadogintake"
 	"weir.dev/weir/internal/localcluster"
+	"weir.dev/weir/internal/resources"
 	"weir.dev/weir/internal/testenv"
 )
 
@@ -79,12 +80,12 @@ func withDatadog(t *testing.T, ctx context.Context, c *app.Clients, p *weirv1alp
 		VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: datadogCASecret}}})
 	mount := corev1.VolumeMount{Name: datadogCASecret, MountPath: datadogCADir, ReadOnly: true}
 	for i := range pod.Containers {
-		if pod.Containers[i].Name == "flink-main-container" {
+		if pod.Containers[i].Name == resources.MainContainer {
 			pod.Containers[i].VolumeMounts = append(pod.Containers[i].VolumeMounts, mount)
 			return
 		}
 	}
-	pod.Containers = append(pod.Containers, corev1.Container{Name: "flink-main-container", VolumeMounts: []corev1.VolumeMount{mount}})
+	pod.Containers = append(pod.Containers, corev1.Container{Name: resources.MainContainer, VolumeMounts: []corev1.VolumeMount{mount}})
 }
 
 // checkDatadogSeries: the app's JobManager and TaskManagers post their series through the
