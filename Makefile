@@ -8,6 +8,11 @@ GO ?= go
 BIN := $(CURDIR)/bin
 WEIR := $(BIN)/weir
 GOTEST_FLAGS ?= -count=1
+# The verbose suites' go test goes through hack/testsummary: the same output, then each failed
+# test's last lines at the end, where a CI log is read (an e2e failure is otherwise thousands
+# of lines above it).
+GOTEST = $(GO) test $(GOTEST_FLAGS) -json
+TESTSUM := $(BIN)/testsummary
 # golangci-lint and deadcode live in their own module so their dependencies stay out of weir's.
 TOOLS := $(GO) tool -modfile=$(CURDIR)/hack/tools/go.mod
 
@@ -22,6 +27,9 @@ build: ## Build the weir CLI and the operator into bin/.
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/weir ./cmd/weir
 	ln -sf weir $(BIN)/kubectl-weir
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/weir-operator ./cmd/weir-operator
+
+$(TESTSUM): hack/testsummary/main.go
+	CGO_ENABLED=0 $(GO) build -trimpath -o $@ ./hack/testsummary
 
 .PHONY: generate
 generate: ## Regenerate deepcopy code, CRDs and RBAC from the Go types and markers.
@@ -55,8 +63,8 @@ local-status: build ## Show the state of each local cluster component.
 	$(WEIR) local status --data-dir $(WEIR_DATA_DIR)
 
 .PHONY: test-e2e-local
-test-e2e-local: ## End-to-end test of the local cluster: up, pod DNS + API via Service, down, host clean (root).
-	WEIR_E2E=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 60m -run TestLocalClusterLifecycle ./test/e2e/
+test-e2e-local: $(TESTSUM) ## End-to-end test of the local cluster: up, pod DNS + API via Service, down, host clean (root).
+	WEIR_E2E=1 $(GOTEST) -v -timeout 60m -run TestLocalClusterLifecycle ./test/e2e/ | $(TESTSUM)
 
 ##@ Run
 .PHONY: run
@@ -70,12 +78,12 @@ run-down: build ## Stop what `make run` started (the local cluster); leaves the 
 	$(WEIR) local down --data-dir $(WEIR_DATA_DIR)
 
 .PHONY: test-e2e
-test-e2e: binaries images audiences-jar ## End-to-end suite on real local clusters: cluster lifecycle, the operator running Flink, the audited job lifecycle (root).
-	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 80m ./test/e2e/
+test-e2e: binaries images audiences-jar $(TESTSUM) ## End-to-end suite on real local clusters: cluster lifecycle, the operator running Flink, the audited job lifecycle (root).
+	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GOTEST) -v -timeout 80m ./test/e2e/ | $(TESTSUM)
 
 .PHONY: test-e2e-lifecycle
-test-e2e-lifecycle: binaries images audiences-jar ## Only the audited lifecycle: the audiences job through upgrades, suspend/resume, JM/TM/operator kills, snapshot, rollback (root).
-	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 60m -run TestLifecycleOnLocalCluster ./test/e2e/
+test-e2e-lifecycle: binaries images audiences-jar $(TESTSUM) ## Only the audited lifecycle: the audiences job through upgrades, suspend/resume, JM/TM/operator kills, snapshot, rollback (root).
+	WEIR_E2E=1 WEIR_E2E_LIFECYCLE=1 $(GOTEST) -v -timeout 60m -run TestLifecycleOnLocalCluster ./test/e2e/ | $(TESTSUM)
 
 ##@ Test
 .PHONY: test
@@ -102,39 +110,39 @@ test-integration: envtest-assets ## Integration tests against a real etcd + kube
 	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -timeout 20m ./internal/controller/... ./internal/resources/... ./internal/webhook/... ./internal/profile/... ./internal/install/... ./internal/cli/...
 
 .PHONY: test-s3
-test-s3: build ## The real S3 server (versitygw, built into the cache from a cold one): buckets created idempotently; put, get, list, multipart, delete; real Flink 1.20 and 2.3 checkpoint to it through the presto plugin with entropy; a savepoint disposed of through the REST API leaves no object.
+test-s3: build $(TESTSUM) ## The real S3 server (versitygw, built into the cache from a cold one): buckets created idempotently; put, get, list, multipart, delete; real Flink 1.20 and 2.3 checkpoint to it through the presto plugin with entropy; a savepoint disposed of through the REST API leaves no object.
 	$(WEIR) local build-binaries versitygw
-	WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestAgainstRealS3Server|TestFlinkCheckpointsToS3ThroughPresto' ./internal/s3local/
+	WEIR_S3_IT=1 WEIR_FLINK_IT=1 $(GOTEST) -v -timeout 20m -run 'TestAgainstRealS3Server|TestFlinkCheckpointsToS3ThroughPresto' ./internal/s3local/ | $(TESTSUM)
 
 .PHONY: test-observability
-test-observability: envtest-assets build ## The observability daemons (VictoriaMetrics, vmalert, VictoriaLogs, vlagent, built into the cache): the scrape config `local up --with observability` writes finds an annotated pod and the operator's authenticated /metrics through a real API server; vmalert loads every rule of weir's alert file, fires WeirUpgradeFailed, holds a rule with for: pending and writes ALERTS back; Loki pushes come back by LogsQL; vlagent ships a kubelet-style CRI log with the pod's metadata.
+test-observability: envtest-assets build $(TESTSUM) ## The observability daemons (VictoriaMetrics, vmalert, VictoriaLogs, vlagent, built into the cache): the scrape config `local up --with observability` writes finds an annotated pod and the operator's authenticated /metrics through a real API server; vmalert loads every rule of weir's alert file, fires WeirUpgradeFailed, holds a rule with for: pending and writes ALERTS back; Loki pushes come back by LogsQL; vlagent ships a kubelet-style CRI log with the pod's metadata.
 	$(WEIR) local build-binaries victoria-metrics vmalert victoria-logs vlagent
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_OBS_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 10m -run 'TestMetricsServer|TestRuleEngine|TestLogStore|TestLogShipper' ./internal/obslocal/
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_OBS_IT=1 $(GOTEST) -v -timeout 10m -run 'TestMetricsServer|TestRuleEngine|TestLogStore|TestLogShipper' ./internal/obslocal/ | $(TESTSUM)
 .PHONY: test-ingress
-test-ingress: envtest-assets ## The real ingress controller (Traefik, built into the cache from the Go module proxy) on a real API server: with its RBAC and IngressClass, it routes the Ingress and rest Service weir builds for an app to a stand-in JobManager by host.
+test-ingress: envtest-assets $(TESTSUM) ## The real ingress controller (Traefik, built into the cache from the Go module proxy) on a real API server: with its RBAC and IngressClass, it routes the Ingress and rest Service weir builds for an app to a stand-in JobManager by host.
 	$(WEIR) local build-binaries traefik
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_INGRESS_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 10m -run TestTraefikRoutesWeirIngress ./internal/localcluster/
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_INGRESS_IT=1 $(GOTEST) -v -timeout 10m -run TestTraefikRoutesWeirIngress ./internal/localcluster/ | $(TESTSUM)
 
 .PHONY: test-crash
-test-crash: envtest-assets build ## Crash consistency: the operator process SIGKILLed 15 times while it deploys and upgrades 100 apps on a real API server; all converge (WEIR_CRASH_SEED replays a run).
-	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_CRASH_IT=1 WEIR_OPERATOR_BIN=$(BIN)/weir-operator $(GO) test $(GOTEST_FLAGS) -v -timeout 15m ./test/crash/
+test-crash: envtest-assets build $(TESTSUM) ## Crash consistency: the operator process SIGKILLed 15 times while it deploys and upgrades 100 apps on a real API server; all converge (WEIR_CRASH_SEED replays a run).
+	KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" WEIR_CRASH_IT=1 WEIR_OPERATOR_BIN=$(BIN)/weir-operator $(GOTEST) -v -timeout 15m ./test/crash/ | $(TESTSUM)
 
 .PHONY: test-flink-rest
-test-flink-rest: ## REST client against real local Flink 1.20 and 2.3 processes (assembles the distributions once).
-	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flink/rest/
+test-flink-rest: $(TESTSUM) ## REST client against real local Flink 1.20 and 2.3 processes (assembles the distributions once).
+	WEIR_FLINK_IT=1 $(GOTEST) -v -timeout 30m -run TestAgainstRealFlink ./internal/flink/rest/ | $(TESTSUM)
 
 .PHONY: test-flinkconf
-test-flinkconf: ## Real Flink 1.20 and 2.3 read weir's config files and log4j defaults; native JM objects match Flink's own deployer; the Prometheus reporter on the pod's metrics port, JSON log labels, the Datadog key through the entrypoint.
-	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/
+test-flinkconf: $(TESTSUM) ## Real Flink 1.20 and 2.3 read weir's config files and log4j defaults; native JM objects match Flink's own deployer; the Prometheus reporter on the pod's metrics port, JSON log labels, the Datadog key through the entrypoint.
+	WEIR_FLINK_IT=1 $(GOTEST) -v -timeout 30m -run TestAgainstRealFlink ./internal/flinkconf/ ./internal/resources/ | $(TESTSUM)
 
 .PHONY: test-flink-series
-test-flink-series: ## The Flink series every dashboard and alert query uses exist on a real Flink 1.20 and 2.3 job (WEIR_UPDATE_FLINK_SERIES=1 rewrites the fixtures); ~2 min.
-	WEIR_FLINK_IT=1 WEIR_FLINK_SERIES=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run TestAgainstRealFlinkJobSeries ./internal/resources/
+test-flink-series: $(TESTSUM) ## The Flink series every dashboard and alert query uses exist on a real Flink 1.20 and 2.3 job (WEIR_UPDATE_FLINK_SERIES=1 rewrites the fixtures); ~2 min.
+	WEIR_FLINK_IT=1 WEIR_FLINK_SERIES=1 $(GOTEST) -v -timeout 20m -run TestAgainstRealFlinkJobSeries ./internal/resources/ | $(TESTSUM)
 
 .PHONY: test-flink-operator
-test-flink-operator: envtest-assets ## The reconcilers against real Flink (a session job; savepoint-on-deletion; checkpoints failing on the real S3 server: unknown bucket, refused credentials), and validation's memory minimums against real Flink 1.20 and 2.3.
-	WEIR_FLINK_IT=1 WEIR_S3_IT=1 KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestSessionJobOnRealFlink|TestDeploymentSavepointOnDeletionOnRealFlink|TestCheckpointFailuresOnRealFlinkAndS3' ./internal/controller/
-	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 20m -run 'TestMemoryMinimumsAgainstRealFlink' ./internal/validation/
+test-flink-operator: envtest-assets $(TESTSUM) ## The reconcilers against real Flink (a session job; savepoint-on-deletion; checkpoints failing on the real S3 server: unknown bucket, refused credentials), and validation's memory minimums against real Flink 1.20 and 2.3.
+	WEIR_FLINK_IT=1 WEIR_S3_IT=1 KUBEBUILDER_ASSETS="$$($(WEIR) local envtest-assets)" $(GOTEST) -v -timeout 20m -run 'TestSessionJobOnRealFlink|TestDeploymentSavepointOnDeletionOnRealFlink|TestCheckpointFailuresOnRealFlinkAndS3' ./internal/controller/ | $(TESTSUM)
+	WEIR_FLINK_IT=1 $(GOTEST) -v -timeout 20m -run 'TestMemoryMinimumsAgainstRealFlink' ./internal/validation/ | $(TESTSUM)
 
 .PHONY: fuzz
 fuzz: ## Short fuzz runs over decoding, the validator and config parsing.
@@ -158,9 +166,9 @@ images: build ## Build the Flink, operator and pause image archives without Dock
 	$(WEIR) image build all --binary $(BIN)/weir-operator
 
 .PHONY: test-images
-test-images: ## Real runs: Flink examples on both distributions, then both images in a private containerd (root).
-	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 30m -run TestExamplesRunOnAssembledDistribution ./internal/flinkdist/flinktest/
-	WEIR_IMAGE_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestJavaBaseRootfs|TestFlinkImageRunsAJob|TestOperatorImageRuns' ./internal/image/
+test-images: $(TESTSUM) ## Real runs: Flink examples on both distributions, then both images in a private containerd (root).
+	WEIR_FLINK_IT=1 $(GOTEST) -v -timeout 30m -run TestExamplesRunOnAssembledDistribution ./internal/flinkdist/flinktest/ | $(TESTSUM)
+	WEIR_IMAGE_IT=1 $(GOTEST) -v -timeout 40m -run 'TestJavaBaseRootfs|TestFlinkImageRunsAJob|TestOperatorImageRuns' ./internal/image/ | $(TESTSUM)
 
 ##@ Audiences example
 .PHONY: audiences-jar
@@ -168,9 +176,9 @@ audiences-jar: ## Build examples/audiences/target/audiences.jar (Maven + JUnit; 
 	examples/audiences/build.sh
 
 .PHONY: test-audiences
-test-audiences: audiences-jar ## Audit unit tests, then the job on Flink (in-process and standalone) through savepoint, TaskManager kill and restore, audited.
+test-audiences: audiences-jar $(TESTSUM) ## Audit unit tests, then the job on Flink (in-process and standalone) through savepoint, TaskManager kill and restore, audited.
 	$(GO) test $(GOTEST_FLAGS) ./internal/audit/ ./cmd/weir-audit/
-	WEIR_FLINK_IT=1 $(GO) test $(GOTEST_FLAGS) -v -timeout 40m -run 'TestScenarioOnFlink|TestAudiencesOnStandaloneFlink' ./internal/audit/
+	WEIR_FLINK_IT=1 $(GOTEST) -v -timeout 40m -run 'TestScenarioOnFlink|TestAudiencesOnStandaloneFlink' ./internal/audit/ | $(TESTSUM)
 
 .PHONY: test-terraform
 test-terraform: ## Terraform (deploy/terraform): every .tf parses, and each app's node pool, IAM trust and S3 prefix agree with its profile (Go, hashicorp/hcl); `tofu fmt -check` when a tofu binary is found.
