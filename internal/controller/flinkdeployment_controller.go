@@ -163,8 +163,8 @@ func (r *FlinkDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, opts ...c
 		Owns(&networkingv1.Ingress{}).
 		Owns(&rbacv1.Role{}).
 		Owns(&rbacv1.RoleBinding{}).
-		Watches(&weirv1alpha1.FlinkProfile{}, handler.EnqueueRequestsFromMapFunc(
-			appsOfProfile(mgr.GetClient(), func() client.ObjectList { return &v1beta1.FlinkDeploymentList{} }))).
+		Watches(&weirv1alpha1.FlinkProfile{}, profileEvents(mgr.GetClient(), kindDeployment,
+			func() client.ObjectList { return &v1beta1.FlinkDeploymentList{} })).
 		Named("flinkdeployment").
 		Complete(r)
 }

@@ -168,8 +168,8 @@ func (r *FlinkSessionJobReconciler) SetupWithManager(mgr ctrl.Manager, opts ...c
 		For(&v1beta1.FlinkSessionJob{}).
 		WatchesRawSource(reload).
 		Watches(&v1beta1.FlinkDeployment{}, handler.EnqueueRequestsFromMapFunc(r.jobsOfSession)).
-		Watches(&weirv1alpha1.FlinkProfile{}, handler.EnqueueRequestsFromMapFunc(
-			appsOfProfile(mgr.GetClient(), func() client.ObjectList { return &v1beta1.FlinkSessionJobList{} }))).
+		Watches(&weirv1alpha1.FlinkProfile{}, profileEvents(mgr.GetClient(), kindSessionJob,
+			func() client.ObjectList { return &v1beta1.FlinkSessionJobList{} })).
 		Named("flinksessionjob").
 		Complete(r)
 }

@@ -7,9 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"weir.dev/weir/api/v1beta1"
 	"weir.dev/weir/api/weirv1alpha1"
@@ -140,30 +138,6 @@ func recordProfile[T client.Object](ctx context.Context, c client.Client, obj T,
 			ObservedGeneration: o.GetGeneration(),
 		})
 	})
-}
-
-// appsOfProfile maps a FlinkProfile change to the apps it may apply to: those whose label
-// names it, and those without the label (namespace selection may pick them, or have
-// picked them before the change). Each reconcile then selects again.
-func appsOfProfile(c client.Reader, newList func() client.ObjectList) func(context.Context, client.Object) []reconcile.Request {
-	return func(ctx context.Context, obj client.Object) []reconcile.Request {
-		l := newList()
-		if err := c.List(ctx, l); err != nil {
-			return nil
-		}
-		items, _ := apimeta.ExtractList(l)
-		var out []reconcile.Request
-		for _, it := range items {
-			o, ok := it.(client.Object)
-			if !ok {
-				continue
-			}
-			if name := o.GetLabels()[weirv1alpha1.ProfileLabel]; name == "" || name == obj.GetName() {
-				out = append(out, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: o.GetName()}})
-			}
-		}
-		return out
-	}
 }
 
 // profileReaders: the cache for profiles, the API server for a namespace.

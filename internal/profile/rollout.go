@@ -226,12 +226,56 @@ func Hold(p *weirv1alpha1.FlinkProfile, key, takenMessage string, ownChanged boo
 		slices.ContainsFunc(ro.Admitted, func(a weirv1alpha1.AdmittedApp) bool { return a.App == key }) {
 		return false, ""
 	}
-	msg := fmt.Sprintf("waiting for the rollout of FlinkProfile %s generation %d; running generation %d", p.Name, p.Generation, gen)
-	if ro != nil && ro.Generation == p.Generation {
-		msg += ": " + ro.Message
-		if ro.Phase == weirv1alpha1.RolloutFailed {
-			msg += " (fix the profile: its next generation resumes the rollout)"
-		}
+	// The message names only what WakesAllApps watches, so it is never stale; the
+	// rollout's progress is in the profile's status.rollout.
+	msg := fmt.Sprintf("waiting for the rollout of FlinkProfile %s generation %d; running generation %d (progress: the profile's status.rollout)",
+		p.Name, p.Generation, gen)
+	if ro != nil && ro.Generation == p.Generation && ro.Phase == weirv1alpha1.RolloutFailed {
+		msg += fmt.Sprintf("; the rollout stopped: %s failed (fix the profile: its next generation resumes the rollout)", ro.FailedApp)
 	}
 	return true, msg
+}
+
+// WakesAllApps says whether a FlinkProfile's change from old to new can change what any app
+// under it runs or says: its spec (a new generation), or its rollout's generation or
+// phase, which a held app's condition names (Hold). Otherwise only the apps whose admission
+// changed need a look (AdmissionChanges): the rollout's counts move with every app's step,
+// and waking every app on each would make a fleet's rollout quadratic.
+func WakesAllApps(before, after *weirv1alpha1.FlinkProfile) bool {
+	if before.Generation != after.Generation {
+		return true
+	}
+	o, n := before.Status.Rollout, after.Status.Rollout
+	if o == nil || n == nil {
+		return o != n
+	}
+	return o.Generation != n.Generation || o.Phase != n.Phase || o.FailedApp != n.FailedApp
+}
+
+// AdmissionChanges lists the apps (AppKey) admitted in one rollout status and not in the
+// other.
+func AdmissionChanges(before, after *weirv1alpha1.RolloutStatus) []string {
+	keys := func(ro *weirv1alpha1.RolloutStatus) map[string]bool {
+		m := map[string]bool{}
+		if ro != nil {
+			for _, a := range ro.Admitted {
+				m[a.App] = true
+			}
+		}
+		return m
+	}
+	o, n := keys(before), keys(after)
+	var out []string
+	for k := range n {
+		if !o[k] {
+			out = append(out, k)
+		}
+	}
+	for k := range o {
+		if !n[k] {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -2,6 +2,7 @@ package profile
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -184,6 +185,9 @@ func TestHold(t *testing.T) {
 	withRollout := func(gen int64, phase string, admitted ...string) *weirv1alpha1.FlinkProfile {
 		q := p.DeepCopy()
 		q.Status.Rollout = &weirv1alpha1.RolloutStatus{Generation: gen, Phase: phase, Admitted: adm(admitted...), Message: "1/3 updated"}
+		if phase == weirv1alpha1.RolloutFailed {
+			q.Status.Rollout.FailedApp = "FlinkDeployment/ns/x"
+		}
 		return q
 	}
 	for _, tc := range []struct {
@@ -202,9 +206,9 @@ func TestHold(t *testing.T) {
 		{name: "rollout not started for the generation", p: withRollout(4, weirv1alpha1.RolloutComplete, "FlinkDeployment/ns/a"),
 			taken: "prod@4", hold: true, msg: "waiting for the rollout of FlinkProfile prod generation 5; running generation 4"},
 		{name: "not admitted", p: withRollout(5, weirv1alpha1.RolloutProgressing, "FlinkDeployment/ns/b"),
-			taken: "prod@4", hold: true, msg: "running generation 4: 1/3 updated"},
+			taken: "prod@4", hold: true, msg: "running generation 4 (progress: the profile's status.rollout)"},
 		{name: "stopped by a failure", p: withRollout(5, weirv1alpha1.RolloutFailed, "FlinkDeployment/ns/b"),
-			taken: "prod@4", hold: true, msg: "its next generation resumes the rollout"},
+			taken: "prod@4", hold: true, msg: "the rollout stopped: FlinkDeployment/ns/x failed (fix the profile: its next generation resumes the rollout)"},
 		{name: "admitted", p: withRollout(5, weirv1alpha1.RolloutProgressing, "FlinkDeployment/ns/a"), taken: "prod@4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -272,5 +276,53 @@ func TestClip(t *testing.T) {
 	}
 	if clip("short") != "short" {
 		t.Error("clip changed a short reason")
+	}
+}
+
+// Which profile changes wake every app under it, and which only the apps whose admission
+// changed.
+func TestWakesAllAppsAndAdmissionChanges(t *testing.T) {
+	p := &weirv1alpha1.FlinkProfile{ObjectMeta: metav1.ObjectMeta{Name: "prod", Generation: 5}}
+	p.Status.Rollout = &weirv1alpha1.RolloutStatus{Generation: 5, Phase: weirv1alpha1.RolloutProgressing,
+		Admitted: []weirv1alpha1.AdmittedApp{{App: "FlinkDeployment/ns/a"}}, InProgress: []string{"FlinkDeployment/ns/a"}, Message: "0/3 updated, 1 in progress"}
+	with := func(f func(q *weirv1alpha1.FlinkProfile)) *weirv1alpha1.FlinkProfile {
+		q := p.DeepCopy()
+		f(q)
+		return q
+	}
+	for _, tc := range []struct {
+		name     string
+		after    *weirv1alpha1.FlinkProfile
+		all      bool
+		admitted []string
+	}{
+		{name: "new generation", after: with(func(q *weirv1alpha1.FlinkProfile) { q.Generation = 6 }), all: true},
+		{name: "rollout of a new generation", after: with(func(q *weirv1alpha1.FlinkProfile) { q.Status.Rollout.Generation = 6 }), all: true},
+		{name: "phase", after: with(func(q *weirv1alpha1.FlinkProfile) {
+			q.Status.Rollout.Phase, q.Status.Rollout.FailedApp = weirv1alpha1.RolloutFailed, "FlinkDeployment/ns/a"
+		}), all: true},
+		{name: "first rollout status", after: with(func(q *weirv1alpha1.FlinkProfile) {}), all: true},
+		{name: "counts only", after: with(func(q *weirv1alpha1.FlinkProfile) {
+			q.Status.Rollout.InProgress, q.Status.Rollout.Updated, q.Status.Rollout.Message = nil, 1, "1/3 updated"
+		})},
+		{name: "an app admitted", after: with(func(q *weirv1alpha1.FlinkProfile) {
+			q.Status.Rollout.Admitted = append(q.Status.Rollout.Admitted, weirv1alpha1.AdmittedApp{App: "FlinkSessionJob/ns/b"})
+		}), admitted: []string{"FlinkSessionJob/ns/b"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := p
+			if tc.name == "first rollout status" {
+				before = with(func(q *weirv1alpha1.FlinkProfile) { q.Status.Rollout = nil })
+			}
+			if got := WakesAllApps(before, tc.after); got != tc.all {
+				t.Errorf("WakesAllApps = %v, want %v", got, tc.all)
+			}
+			if got := AdmissionChanges(before.Status.Rollout, tc.after.Status.Rollout); !tc.all && !slices.Equal(got, tc.admitted) {
+				t.Errorf("AdmissionChanges = %v, want %v", got, tc.admitted)
+			}
+		})
+	}
+	if got := AdmissionChanges(p.Status.Rollout, nil); !slices.Equal(got, []string{"FlinkDeployment/ns/a"}) {
+		t.Errorf("AdmissionChanges to none = %v", got)
 	}
 }
