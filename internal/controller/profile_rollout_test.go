@@ -135,7 +135,7 @@ func TestProfileRolloutOneAtATime(t *testing.T) {
 				case !stable:
 					moving++
 				}
-				if msg := rolloutWaiting(d); v != "two" && strings.Contains(msg, "/3 updated") && !slices.Contains(sawWaiting, name) {
+				if msg := rolloutWaiting(d); v != "two" && strings.Contains(msg, "waiting for the rollout of FlinkProfile "+pname) && !slices.Contains(sawWaiting, name) {
 					sawWaiting = append(sawWaiting, name)
 				}
 				if v == "one" && rolloutWaiting(d) == "" && d.Status.LifecycleState == v1beta1.LifecycleStable &&
@@ -292,8 +292,11 @@ func TestProfileRolloutSessionJob(t *testing.T) {
 	waitForConf(t, ns, d.Name, "the new generation on app-a", map[string]string{rolloutKey: "two"})
 	waitFor(t, "the session job held, saying why", func() error {
 		c := apimeta.FindStatusCondition(getSessionJob(t, ns, "job").Status.Conditions, controller.ConditionProfileRollout)
-		if c == nil || c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, "0/2 updated, 1 in progress") {
+		if c == nil || c.Status != metav1.ConditionFalse || !strings.Contains(c.Message, fmt.Sprintf("generation %d; running generation 1", gen)) {
 			return fmt.Errorf("ProfileRollout condition %+v", c)
+		}
+		if ro := getProfile(t, pname).Status.Rollout; ro == nil || ro.Message != "0/2 updated, 1 in progress" {
+			return fmt.Errorf("status.rollout %+v", ro)
 		}
 		return nil
 	})
@@ -393,7 +396,7 @@ func TestProfileRolloutTwoAtATime(t *testing.T) {
 		t.Errorf("status.rollout.inProgress %v, want %v", ro.InProgress, want)
 	}
 	waitFor(t, "app-c held", func() error {
-		if msg := rolloutWaiting(getDeployment(t, ns, "app-c")); !strings.Contains(msg, "2 in progress") {
+		if msg := rolloutWaiting(getDeployment(t, ns, "app-c")); !strings.Contains(msg, fmt.Sprintf("generation %d; running generation 1", gen)) {
 			return fmt.Errorf("ProfileRollout condition %q", msg)
 		}
 		return nil
