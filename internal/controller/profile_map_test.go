@@ -79,7 +79,9 @@ func TestProfileEventsWakeOnlyTheAppsAChangeConcerns(t *testing.T) {
 		slices.Sort(got)
 		return got
 	}
-	if got := update(func(q *weirv1alpha1.FlinkProfile) { q.Status.Rollout.Updated, q.Status.Rollout.Message = 1, "1/3 updated" }); len(got) != 0 {
+	if got := update(func(q *weirv1alpha1.FlinkProfile) {
+		q.Status.Rollout.Updated, q.Status.Rollout.Message = 1, "1/3 updated"
+	}); len(got) != 0 {
 		t.Errorf("counts only: woke %v", got)
 	}
 	if got := update(func(q *weirv1alpha1.FlinkProfile) {
