@@ -261,4 +261,5 @@ func (s *sessionJobRun) assertRestoredFromStatusSavepoint(jobID string) {
 func (s *sessionJobRun) eventually(what string, check func() error) {
 	s.t.Helper()
 	eventually(s.t, what, check, func() string { return s.c.Diagnose(s.ctx, s.session, 40) })
+	s.t.Logf("%s (%s into the case)", what, time.Since(s.start).Round(time.Second))
 }
