@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 start=$(date +%s)
 
+# One build at a time: .ci/run builds the jar in the background while the suites before the
+# e2e run, and the e2e's make target may ask for it again.
+mkdir -p target
+exec 9>target/.build.lock
+flock 9
+
 hash=$({ cat pom.xml; find src testdata -type f | LC_ALL=C sort | while read -r f; do echo "$f"; cat "$f"; done; } | sha256sum | cut -c1-16)
 stamp=target/.source-hash
 if [[ -f target/audiences.jar && -f target/classpath.txt && "$(cat "$stamp" 2>/dev/null)" == "$hash" ]]; then
