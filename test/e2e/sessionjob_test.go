@@ -197,7 +197,8 @@ func (s *sessionJobRun) activeJobs() int {
 func (s *sessionJobRun) waitRunning(what, prev string) string {
 	s.t.Helper()
 	var id string
-	s.eventually(what+": job RUNNING", func() error {
+	// eventually itself, not s.eventually: the step is logged below, with the job's id.
+	eventually(s.t, what+": job RUNNING", func() error {
 		sj := s.get()
 		js := sj.Status.JobStatus
 		if js.State != "RUNNING" || js.JobID == "" || js.JobID == prev || sj.Status.LifecycleState != v1beta1.LifecycleStable {
@@ -218,7 +219,7 @@ func (s *sessionJobRun) waitRunning(what, prev string) string {
 		}
 		id = js.JobID
 		return nil
-	})
+	}, func() string { return s.c.Diagnose(s.ctx, s.session, 40) })
 	s.t.Logf("%s: job %s RUNNING (%s into the case)", what, id, time.Since(s.start).Round(time.Second))
 	return id
 }
