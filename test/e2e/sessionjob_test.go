@@ -165,10 +165,18 @@ func (s *sessionJobRun) get() *v1beta1.FlinkSessionJob {
 
 func (s *sessionJobRun) update(mutate func(*v1beta1.JobSpec)) {
 	s.t.Helper()
+	attempt := 0
 	s.eventually("the spec update", func() error {
+		attempt++
+		start := time.Now()
 		sj := s.get()
 		mutate(sj.Spec.Job)
-		return s.c.Ctrl.Update(s.ctx, sj)
+		err := s.c.Ctrl.Update(s.ctx, sj)
+		// A cold CI run saw this step take 4 minutes: say what each slow or failed try met.
+		if took := time.Since(start); err != nil || took > 5*time.Second {
+			s.t.Logf("the spec update, try %d (resourceVersion %s): %v after %s", attempt, sj.ResourceVersion, err, took.Round(time.Millisecond))
+		}
+		return err
 	})
 }
 
