@@ -272,6 +272,9 @@ func (r *FlinkDeploymentReconciler) clusterGone(ctx context.Context, dep *v1beta
 // the new intent, then stops the running job the way the upgrade mode says.
 func (r *FlinkDeploymentReconciler) stopForRollout(ctx context.Context, dep *v1beta1.FlinkDeployment,
 	desired, lastReconciled *v1beta1.FlinkDeploymentSpec, obs observed, a lifecycle.Action) (time.Duration, error) {
+	if a.UpgradeMode == v1beta1.UpgradeModeSavepoint && obs.jobRunning() && r.core().stopHeld(dep) {
+		return stopRetryWait, nil // the last stop-with-savepoint failed a moment ago
+	}
 	var spec *v1beta1.FlinkDeploymentSpec
 	state := v1beta1.ReconciliationUpgrading
 	switch a.Kind {

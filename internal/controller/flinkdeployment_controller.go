@@ -68,7 +68,7 @@ type FlinkDeploymentReconciler struct {
 	reach       *reachability.Tracker   // per-app JobManager backoff and observation times
 	exceptions  jobExceptionEvents      // the job failures already announced
 	checkpoints checkpointFailures      // why the jobs' checkpoints fail
-	deletions   deletionBackoff         // failed deletion savepoints not retried yet
+	stops       stopBackoff             // failed stop-with-savepoints (deletion, rollout) not retried yet
 	wake        chan event.GenericEvent // a probe that reached a dead JobManager wakes its app
 }
 

@@ -63,7 +63,7 @@ func (r *FlinkDeploymentReconciler) reconcileDelete(ctx context.Context, dep *v1
 	}
 	r.exceptions.forget(dep.UID)
 	r.checkpoints.forget(dep.UID)
-	r.deletions.forget(dep.UID)
+	r.stops.forget(dep.UID)
 	return ctrl.Result{}, nil
 }
 
@@ -91,7 +91,7 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		// Read before anything can vanish: a deletion that ends without its savepoint
 		// names the latest checkpoint in its Event.
 		if cp := latestCheckpoint(observeCtx(ctx), obs.flink, obs.job.ID); cp != nil {
-			r.deletions.noteCheckpoint(dep.UID, cp.Path)
+			r.stops.noteCheckpoint(dep.UID, cp.Path)
 		}
 	}
 	si := dep.Status.JobStatus.SavepointInfo
@@ -106,7 +106,7 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		JobManagerGone:      obs.jm == v1beta1.JMMissing,
 		Answered:            obs.flink != nil,
 		JobRunning:          obs.jobRunning(),
-		BackingOff:          r.deletions.backingOff(dep.UID, r.Clock.Now()),
+		BackingOff:          r.stops.backingOff(dep.UID, r.Clock.Now()),
 		SavepointTaken:      finalSavepoint(&dep.Status.JobStatus, dep.DeletionTimestamp.Time) != "",
 		JobState:            jobState,
 	})
@@ -114,8 +114,8 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 	case lifecycle.DeletionPollSavepoint:
 		failed, err := r.core().pollDeletionSavepoint(ctx, dep, obs.flink)
 		if failed {
-			r.deletions.hold(dep.UID, r.Clock.Now().Add(deletionRetryWait))
-			return step, deletionRetryWait, err
+			r.stops.hold(dep.UID, r.Clock.Now().Add(stopRetryWait))
+			return step, stopRetryWait, err
 		}
 		return step, pollTeardown, err
 	case lifecycle.DeletionBackOff:
@@ -125,7 +125,7 @@ func (r *FlinkDeploymentReconciler) savepointBeforeDeletion(ctx context.Context,
 		return step, pollTeardown, nil
 	case lifecycle.DeletionStopWithSavepoint:
 		log.FromContext(ctx).Info("Stopping the job with a savepoint before deletion", "jobId", obs.job.ID,
-			"latestCheckpoint", r.deletions.checkpoint(dep.UID))
+			"latestCheckpoint", r.stops.checkpoint(dep.UID))
 		return step, pollTeardown, r.core().stopWithSavepoint(ctx, dep, obs.flink, obs.job.ID, opts.SavepointFormat)
 	}
 	return step, 0, nil
@@ -161,7 +161,7 @@ func (r *FlinkDeploymentReconciler) keepHAData(ctx context.Context, dep *v1beta1
 		}
 	}
 	dir, spDir := stateDirs(r.Config, dep)
-	latest := r.deletions.checkpoint(dep.UID)
+	latest := r.stops.checkpoint(dep.UID)
 	if si := dep.Status.JobStatus.SavepointInfo; si == nil || si.TriggerID == "" {
 		spDir = "" // no savepoint was under way that could have completed unseen
 	}

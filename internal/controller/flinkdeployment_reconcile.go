@@ -87,7 +87,7 @@ func (r *FlinkDeploymentReconciler) reconcile(ctx context.Context, dep *v1beta1.
 func (r *FlinkDeploymentReconciler) core() jobCore[*v1beta1.FlinkDeployment] {
 	return jobCore[*v1beta1.FlinkDeployment]{client: r.Client, recorder: r.Recorder, clock: r.Clock, where: "the JobManager",
 		status:   func(d *v1beta1.FlinkDeployment) *v1beta1.CommonStatus { return &d.Status.CommonStatus },
-		recorded: r.recordSnapshot}
+		recorded: r.recordSnapshot, stops: &r.stops}
 }
 
 // checkpointing says whether the spec turns periodic checkpoints on.

@@ -154,6 +154,9 @@ func (r *FlinkSessionJobReconciler) runJar(ctx context.Context, job *v1beta1.Fli
 // continued), then stops the running job the way the upgrade mode says.
 func (r *FlinkSessionJobReconciler) stopForRollout(ctx context.Context, job *v1beta1.FlinkSessionJob, desired, last *v1beta1.FlinkSessionJobSpec,
 	obs sessionObserved, opts lifecycle.Options, a lifecycle.Action) error {
+	if a.UpgradeMode == v1beta1.UpgradeModeSavepoint && obs.running() && r.core().stopHeld(job) {
+		return nil // the last stop-with-savepoint failed a moment ago
+	}
 	continuing := job.Status.ReconciliationStatus.State == v1beta1.ReconciliationUpgrading
 	if !continuing {
 		var spec *v1beta1.FlinkSessionJobSpec

@@ -54,7 +54,7 @@ type FlinkSessionJobReconciler struct {
 	downloads   downloadSlots
 	exceptions  jobExceptionEvents // the job failures already announced
 	checkpoints checkpointFailures // why the jobs' checkpoints fail
-	deletions   deletionBackoff    // failed deletion savepoints not retried yet
+	stops       stopBackoff        // failed stop-with-savepoints (deletion, rollout) not retried yet
 }
 
 // Reconcile brings one FlinkSessionJob one step closer to its spec.

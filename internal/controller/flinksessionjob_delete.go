@@ -40,7 +40,7 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 		if obs.flink != nil {
 			failed, err := r.core().pollDeletionSavepoint(ctx, job, obs.flink)
 			if failed {
-				r.deletions.hold(job.UID, r.Clock.Now().Add(deletionRetryWait))
+				r.stops.hold(job.UID, r.Clock.Now().Add(stopRetryWait))
 			}
 			if err != nil {
 				return quietConflict(err)
@@ -53,7 +53,7 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 			conf, _ := sessionJobConf(job, session)
 			mode := v1beta1.UpgradeModeStateless
 			if boolOption(conf, optSavepointOnDeletion) && obs.running() {
-				if r.deletions.backingOff(job.UID, r.Clock.Now()) {
+				if r.stops.backingOff(job.UID, r.Clock.Now()) {
 					return ctrl.Result{RequeueAfter: pollTeardown}, nil // the last savepoint failed a moment ago
 				}
 				mode = v1beta1.UpgradeModeSavepoint
@@ -80,6 +80,6 @@ func (r *FlinkSessionJobReconciler) reconcileDelete(ctx context.Context, job *v1
 	}
 	r.exceptions.forget(job.UID)
 	r.checkpoints.forget(job.UID)
-	r.deletions.forget(job.UID)
+	r.stops.forget(job.UID)
 	return ctrl.Result{}, nil
 }

@@ -29,5 +29,5 @@ func (r *FlinkSessionJobReconciler) triggerSavepoint(ctx context.Context, job *v
 func (r *FlinkSessionJobReconciler) core() jobCore[*v1beta1.FlinkSessionJob] {
 	return jobCore[*v1beta1.FlinkSessionJob]{client: r.Client, recorder: r.Recorder, clock: r.Clock, where: "the session cluster",
 		status:   func(j *v1beta1.FlinkSessionJob) *v1beta1.CommonStatus { return &j.Status.CommonStatus },
-		recorded: r.recordSnapshot}
+		recorded: r.recordSnapshot, stops: &r.stops}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -245,4 +246,43 @@ func teamProfileSpec(t *testing.T, ns string) weirv1alpha1.FlinkProfileSpec {
 		corev1.ResourcePods: resource.MustParse("8"), corev1.ResourceRequestsCPU: resource.MustParse("2")}}
 	s.Rollout = &weirv1alpha1.RolloutPolicy{MaxConcurrent: ptr.To[int32](1)}
 	return s
+}
+
+// A stop-with-savepoint that Flink fails (e.g. "Not all required tasks are currently
+// running" while the job's tasks deploy) is tried again after stopRetryWait, not at once:
+// each try writes the trigger and clears it, and every write woke the app for the next try,
+// which an e2e run saw as a stop every 100 ms holding the CPU the job needed to start.
+func TestFailedUpgradeStopIsRetriedAfterABackoff(t *testing.T) {
+	t.Parallel()
+	ns := newNamespace(t)
+	name, url := startStable(t, ns, "basic-checkpoint-ha.yaml", v1beta1.UpgradeModeSavepoint)
+	jobID := getDeployment(t, ns, name).Status.JobStatus.JobID
+	flink.failSavepointsOf(url)
+	updateSpec(t, ns, name, func(s *v1beta1.FlinkDeploymentSpec) { s.Image = "flink:1.20.1" })
+	stops := func() int { return len(flink.callsLike(url, "POST /jobs/"+jobID+"/stop")) }
+	waitFor(t, "the first stop with a savepoint", func() error {
+		if stops() == 0 {
+			return fmt.Errorf("not yet: %v", flink.callsTo(url))
+		}
+		return nil
+	})
+	// Well inside stopRetryWait (10 s); the loop this guards against made a stop per
+	// reconcile, dozens a second against this fake JobManager.
+	time.Sleep(3 * time.Second)
+	if n := stops(); n > 1 {
+		t.Errorf("%d stops within 3 s of the first, want 1 until the backoff ends: %v", n, flink.callsTo(url))
+	}
+	waitFor(t, "the stop tried again after the backoff", func() error {
+		if n := stops(); n < 2 {
+			return fmt.Errorf("%d stop(s) so far", n)
+		}
+		return nil
+	})
+	flink.healSavepointsOf(url)
+	waitFor(t, "the upgrade's savepoint once Flink takes it", func() error {
+		if p := getDeployment(t, ns, name).Status.JobStatus.UpgradeSavepointPath; p == "" {
+			return fmt.Errorf("no upgradeSavepointPath yet; stops %d", stops())
+		}
+		return nil
+	})
 }

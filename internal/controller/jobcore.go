@@ -25,6 +25,8 @@ type jobCore[T client.Object] struct {
 	where    string // who answers for the job in messages: "the JobManager", "the session cluster"
 	// recorded, when set, learns of each savepoint poll has recorded (snapshot_resources.go).
 	recorded func(ctx context.Context, obj T, sp v1beta1.Savepoint)
+	// stops holds back the next stop-with-savepoint of a resource whose last one failed.
+	stops *stopBackoff
 }
 
 func (c jobCore[T]) jobStatus(obj T) *v1beta1.JobStatus { return &c.status(obj).JobStatus }

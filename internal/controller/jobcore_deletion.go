@@ -13,43 +13,44 @@ import (
 	"weir.dev/weir/internal/flink/rest"
 )
 
-// deletionRetryWait is how long a failed deletion savepoint waits before the next one:
-// each status write wakes the resource, so without it a failing savepoint would be
-// retried in a tight loop.
-const deletionRetryWait = 10 * time.Second
+// stopRetryWait is how long a failed stop-with-savepoint (a deletion's or a rollout's)
+// waits before the next one: each status write wakes the resource, so without it a
+// failing savepoint would be retried in a tight loop (an e2e run saw a rollout trigger,
+// fail and clear a stop every 100 ms while the job's tasks were still being deployed).
+const stopRetryWait = 10 * time.Second
 
-// deletionBackoff remembers, in memory, until when each resource's deletion savepoint is
-// not retried (a restarted operator retries at once, which is safe), and the latest
-// checkpoint seen while the job still ran during its deletion, for the Event of a deletion
-// that ends without a savepoint. Safe for concurrent reconciles.
-type deletionBackoff struct {
+// stopBackoff remembers, in memory, until when each resource's stop-with-savepoint is not
+// retried (a restarted operator retries at once, which is safe), and the latest checkpoint
+// seen while the job still ran during its deletion, for the Event of a deletion that ends
+// without a savepoint. Safe for concurrent reconciles.
+type stopBackoff struct {
 	until       sync.Map // types.UID -> time.Time
 	checkpoints sync.Map // types.UID -> string
 }
 
-func (b *deletionBackoff) hold(uid types.UID, until time.Time) { b.until.Store(uid, until) }
+func (b *stopBackoff) hold(uid types.UID, until time.Time) { b.until.Store(uid, until) }
 
 // backingOff says whether uid is held at now.
-func (b *deletionBackoff) backingOff(uid types.UID, now time.Time) bool {
+func (b *stopBackoff) backingOff(uid types.UID, now time.Time) bool {
 	v, ok := b.until.Load(uid)
 	return ok && now.Before(v.(time.Time))
 }
 
 // noteCheckpoint remembers path as uid's latest checkpoint; "" leaves the last one.
-func (b *deletionBackoff) noteCheckpoint(uid types.UID, path string) {
+func (b *stopBackoff) noteCheckpoint(uid types.UID, path string) {
 	if path != "" {
 		b.checkpoints.Store(uid, path)
 	}
 }
 
 // checkpoint is the latest checkpoint noted for uid, "" when none was.
-func (b *deletionBackoff) checkpoint(uid types.UID) string {
+func (b *stopBackoff) checkpoint(uid types.UID) string {
 	v, _ := b.checkpoints.Load(uid)
 	s, _ := v.(string)
 	return s
 }
 
-func (b *deletionBackoff) forget(uid types.UID) {
+func (b *stopBackoff) forget(uid types.UID) {
 	b.until.Delete(uid)
 	b.checkpoints.Delete(uid)
 }

@@ -51,6 +51,7 @@ func (c jobCore[T]) stopWithSavepoint(ctx context.Context, obj T, fl rest.API, j
 	}
 	if _, err := fl.StopWithSavepoint(ctx, jobID, rest.StopRequest{Format: rest.SavepointFormat(format), TriggerID: tid}); err != nil {
 		c.recorder.Event(obj, corev1.EventTypeWarning, ReasonSavepointError, "Stop with savepoint failed: "+err.Error())
+		c.holdStops(obj)
 		return c.clearTrigger(ctx, obj)
 	}
 	return nil

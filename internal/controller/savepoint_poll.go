@@ -71,10 +71,26 @@ func (c jobCore[T]) poll(ctx context.Context, obj T, fl rest.API) error {
 	return err
 }
 
-// abandon reports why a trigger will not complete and clears it, so a new one can start.
+// abandon reports why a trigger will not complete and clears it, so a new one can start;
+// a failed stop-with-savepoint (UPGRADE) is not tried again for stopRetryWait.
 func (c jobCore[T]) abandon(ctx context.Context, obj T, why string) error {
 	c.recorder.Event(obj, corev1.EventTypeWarning, ReasonSavepointError, why)
+	if si := c.jobStatus(obj).SavepointInfo; si != nil && si.TriggerType == v1beta1.SnapshotTriggerUpgrade {
+		c.holdStops(obj)
+	}
 	return c.clearTrigger(ctx, obj)
+}
+
+// holdStops keeps obj's next stop-with-savepoint back for stopRetryWait.
+func (c jobCore[T]) holdStops(obj T) {
+	if c.stops != nil {
+		c.stops.hold(obj.GetUID(), c.clock.Now().Add(stopRetryWait))
+	}
+}
+
+// stopHeld says whether obj's last stop-with-savepoint failed less than stopRetryWait ago.
+func (c jobCore[T]) stopHeld(obj T) bool {
+	return c.stops != nil && c.stops.backingOff(obj.GetUID(), c.clock.Now())
 }
 
 func (c jobCore[T]) clearTrigger(ctx context.Context, obj T) error {
