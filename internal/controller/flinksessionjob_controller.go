@@ -110,14 +110,14 @@ func (r *FlinkSessionJobReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	if invalid {
 		return quietConflict(patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
-			j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
+			j.Status.LifecycleState = sessionJobLifecycle(&j.Status.CommonStatus)
 		}))
 	}
 
 	cond := status.SessionClusterCondition(job, session)
 	err = patchStatus(ctx, r.Client, job, func(j *v1beta1.FlinkSessionJob) {
 		meta.SetStatusCondition(&j.Status.Conditions, cond)
-		j.Status.LifecycleState = status.LifecycleState(status.Facts{Current: j.Status.LifecycleState, Common: j.Status.CommonStatus})
+		j.Status.LifecycleState = sessionJobLifecycle(&j.Status.CommonStatus)
 	})
 	if err != nil {
 		return quietConflict(err)
@@ -186,4 +186,11 @@ func (r *FlinkSessionJobReconciler) jobsOfSession(ctx context.Context, obj clien
 		}
 	}
 	return out
+}
+
+// sessionJobLifecycle is lifecycleOf for a session job's status, its recorded spec read
+// from the status itself.
+func sessionJobLifecycle(st *v1beta1.CommonStatus) v1beta1.ResourceLifecycleState {
+	last, _, _, _ := v1beta1.ReadSpecWithMeta[v1beta1.FlinkSessionJobSpec](st.ReconciliationStatus.LastReconciledSpec)
+	return lifecycleOf(st, last.Job, "")
 }

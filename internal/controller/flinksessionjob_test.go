@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -217,6 +218,13 @@ func TestSessionJobSavepointUpgradeSuspendResumeDelete(t *testing.T) {
 	})
 	if stops := flink.callsLike(url, "POST /jobs/"+id2+"/stop"); len(stops) != 1 {
 		t.Errorf("stop-with-savepoint calls for the suspended job: %v", stops)
+	}
+	// Suspended, the job is left alone: a status written on each look would wake it at once
+	// (and an e2e run's resume, a plain spec update, took 4 minutes after a suspend).
+	writes := countWrites(t, ns, "", &v1beta1.FlinkSessionJobList{})
+	time.Sleep(3 * time.Second)
+	if n, what := writes.total(); n > 1 {
+		t.Errorf("%d writes to the suspended session job in 3 s:\n%s", n, what)
 	}
 
 	// Resume from the suspend savepoint.

@@ -68,12 +68,21 @@ func (c jobCore[T]) summarize(ctx context.Context, obj T, lastJob *v1beta1.JobSp
 	own func(o T, suspended bool)) error {
 	return patchStatus(ctx, c.client, obj, func(o T) {
 		st := c.status(o)
-		suspended, pending := suspendFacts(st.ReconciliationStatus.LastReconciledSpec, lastJob, &st.JobStatus)
+		suspended, _ := suspendFacts(st.ReconciliationStatus.LastReconciledSpec, lastJob, &st.JobStatus)
 		own(o, suspended)
-		st.LifecycleState = status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: *st,
-			LastReconciledSuspended: suspended, SuspendSavepointPending: pending, JobManager: jm})
+		st.LifecycleState = lifecycleOf(st, lastJob, jm)
 		trackRollouts(st, c.clock.Now(), jm, nil)
 	})
+}
+
+// lifecycleOf derives lifecycleState from the recorded status st, the recorded spec's job
+// (lastJob) and the JobManager's state: the one derivation of every status write that
+// settles it. A second one without the suspend facts once flipped a suspended session job
+// between DEPLOYED and SUSPENDED on each reconcile, every write waking the next.
+func lifecycleOf(st *v1beta1.CommonStatus, lastJob *v1beta1.JobSpec, jm v1beta1.JobManagerDeploymentStatus) v1beta1.ResourceLifecycleState {
+	suspended, pending := suspendFacts(st.ReconciliationStatus.LastReconciledSpec, lastJob, &st.JobStatus)
+	return status.LifecycleState(status.Facts{Current: st.LifecycleState, Common: *st,
+		LastReconciledSuspended: suspended, SuspendSavepointPending: pending, JobManager: jm})
 }
 
 // finish ends a reconcile loop the same way for every job resource: an action's error goes
