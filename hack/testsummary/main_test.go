@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,13 +27,7 @@ func TestSummaryShowsTheFailedSubtestsReason(t *testing.T) {
 {"Action":"output","Package":"p","Output":"FAIL\n"}
 {"Action":"fail","Package":"p","Elapsed":61}
 `
-	var out bytes.Buffer
-	s, err := run(strings.NewReader(stream), &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.write(&out)
-	got := out.String()
+	got := summarize(t, strings.NewReader(stream))
 	for _, want := range []string{
 		"=== RUN   TestSuite\n", "x_test.go:20: fine\n", // the output as it came
 		"=== 1 failed",
@@ -56,22 +51,13 @@ func TestSummaryOfBuildFailureAndPass(t *testing.T) {
 {"Action":"run","Package":"r","Test":"TestR"}
 {"Action":"pass","Package":"r","Test":"TestR","Elapsed":0.1}
 `
-	var out bytes.Buffer
-	s, err := run(strings.NewReader(stream), &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.write(&out)
-	got := out.String()
+	got := summarize(t, strings.NewReader(stream))
 	if !strings.HasPrefix(got, "no Go files in /x\n") || !strings.Contains(got, "--- FAIL: q [q.test] (0.00s)\nq/q_test.go:3:1: undefined: nope\n") {
 		t.Errorf("got:\n%s", got)
 	}
 
-	out.Reset()
-	s, _ = run(strings.NewReader(`{"Action":"pass","Package":"r","Test":"TestR"}`+"\n"), &out)
-	s.write(&out)
-	if strings.Contains(out.String(), "failed") {
-		t.Errorf("a passing run printed a summary:\n%s", out.String())
+	if got := summarize(t, strings.NewReader(`{"Action":"pass","Package":"r","Test":"TestR"}`+"\n")); strings.Contains(got, "failed") {
+		t.Errorf("a passing run printed a summary:\n%s", got)
 	}
 }
 
@@ -105,13 +91,7 @@ func TestSuite(t *testing.T) {
 	if err == nil {
 		t.Fatalf("go test passed:\n%s", stream)
 	}
-	var out bytes.Buffer
-	s, err := run(bytes.NewReader(stream), &out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.write(&out)
-	got := out.String()
+	got := summarize(t, bytes.NewReader(stream))
 	i := strings.Index(got, "=== 1 failed")
 	if i < 0 {
 		t.Fatalf("no summary:\n%s", got)
@@ -121,4 +101,16 @@ func TestSuite(t *testing.T) {
 		!strings.Contains(tail, "the reason") || strings.Contains(tail, "dump line") {
 		t.Errorf("summary:\n%s", tail)
 	}
+}
+
+// summarize is what the command prints for stream: the output, then the summary.
+func summarize(t *testing.T, stream io.Reader) string {
+	t.Helper()
+	var out bytes.Buffer
+	s, err := run(stream, &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.write(&out)
+	return out.String()
 }
